@@ -1,0 +1,14 @@
+//! One module per subcommand: an `Args` struct whose doc comment is the help text, and a
+//! `run` function.
+
+pub mod agent;
+pub mod demo;
+pub mod doctor;
+pub mod init;
+pub mod list;
+pub mod lock;
+pub mod passphrase;
+pub mod show;
+pub mod status;
+pub mod unlock;
+pub mod write;

@@ -1,0 +1,220 @@
+//! What every command needs: the environment read once, the vault, keys and the time.
+//!
+//! This is the only place that reads environment variables.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use haven_model::{EntryId, Timestamp};
+use haven_store::{JournalStore, Keys, Passphrase, StoreError, Vault};
+use zeroize::Zeroizing;
+
+use crate::agent;
+use crate::cli::GlobalArgs;
+use crate::error::{CliError, Result};
+
+/// Where the keys of a command came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    /// A running unlock agent.
+    Agent,
+    /// A passphrase (environment, file or prompt).
+    Passphrase,
+}
+
+/// The environment and global options of one invocation.
+#[derive(Debug)]
+pub struct Context {
+    /// The vault directory.
+    pub home: PathBuf,
+    /// `--journal`.
+    pub journal: Option<String>,
+    /// `--json`.
+    pub json: bool,
+    /// `-q`.
+    pub quiet: bool,
+    /// `-v` count.
+    pub verbose: u8,
+    passphrase_file: Option<PathBuf>,
+    env_passphrase: Option<Zeroizing<String>>,
+    /// `HAVEN_NEW_PASSPHRASE`, for scripted passphrase changes.
+    pub env_new_passphrase: Option<Zeroizing<String>>,
+    /// Whether stdin is a terminal (prompts allowed).
+    pub interactive: bool,
+    /// Whether to colour output.
+    pub color: bool,
+    /// `$USER`, for a default person name.
+    pub user: Option<String>,
+    /// The local time zone.
+    pub tz: jiff::tz::TimeZone,
+}
+
+fn default_home() -> Result<PathBuf> {
+    directories::ProjectDirs::from("", "", "haven")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| {
+            CliError::new("cannot find a home directory for the vault")
+                .hint("pass --home DIR or set HAVEN_HOME")
+        })
+}
+
+fn non_empty(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.is_empty())
+}
+
+impl Context {
+    /// Reads the environment once.
+    pub fn from_env(global: &GlobalArgs) -> Result<Self> {
+        let home = match (&global.home, non_empty("HAVEN_HOME")) {
+            (Some(h), _) => h.clone(),
+            (None, Some(h)) => PathBuf::from(h),
+            (None, None) => default_home()?,
+        };
+        let stdout_tty = std::io::stdout().is_terminal();
+        Ok(Context {
+            home,
+            journal: global.journal.clone(),
+            json: global.json,
+            quiet: global.quiet,
+            verbose: global.verbose,
+            passphrase_file: global.passphrase_file.clone(),
+            env_passphrase: std::env::var("HAVEN_PASSPHRASE").ok().map(Zeroizing::new),
+            env_new_passphrase: std::env::var("HAVEN_NEW_PASSPHRASE")
+                .ok()
+                .map(Zeroizing::new),
+            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+            color: stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            user: non_empty("USER"),
+            tz: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+        })
+    }
+
+    /// Opens the vault (no secrets needed).
+    pub fn vault(&self) -> Result<Vault> {
+        Ok(Vault::open(&self.home)?)
+    }
+
+    /// Path of the unlock agent's socket.
+    pub fn agent_socket(&self) -> PathBuf {
+        self.home.join("agent.sock")
+    }
+
+    /// The passphrase from `--passphrase-file`, `HAVEN_PASSPHRASE` or a prompt.
+    pub fn passphrase(&self, prompt: &str) -> Result<Passphrase> {
+        if let Some(path) = &self.passphrase_file {
+            return Ok(Passphrase::new(read_passphrase_file(path)?)?);
+        }
+        if let Some(p) = &self.env_passphrase {
+            return Ok(Passphrase::new(p.to_string())?);
+        }
+        if self.interactive {
+            let text = rpassword::prompt_password(prompt)?;
+            return Ok(Passphrase::new(text)?);
+        }
+        Err(
+            CliError::new("the vault is locked and no passphrase was given").hint(
+                "run `haven unlock` first, set HAVEN_PASSPHRASE, or pass --passphrase-file FILE",
+            ),
+        )
+    }
+
+    /// A new passphrase: `HAVEN_NEW_PASSPHRASE`, `file`, or asked twice on the terminal.
+    pub fn new_passphrase(
+        &self,
+        file: Option<&Path>,
+        env: Option<&Zeroizing<String>>,
+    ) -> Result<Passphrase> {
+        if let Some(path) = file {
+            return Ok(Passphrase::new(read_passphrase_file(path)?)?);
+        }
+        if let Some(p) = env {
+            return Ok(Passphrase::new(p.to_string())?);
+        }
+        if !self.interactive {
+            return Err(
+                CliError::new("no passphrase given and no terminal to ask on")
+                    .hint("set HAVEN_PASSPHRASE or pass --passphrase-file FILE"),
+            );
+        }
+        let first = Zeroizing::new(rpassword::prompt_password("New passphrase: ")?);
+        let pass = Passphrase::new(first.to_string())?;
+        let second = Zeroizing::new(rpassword::prompt_password("Repeat it: ")?);
+        if *first != *second {
+            return Err(
+                CliError::new("the two passphrases differ; nothing was changed")
+                    .hint("run the command again"),
+            );
+        }
+        Ok(pass)
+    }
+
+    /// The keys, from the agent if one is running, else from a passphrase.
+    pub fn keys(&self, vault: &Vault) -> Result<(Keys, KeySource)> {
+        if let Some(secret) = agent::fetch_identity(&self.agent_socket()) {
+            match vault.keys_from_secret(&secret) {
+                Ok(keys) => return Ok((keys, KeySource::Agent)),
+                Err(StoreError::ForeignKey) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let pass = self
+            .passphrase("Passphrase: ")
+            .map_err(|e| self.locked_hint(vault, e))?;
+        Ok((vault.unlock(&pass)?, KeySource::Passphrase))
+    }
+
+    fn locked_hint(&self, vault: &Vault, err: CliError) -> CliError {
+        let waiting: usize = vault
+            .journal_ids()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| vault.journal(id).inbox_len().unwrap_or(0))
+            .sum();
+        if waiting == 0 {
+            return err;
+        }
+        let noun = if waiting == 1 {
+            "entry is"
+        } else {
+            "entries are"
+        };
+        CliError::new(format!(
+            "the vault is locked; {waiting} sealed {noun} waiting to be merged"
+        ))
+        .hint("run `haven unlock` (or set HAVEN_PASSPHRASE) to read them")
+    }
+
+    /// The journal chosen with `--journal`, or the personal one.
+    pub fn journal_store(&self, vault: &Vault, keys: &Keys) -> Result<JournalStore> {
+        match &self.journal {
+            Some(name) => Ok(vault.find_journal(keys, name)?),
+            None => Ok(vault.personal()),
+        }
+    }
+
+    /// The current time with the local UTC offset.
+    pub fn now(&self) -> Timestamp {
+        let now = jiff::Timestamp::now();
+        let offset = self.tz.to_offset(now).seconds();
+        Timestamp {
+            unix_ms: now.as_millisecond(),
+            offset_secs: offset,
+        }
+    }
+
+    /// A fresh entry id for an entry created at `at`.
+    pub fn new_entry_id(&self, at: Timestamp) -> EntryId {
+        EntryId::from_parts(u64::try_from(at.unix_ms).unwrap_or(0), rand::random())
+    }
+}
+
+fn read_passphrase_file(path: &Path) -> Result<String> {
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+        CliError::new(format!(
+            "cannot read the passphrase file {}: {e}",
+            path.display()
+        ))
+        .hint("check the path given to --passphrase-file")
+    })?);
+    Ok(text.lines().next().unwrap_or("").to_string())
+}

@@ -1,0 +1,117 @@
+//! The CLI's one error type: what happened, and what to do next.
+
+use std::fmt;
+
+use haven_store::StoreError;
+
+/// An error to show the user, with a hint that names the fix.
+#[derive(Debug)]
+pub struct CliError {
+    message: String,
+    hint: Option<String>,
+    code: u8,
+    broken_pipe: bool,
+}
+
+impl CliError {
+    /// An error with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            hint: None,
+            code: 1,
+            broken_pipe: false,
+        }
+    }
+
+    /// Adds what to do next.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Sets the exit code.
+    pub fn code(mut self, code: u8) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        self.code
+    }
+
+    /// Whether this is a closed stdout (e.g. `haven list | head`), which is not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        self.broken_pipe
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        let broken_pipe = e.kind() == std::io::ErrorKind::BrokenPipe;
+        CliError {
+            message: e.to_string(),
+            hint: None,
+            code: 1,
+            broken_pipe,
+        }
+    }
+}
+
+impl From<serde_json::Error> for CliError {
+    fn from(e: serde_json::Error) -> Self {
+        if e.is_io() {
+            return CliError::from(std::io::Error::from(e));
+        }
+        CliError::new(e.to_string())
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        use std::io::ErrorKind as K;
+        let msg = e.to_string();
+        match &e {
+            StoreError::WrongPassphrase => CliError::new("wrong passphrase; nothing was changed")
+                .hint("try again (check HAVEN_PASSPHRASE or --passphrase-file), or run `haven passphrase change` if you know the old one"),
+            StoreError::EmptyPassphrase => CliError::new("the passphrase is empty").hint("choose a passphrase of a few words"),
+            StoreError::ExcessiveWork => CliError::new(msg).hint("this identity file was not written by Haven; restore identity.age from a backup"),
+            StoreError::NoVault(p) => CliError::new(format!("no vault at {}", p.display()))
+                .hint("run `haven init` to create one, or pass --home / set HAVEN_HOME to an existing vault"),
+            StoreError::AlreadyExists(p) => CliError::new(format!("a vault already exists at {}; nothing was changed", p.display()))
+                .hint("use it as it is, or pass --home DIR to create another"),
+            StoreError::MissingIdentity(p) => CliError::new(format!("the identity file {} is missing, so the vault cannot be unlocked", p.display()))
+                .hint("restore identity.age from a backup of this vault; the journals are untouched"),
+            StoreError::Damaged { .. } | StoreError::Schema(_) => CliError::new(msg)
+                .hint("run `haven doctor` to move damaged files aside and recover what is readable"),
+            StoreError::ForeignKey => CliError::new("the unlocked key does not belong to this vault")
+                .hint("run `haven lock`, then unlock again"),
+            StoreError::NoSuchJournal(_) => CliError::new(msg).hint("see `haven status` for your journals"),
+            StoreError::NoSuchEntry(_) => CliError::new(msg).hint("see `haven list` for entry ids"),
+            StoreError::AmbiguousEntry { .. } => CliError::new(msg).hint("type more characters of the id"),
+            StoreError::Config { .. } => CliError::new(msg).hint("fix or restore config.toml; it holds no secrets"),
+            StoreError::Io { .. } => match e.io_kind() {
+                Some(K::StorageFull) | Some(K::QuotaExceeded) => CliError::new(format!("{msg}; nothing was saved"))
+                    .hint("the disk is full: free some space and run the command again"),
+                Some(K::PermissionDenied) | Some(K::ReadOnlyFilesystem) => CliError::new(format!("{msg}; nothing was saved"))
+                    .hint("the vault is not writable by you: check its permissions (`haven doctor` can fix them once writable)"),
+                _ => CliError::new(msg),
+            },
+            _ => CliError::new(msg),
+        }
+    }
+}
+
+/// Shorthand.
+pub type Result<T, E = CliError> = std::result::Result<T, E>;

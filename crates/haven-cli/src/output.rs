@@ -1,0 +1,138 @@
+//! Printing: untrusted text made safe for a terminal, times, short ids and JSON.
+
+use std::io::Write;
+
+use haven_model::{Entry, Timestamp};
+use serde_json::json;
+
+/// Removes terminal control sequences and control characters from text that may have come
+/// from another device. Newlines and tabs stay when `multiline`, else become spaces.
+pub fn clean(text: &str, multiline: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                // ESC [ ... final byte (CSI), ESC ] ... BEL/ST (OSC), or ESC + one char.
+                match chars.peek() {
+                    Some('[') => {
+                        chars.next();
+                        for n in chars.by_ref() {
+                            if ('@'..='~').contains(&n) {
+                                break;
+                            }
+                        }
+                    }
+                    Some(']') | Some('P') | Some('_') | Some('^') => {
+                        chars.next();
+                        while let Some(n) = chars.next() {
+                            if n == '\u{7}'
+                                || n == '\u{9c}'
+                                || (n == '\u{1b}' && chars.peek() == Some(&'\\'))
+                            {
+                                if n == '\u{1b}' {
+                                    chars.next();
+                                }
+                                break;
+                            }
+                        }
+                    }
+                    Some(_) => {
+                        chars.next();
+                    }
+                    None => {}
+                }
+            }
+            '\n' | '\t' if multiline => out.push(c),
+            '\n' | '\t' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            // Bidirectional overrides can disguise text; drop them.
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `YYYY-MM-DD HH:MM` in the given zone.
+pub fn local_time(ts: &Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    match ts.instant() {
+        Some(t) => t
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        None => "????-??-?? ??:??".into(),
+    }
+}
+
+/// The shortest prefix length (at least `min`) that tells every id apart.
+pub fn unique_prefix_len(ids: &[String], min: usize) -> usize {
+    let mut sorted: Vec<&String> = ids.iter().collect();
+    sorted.sort();
+    let mut len = min;
+    for pair in sorted.windows(2) {
+        let common = pair[0]
+            .bytes()
+            .zip(pair[1].bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        len = len.max(common + 1);
+    }
+    len.min(26)
+}
+
+/// An entry as JSON (the shape `list --json` and `show --json` print).
+pub fn entry_json(e: &Entry) -> serde_json::Value {
+    json!({
+        "id": e.id.to_string(),
+        "kind": e.kind.as_str(),
+        "created": e.created.to_rfc3339(),
+        "edited": e.edited.map(|t| t.to_rfc3339()),
+        "device": e.device,
+        "author": e.author,
+        "text": e.text,
+        "tags": e.tags,
+        "people": e.people,
+        "starred": e.starred,
+        "conflicts": e.conflicts.iter().map(|(d, t)| json!({"device": d, "text": t})).collect::<Vec<_>>(),
+    })
+}
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn print_json(value: &serde_json::Value) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)
+}
+
+/// Wraps `s` in an ANSI style when colour is on.
+pub fn paint(s: &str, style: &str, color: bool) -> String {
+    if color {
+        format!("\u{1b}[{style}m{s}\u{1b}[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_escape_sequences_and_controls() {
+        let hostile = "hi\u{1b}[2J\u{1b}]0;owned\u{7}there\u{8}\u{202e}x\r\nnext";
+        assert_eq!(clean(hostile, false), "hitherex  next");
+        assert_eq!(clean(hostile, true), "hitherex \nnext");
+    }
+
+    #[test]
+    fn unique_prefix_grows_for_close_ids() {
+        let ids = vec![
+            "01ABCDEFGH1".to_string(),
+            "01ABCDEFGH2".to_string(),
+            "01Z".to_string(),
+        ];
+        assert_eq!(unique_prefix_len(&ids, 8), 11);
+        assert_eq!(unique_prefix_len(&["A".to_string()], 8), 8);
+    }
+}

@@ -1,0 +1,12 @@
+//! The journal model of Haven: what an entry is, how a journal is laid out inside an
+//! Automerge document, and how entries are read back out of one.
+//!
+//! This crate does no I/O. The store crate decides where documents live and how they are
+//! encrypted; the CLI decides what to print.
+
+pub mod entry;
+pub mod schema;
+pub mod tags;
+
+pub use entry::{Entry, EntryId, EntryIdError, EntryKind, Timestamp};
+pub use schema::{JournalKind, JournalMeta, SchemaError};

@@ -1,0 +1,518 @@
+//! How a journal lives inside one Automerge document.
+//!
+//! ```text
+//! ROOT
+//! ├── entries     map: entry id (ULID) -> entry map
+//! ├── meta        map: name, kind ("personal" | "shared"), created
+//! ├── members     map: device id -> member map (filled in by sync)
+//! └── tombstones  map: entry id -> deletion time (ms)
+//! ```
+//!
+//! Every journal starts from the same *genesis change*, made by a fixed actor at time zero,
+//! which creates the four root maps. Because it is byte-for-byte identical everywhere, two
+//! devices that start a document independently never create competing `entries` maps, and
+//! a change that depends only on genesis (a sealed entry) applies to any copy of any journal.
+//!
+//! Entries are maps of plain scalars. The text is a plain string, not Automerge Text; a
+//! concurrent edit of the same text shows up as a conflict that [`read_entry`] reports with
+//! the device that wrote each version.
+
+use std::sync::OnceLock;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{
+    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
+};
+
+use crate::entry::{Entry, EntryId, EntryKind, Timestamp};
+
+/// The actor of the genesis change. No real writer ever uses it.
+pub const GENESIS_ACTOR: &[u8; 16] = b"haven-genesis-v1";
+
+/// What can go wrong reading or changing a journal document.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// Automerge refused the document or the change.
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    /// A root map that every journal has is missing or of the wrong type.
+    #[error("the document has no `{0}` map; it is not a Haven journal")]
+    MissingRoot(&'static str),
+    /// An entry lacks a field or has one of the wrong type.
+    #[error("entry {entry}: field `{field}` is missing or malformed")]
+    BadField {
+        /// The entry key.
+        entry: String,
+        /// The field name.
+        field: &'static str,
+    },
+    /// A sealed entry is not a single entry built on genesis.
+    #[error("sealed entry is malformed: {0}")]
+    BadSealedEntry(&'static str),
+    /// No entry has this id.
+    #[error("no entry {0}")]
+    NoSuchEntry(EntryId),
+}
+
+/// Whether a journal is one person's or shared with others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JournalKind {
+    /// One person's journal, synced among their own devices.
+    Personal,
+    /// A journal shared with other people.
+    Shared,
+}
+
+impl JournalKind {
+    /// The stored name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            JournalKind::Personal => "personal",
+            JournalKind::Shared => "shared",
+        }
+    }
+}
+
+/// A journal's own description, kept in the document.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JournalMeta {
+    /// The name users type with `--journal`.
+    pub name: String,
+    /// Personal or shared.
+    pub kind: JournalKind,
+    /// When it was created (ms since the epoch).
+    pub created_ms: i64,
+}
+
+fn genesis_doc() -> AutoCommit {
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR.as_slice()));
+    for name in ["entries", "meta", "members", "tombstones"] {
+        // Putting a fresh map at the root of an empty document cannot fail.
+        let _ = doc.put_object(ROOT, name, ObjType::Map);
+    }
+    doc.commit_with(CommitOptions::default().with_time(0));
+    doc
+}
+
+/// The genesis change as a saved document: the bytes every journal starts from.
+pub fn genesis_bytes() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| genesis_doc().save())
+}
+
+/// The hash of the genesis change.
+pub fn genesis_hash() -> ChangeHash {
+    static HASH: OnceLock<ChangeHash> = OnceLock::new();
+    *HASH.get_or_init(|| {
+        let mut doc = genesis_doc();
+        doc.get_heads()[0]
+    })
+}
+
+/// A document holding only genesis, writing as `actor`.
+pub fn new_document(actor: ActorId) -> Result<AutoCommit, SchemaError> {
+    Ok(AutoCommit::load(genesis_bytes())?.with_actor(actor))
+}
+
+fn root_map<R: ReadDoc>(doc: &R, name: &'static str) -> Result<ObjId, SchemaError> {
+    match doc.get(ROOT, name)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(SchemaError::MissingRoot(name)),
+    }
+}
+
+/// Writes the journal's name and kind.
+pub fn set_meta(doc: &mut AutoCommit, meta: &JournalMeta) -> Result<(), SchemaError> {
+    let obj = root_map(doc, "meta")?;
+    doc.put(&obj, "name", meta.name.as_str())?;
+    doc.put(&obj, "kind", meta.kind.as_str())?;
+    doc.put(&obj, "created", meta.created_ms)?;
+    Ok(())
+}
+
+/// Reads the journal's name and kind, if they have been set.
+pub fn read_meta<R: ReadDoc>(doc: &R) -> Result<Option<JournalMeta>, SchemaError> {
+    let obj = root_map(doc, "meta")?;
+    let Some(name) = get_str(doc, &obj, "name")? else {
+        return Ok(None);
+    };
+    let kind = match get_str(doc, &obj, "kind")?.as_deref() {
+        Some("shared") => JournalKind::Shared,
+        _ => JournalKind::Personal,
+    };
+    let created_ms = get_int(doc, &obj, "created")?.unwrap_or(0);
+    Ok(Some(JournalMeta {
+        name,
+        kind,
+        created_ms,
+    }))
+}
+
+fn get_scalar<R: ReadDoc>(
+    doc: &R,
+    obj: &ObjId,
+    key: &str,
+) -> Result<Option<ScalarValue>, SchemaError> {
+    Ok(match doc.get(obj, key)? {
+        Some((Value::Scalar(s), _)) => Some(s.into_owned()),
+        _ => None,
+    })
+}
+
+fn get_str<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<Option<String>, SchemaError> {
+    Ok(match get_scalar(doc, obj, key)? {
+        Some(ScalarValue::Str(s)) => Some(s.to_string()),
+        _ => None,
+    })
+}
+
+fn get_int<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<Option<i64>, SchemaError> {
+    Ok(match get_scalar(doc, obj, key)? {
+        Some(ScalarValue::Int(i)) => Some(i),
+        Some(ScalarValue::Uint(u)) => i64::try_from(u).ok(),
+        Some(ScalarValue::Timestamp(t)) => Some(t),
+        _ => None,
+    })
+}
+
+fn get_str_list<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<Vec<String>, SchemaError> {
+    let Some((Value::Object(ObjType::List), list)) = doc.get(obj, key)? else {
+        return Ok(Vec::new());
+    };
+    Ok(doc
+        .list_range(&list, ..)
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => Some(s.into_owned()),
+            _ => None,
+        })
+        .collect())
+}
+
+fn put_str_list(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    key: &str,
+    items: &[String],
+) -> Result<(), SchemaError> {
+    let list = doc.put_object(obj, key, ObjType::List)?;
+    for (i, item) in items.iter().enumerate() {
+        doc.insert(&list, i, item.as_str())?;
+    }
+    Ok(())
+}
+
+/// Writes a whole entry under its id (replacing any entry with that id).
+pub fn put_entry(doc: &mut AutoCommit, entry: &Entry) -> Result<(), SchemaError> {
+    let entries = root_map(doc, "entries")?;
+    let obj = doc.put_object(&entries, entry.id.to_string(), ObjType::Map)?;
+    doc.put(&obj, "kind", entry.kind.as_str())?;
+    doc.put(&obj, "created", entry.created.unix_ms)?;
+    doc.put(&obj, "offset", i64::from(entry.created.offset_secs))?;
+    if let Some(edited) = entry.edited {
+        doc.put(&obj, "edited", edited.unix_ms)?;
+        doc.put(&obj, "edited_offset", i64::from(edited.offset_secs))?;
+    }
+    doc.put(&obj, "device", entry.device.as_str())?;
+    doc.put(&obj, "author", entry.author.as_str())?;
+    doc.put(&obj, "text", entry.text.as_str())?;
+    doc.put(&obj, "text_by", entry.device.as_str())?;
+    put_str_list(doc, &obj, "tags", &entry.tags)?;
+    put_str_list(doc, &obj, "people", &entry.people)?;
+    doc.put(&obj, "starred", entry.starred)?;
+    Ok(())
+}
+
+/// Reads the entry stored under `key` in the entries map `obj`.
+pub fn read_entry<R: ReadDoc>(doc: &R, key: &str, obj: &ObjId) -> Result<Entry, SchemaError> {
+    let bad = |field| SchemaError::BadField {
+        entry: key.chars().take(32).collect(),
+        field,
+    };
+    let id: EntryId = key.parse().map_err(|_| bad("id"))?;
+    let kind: EntryKind = get_str(doc, obj, "kind")?
+        .and_then(|k| k.parse().ok())
+        .ok_or_else(|| bad("kind"))?;
+    let created_ms = get_int(doc, obj, "created")?.ok_or_else(|| bad("created"))?;
+    let offset = get_int(doc, obj, "offset")?.unwrap_or(0);
+    let offset_secs = i32::try_from(offset)
+        .ok()
+        .filter(|o| o.abs() < 18 * 3600)
+        .ok_or_else(|| bad("offset"))?;
+    let edited = match get_int(doc, obj, "edited")? {
+        Some(ms) => Some(Timestamp {
+            unix_ms: ms,
+            offset_secs: get_int(doc, obj, "edited_offset")?
+                .and_then(|o| i32::try_from(o).ok())
+                .filter(|o| o.abs() < 18 * 3600)
+                .unwrap_or(0),
+        }),
+        None => None,
+    };
+    let texts = doc.get_all(obj, "text")?;
+    let writers = doc.get_all(obj, "text_by")?;
+    let as_string = |v: &Value<'_>| v.as_str().map(str::to_string);
+    let mut versions: Vec<(String, String)> = texts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (v, _))| {
+            let text = as_string(v)?;
+            let by = writers
+                .get(i)
+                .and_then(|(w, _)| as_string(w))
+                .unwrap_or_default();
+            Some((by, text))
+        })
+        .collect();
+    // `get` picks the winner deterministically; it is the last of `get_all`'s values.
+    let (_, text) = versions.pop().ok_or_else(|| bad("text"))?;
+    Ok(Entry {
+        id,
+        kind,
+        created: Timestamp {
+            unix_ms: created_ms,
+            offset_secs,
+        },
+        edited,
+        device: get_str(doc, obj, "device")?.unwrap_or_default(),
+        author: get_str(doc, obj, "author")?.unwrap_or_default(),
+        text,
+        tags: get_str_list(doc, obj, "tags")?,
+        people: get_str_list(doc, obj, "people")?,
+        starred: matches!(
+            get_scalar(doc, obj, "starred")?,
+            Some(ScalarValue::Boolean(true))
+        ),
+        conflicts: versions,
+    })
+}
+
+/// Every entry of a document, oldest first, plus the keys of entries that could not be read.
+#[derive(Debug, Default)]
+pub struct Materialized {
+    /// Entries in id (time) order.
+    pub entries: Vec<Entry>,
+    /// Keys whose entries are malformed, with the reason.
+    pub malformed: Vec<(String, String)>,
+}
+
+/// Reads every entry of a journal document.
+pub fn read_entries<R: ReadDoc>(doc: &R) -> Result<Materialized, SchemaError> {
+    let entries = root_map(doc, "entries")?;
+    let mut out = Materialized::default();
+    for item in doc.map_range(&entries, ..) {
+        let key = item.key.to_string();
+        if !matches!(item.value, automerge::ValueRef::Object(ObjType::Map)) {
+            out.malformed.push((key, "not a map".into()));
+            continue;
+        }
+        match read_entry(doc, &key, &item.id()) {
+            Ok(entry) => out.entries.push(entry),
+            Err(e) => out.malformed.push((key, e.to_string())),
+        }
+    }
+    Ok(out)
+}
+
+/// The map object of the entry `id`, if present.
+pub fn entry_obj<R: ReadDoc>(doc: &R, id: EntryId) -> Result<Option<ObjId>, SchemaError> {
+    let entries = root_map(doc, "entries")?;
+    Ok(match doc.get(&entries, id.to_string())? {
+        Some((Value::Object(ObjType::Map), obj)) => Some(obj),
+        _ => None,
+    })
+}
+
+/// Whether `id` is present or was deleted (so that re-merging a sealed entry is a no-op).
+pub fn is_known(doc: &AutoCommit, id: EntryId) -> Result<bool, SchemaError> {
+    let tombstones = root_map(doc, "tombstones")?;
+    Ok(entry_obj(doc, id)?.is_some() || doc.get(&tombstones, id.to_string())?.is_some())
+}
+
+/// Adds `entry` unless an entry with its id exists or was deleted. Returns whether it was added.
+pub fn insert_if_absent(doc: &mut AutoCommit, entry: &Entry) -> Result<bool, SchemaError> {
+    if is_known(doc, entry.id)? {
+        return Ok(false);
+    }
+    put_entry(doc, entry)?;
+    Ok(true)
+}
+
+/// Replaces the text of an entry (recording the editing device and time) and its tags.
+pub fn set_text(
+    doc: &mut AutoCommit,
+    id: EntryId,
+    text: &str,
+    device: &str,
+    at: Timestamp,
+) -> Result<(), SchemaError> {
+    let obj = entry_obj(doc, id)?.ok_or(SchemaError::NoSuchEntry(id))?;
+    doc.put(&obj, "text", text)?;
+    doc.put(&obj, "text_by", device)?;
+    doc.put(&obj, "edited", at.unix_ms)?;
+    doc.put(&obj, "edited_offset", i64::from(at.offset_secs))?;
+    put_str_list(doc, &obj, "tags", &crate::tags::extract(text))?;
+    Ok(())
+}
+
+/// Sets or clears the star of an entry.
+pub fn set_starred(doc: &mut AutoCommit, id: EntryId, starred: bool) -> Result<(), SchemaError> {
+    let obj = entry_obj(doc, id)?.ok_or(SchemaError::NoSuchEntry(id))?;
+    doc.put(&obj, "starred", starred)?;
+    Ok(())
+}
+
+/// Removes an entry and leaves a tombstone so that it does not come back.
+pub fn delete_entry(doc: &mut AutoCommit, id: EntryId, at_ms: i64) -> Result<(), SchemaError> {
+    let entries = root_map(doc, "entries")?;
+    if entry_obj(doc, id)?.is_none() {
+        return Err(SchemaError::NoSuchEntry(id));
+    }
+    doc.delete(&entries, id.to_string())?;
+    let tombstones = root_map(doc, "tombstones")?;
+    doc.put(&tombstones, id.to_string(), at_ms)?;
+    Ok(())
+}
+
+/// Seals one entry as a standalone change that depends only on genesis.
+///
+/// The result is standard Automerge binary (a change chunk) that any copy of any journal
+/// can apply. It needs no secret and no existing document, which is what lets a locked
+/// device append.
+pub fn seal_entry(entry: &Entry, actor: ActorId) -> Result<Vec<u8>, SchemaError> {
+    let mut doc = new_document(actor)?;
+    let base = doc.get_heads();
+    put_entry(&mut doc, entry)?;
+    doc.commit_with(CommitOptions::default().with_time(entry.created.unix_ms / 1000));
+    Ok(doc.save_after(&base))
+}
+
+/// Reads back a sealed entry, checking that it is exactly one entry built on genesis.
+pub fn unseal_entry(bytes: &[u8]) -> Result<Entry, SchemaError> {
+    let mut doc = AutoCommit::load(genesis_bytes())?;
+    doc.load_incremental(bytes)?;
+    let heads = doc.get_heads();
+    if heads.len() != 1 || heads[0] == genesis_hash() {
+        return Err(SchemaError::BadSealedEntry(
+            "not one change on top of genesis",
+        ));
+    }
+    let entries = root_map(&doc, "entries")?;
+    let mut items = doc.map_range(&entries, ..);
+    let (Some(item), None) = (items.next(), items.next()) else {
+        return Err(SchemaError::BadSealedEntry("not exactly one entry"));
+    };
+    let key = item.key.to_string();
+    read_entry(&doc, &key, &item.id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(n: u64, text: &str) -> Entry {
+        Entry::note(
+            EntryId::from_parts(1_700_000_000_000 + n, u128::from(n)),
+            Timestamp {
+                unix_ms: 1_700_000_000_000 + n as i64,
+                offset_secs: 3600,
+            },
+            "dev1".into(),
+            text.into(),
+        )
+    }
+
+    #[test]
+    fn genesis_is_deterministic() {
+        assert_eq!(genesis_doc().save(), genesis_doc().save());
+        assert_eq!(genesis_hash(), genesis_doc().get_heads()[0]);
+    }
+
+    #[test]
+    fn entry_round_trips() {
+        let mut doc = new_document(ActorId::random()).unwrap();
+        let mut e = sample(1, "Walked with @Sam #calm");
+        e.people = vec!["Sam".into()];
+        e.starred = true;
+        put_entry(&mut doc, &e).unwrap();
+        let all = read_entries(&doc).unwrap();
+        assert_eq!(all.entries, vec![e]);
+        assert!(all.malformed.is_empty());
+    }
+
+    #[test]
+    fn sealed_entry_merges_into_any_copy() {
+        let e = sample(2, "sealed while locked");
+        let sealed = seal_entry(&e, ActorId::random()).unwrap();
+        assert_eq!(unseal_entry(&sealed).unwrap(), e);
+        let mut journal = new_document(ActorId::random()).unwrap();
+        put_entry(&mut journal, &sample(1, "older")).unwrap();
+        journal.commit();
+        journal.load_incremental(&sealed).unwrap();
+        let texts: Vec<_> = read_entries(&journal)
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.text)
+            .collect();
+        assert_eq!(texts, vec!["older", "sealed while locked"]);
+    }
+
+    #[test]
+    fn unseal_rejects_two_entries_and_garbage() {
+        let mut doc = new_document(ActorId::random()).unwrap();
+        let base = doc.get_heads();
+        put_entry(&mut doc, &sample(1, "a")).unwrap();
+        put_entry(&mut doc, &sample(2, "b")).unwrap();
+        let two = doc.save_after(&base);
+        assert!(matches!(
+            unseal_entry(&two),
+            Err(SchemaError::BadSealedEntry(_))
+        ));
+        assert!(unseal_entry(b"not automerge at all").is_err());
+        assert!(unseal_entry(&[]).is_err());
+    }
+
+    #[test]
+    fn concurrent_text_edits_are_reported_as_conflicts() {
+        let mut a = new_document(ActorId::random()).unwrap();
+        let e = sample(3, "first");
+        put_entry(&mut a, &e).unwrap();
+        let mut b = a.fork().with_actor(ActorId::random());
+        let at = Timestamp {
+            unix_ms: 1_800_000_000_000,
+            offset_secs: 0,
+        };
+        set_text(&mut a, e.id, "from laptop", "laptop", at).unwrap();
+        set_text(&mut b, e.id, "from desktop", "desktop", at).unwrap();
+        a.merge(&mut b).unwrap();
+        let got = read_entries(&a).unwrap().entries.remove(0);
+        assert_eq!(got.conflicts.len(), 1);
+        let mut all = vec![(got.conflicts[0].0.clone(), got.conflicts[0].1.clone())];
+        let winner_by = if got.text == "from laptop" {
+            "laptop"
+        } else {
+            "desktop"
+        };
+        all.push((winner_by.to_string(), got.text.clone()));
+        all.sort();
+        assert_eq!(
+            all,
+            vec![
+                ("desktop".into(), "from desktop".into()),
+                ("laptop".into(), "from laptop".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn deleted_entries_are_not_reinserted() {
+        let mut doc = new_document(ActorId::random()).unwrap();
+        let e = sample(4, "gone");
+        assert!(insert_if_absent(&mut doc, &e).unwrap());
+        assert!(!insert_if_absent(&mut doc, &e).unwrap());
+        delete_entry(&mut doc, e.id, 5).unwrap();
+        assert!(!insert_if_absent(&mut doc, &e).unwrap());
+        assert!(read_entries(&doc).unwrap().entries.is_empty());
+    }
+}

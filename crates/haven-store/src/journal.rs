@@ -1,0 +1,505 @@
+//! One journal on disk: encrypted Automerge chunks, an inbox of sealed entries, and an
+//! encrypted read cache.
+//!
+//! * **Appending** seals the entry as a standalone Automerge change that depends only on
+//!   the genesis change, encrypts it to the device recipient and drops it in `inbox/`. No
+//!   secret and no document load is needed, so it costs the same at any journal size and
+//!   works while the vault is locked.
+//! * **Changing** (folding the inbox in, editing, starring, deleting) loads the whole
+//!   document under the writer lock with a fresh random actor id, applies the change,
+//!   writes the new changes as one chunk and refreshes the read cache. A fresh actor per
+//!   process means an actor id is never reused, even after a restore from backup.
+//! * **Reading** decrypts the read cache (`view.age`: every entry, materialised) and the
+//!   inbox. The cache records which chunks it was built from; if the chunk set differs (a
+//!   crash, a sync, a file restored by hand) it is rebuilt from the document.
+//! * **Compaction** replaces the chunks by one snapshot once there are more than
+//!   [`COMPACT_AFTER`]. The snapshot is durable before any old chunk is removed, and a
+//!   document with changes it cannot apply (a damaged chunk they depend on) is never
+//!   compacted, so no change is ever lost by it.
+
+use std::fmt;
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use age::x25519;
+use automerge::{ActorId, AutoCommit, ReadDoc};
+use haven_model::schema::{self, Materialized};
+use haven_model::{Entry, EntryId, JournalMeta};
+use serde::{Deserialize, Serialize};
+
+use crate::durable::{self, private_dir, sync_dir, write_atomic};
+use crate::envelope;
+use crate::error::{Result, StoreError};
+use crate::keys::Keys;
+use crate::lock::VaultLock;
+
+/// Chunks beyond which a change also compacts the journal into one snapshot.
+pub const COMPACT_AFTER: usize = 16;
+/// Sealed entries beyond which a read folds the inbox into the document first.
+pub const FOLD_AFTER: usize = 256;
+/// Version of the read-cache format.
+const VIEW_VERSION: u32 = 1;
+
+/// A journal's directory name: 16 random hex digits, revealing nothing.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct JournalId([u8; 8]);
+
+impl JournalId {
+    /// A new random id.
+    pub fn random() -> Self {
+        JournalId(rand::random())
+    }
+}
+
+impl fmt::Display for JournalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl FromStr for JournalId {
+    type Err = hex::FromHexError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut out = [0u8; 8];
+        hex::decode_to_slice(s, &mut out)?;
+        Ok(JournalId(out))
+    }
+}
+
+/// The kind of a chunk file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// A whole document (`Automerge::save`).
+    Snapshot,
+    /// Incremental changes (`save_after`).
+    Changes,
+}
+
+/// Parses a chunk file name (`<ulid>.snapshot.age` or `<ulid>.changes.age`).
+pub fn chunk_kind(name: &str) -> Option<ChunkKind> {
+    let (stem, kind) = if let Some(stem) = name.strip_suffix(".snapshot.age") {
+        (stem, ChunkKind::Snapshot)
+    } else {
+        (name.strip_suffix(".changes.age")?, ChunkKind::Changes)
+    };
+    ulid::Ulid::from_string(stem).ok().map(|_| kind)
+}
+
+/// Whether `name` is a sealed-entry file name (`<entry id>.age`).
+pub fn is_inbox_name(name: &str) -> bool {
+    name.strip_suffix(".age")
+        .is_some_and(|stem| stem.parse::<EntryId>().is_ok())
+}
+
+/// What a read returns: every entry, the journal's meta, and how many came from the inbox.
+#[derive(Debug, Default)]
+pub struct JournalView {
+    /// Name and kind, once set.
+    pub meta: Option<JournalMeta>,
+    /// Entries, oldest first.
+    pub entries: Vec<Entry>,
+    /// How many of them are sealed entries not yet folded into the document.
+    pub pending: usize,
+    /// Entries that could not be read, with the reason.
+    pub malformed: Vec<(String, String)>,
+}
+
+impl JournalView {
+    /// Finds the entry whose id is `prefix` or starts with it (case-insensitive).
+    pub fn resolve(&self, prefix: &str) -> Result<&Entry> {
+        let wanted = prefix.trim().to_ascii_uppercase();
+        if wanted.is_empty() {
+            return Err(StoreError::NoSuchEntry(prefix.to_string()));
+        }
+        let mut matches = self
+            .entries
+            .iter()
+            .filter(|e| e.id.to_string().starts_with(&wanted));
+        match (matches.next(), matches.count()) {
+            (Some(e), 0) => Ok(e),
+            (None, _) => Err(StoreError::NoSuchEntry(prefix.to_string())),
+            (Some(_), more) => Err(StoreError::AmbiguousEntry {
+                prefix: prefix.to_string(),
+                count: more + 1,
+            }),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ViewFile {
+    version: u32,
+    covers: Vec<String>,
+    meta: Option<JournalMeta>,
+    entries: Vec<Entry>,
+    malformed: Vec<(String, String)>,
+}
+
+/// One journal's files.
+#[derive(Debug, Clone)]
+pub struct JournalStore {
+    id: JournalId,
+    dir: PathBuf,
+    lock_path: PathBuf,
+    recipient: x25519::Recipient,
+}
+
+fn new_file_stem() -> String {
+    ulid::Ulid::from_parts(now_ms(), rand::random()).to_string()
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Lists file names in `dir` accepted by `keep`, sorted; a missing directory is empty.
+fn list(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<String>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(StoreError::io("list", dir)(e)),
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| keep(n))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Runs Automerge on bytes from disk, turning a panic in its decoder into an error.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, automerge::AutomergeError>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(StoreError::Damaged {
+            path: path.to_path_buf(),
+            reason: format!("not a valid Automerge chunk ({e})"),
+        }),
+        Err(_) => Err(StoreError::Damaged {
+            path: path.to_path_buf(),
+            reason: "Automerge could not decode it".into(),
+        }),
+    }
+}
+
+impl JournalStore {
+    pub(crate) fn new(root: &Path, id: JournalId, recipient: x25519::Recipient) -> Self {
+        JournalStore {
+            id,
+            dir: root.join("journals").join(id.to_string()),
+            lock_path: root.join("lock"),
+            recipient,
+        }
+    }
+
+    /// The journal's id.
+    pub fn id(&self) -> JournalId {
+        self.id
+    }
+
+    /// The journal's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The chunks directory.
+    pub fn chunks_dir(&self) -> PathBuf {
+        self.dir.join("chunks")
+    }
+
+    /// The inbox directory.
+    pub fn inbox_dir(&self) -> PathBuf {
+        self.dir.join("inbox")
+    }
+
+    /// The read-cache file.
+    pub fn view_path(&self) -> PathBuf {
+        self.dir.join("view.age")
+    }
+
+    /// Chunk file names, sorted.
+    pub fn chunk_names(&self) -> Result<Vec<String>> {
+        list(&self.chunks_dir(), |n| chunk_kind(n).is_some())
+    }
+
+    /// Sealed-entry file names, sorted.
+    pub fn inbox_names(&self) -> Result<Vec<String>> {
+        list(&self.inbox_dir(), is_inbox_name)
+    }
+
+    /// How many sealed entries wait in the inbox.
+    pub fn inbox_len(&self) -> Result<usize> {
+        Ok(self.inbox_names()?.len())
+    }
+
+    pub(crate) fn create(&self, keys: &Keys, meta: &JournalMeta) -> Result<()> {
+        private_dir(&self.dir)?;
+        private_dir(&self.chunks_dir())?;
+        private_dir(&self.inbox_dir())?;
+        sync_dir(self.dir.parent().unwrap_or(&self.dir))?;
+        let _lock = VaultLock::exclusive(&self.lock_path)?;
+        let mut doc = schema::new_document(ActorId::random())?;
+        schema::set_meta(&mut doc, meta)?;
+        doc.commit();
+        let name = format!("{}.snapshot.age", new_file_stem());
+        write_atomic(
+            &self.chunks_dir(),
+            &name,
+            &envelope::seal(&self.recipient, &doc.save())?,
+        )?;
+        self.write_view(keys, &doc, vec![name])
+    }
+
+    /// Appends an entry without any secret: seals it into the inbox. Durable on return.
+    pub fn seal(&self, entry: &Entry) -> Result<()> {
+        let bytes = schema::seal_entry(entry, ActorId::random())?;
+        let sealed = envelope::seal(&self.recipient, &bytes)?;
+        let inbox = self.inbox_dir();
+        let _lock = VaultLock::exclusive(&self.lock_path)?;
+        if !inbox.exists() {
+            private_dir(&inbox)?;
+        }
+        write_atomic(&inbox, &format!("{}.age", entry.id), &sealed)
+    }
+
+    /// The journal's name and kind, from the read cache (or the document if stale).
+    pub fn meta(&self, keys: &Keys) -> Result<Option<JournalMeta>> {
+        let _lock = VaultLock::shared(&self.lock_path)?;
+        if let Some(view) = self.cached_view(keys)? {
+            return Ok(view.meta);
+        }
+        drop(_lock);
+        Ok(self.read(keys)?.meta)
+    }
+
+    fn cached_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
+        let path = self.view_path();
+        if !path.exists() {
+            return Ok(None);
+        }
+        let Ok(plain) = envelope::open_file(keys.identity(), &path) else {
+            return Ok(None);
+        };
+        let Ok(view) = postcard::from_bytes::<ViewFile>(&plain) else {
+            return Ok(None);
+        };
+        if view.version != VIEW_VERSION || view.covers != self.chunk_names()? {
+            return Ok(None);
+        }
+        Ok(Some(view))
+    }
+
+    fn open_sealed(&self, keys: &Keys, name: &str) -> Result<Entry> {
+        let path = self.inbox_dir().join(name);
+        let plain = envelope::open_file(keys.identity(), &path)?;
+        let mut entry = match catch_unwind(|| schema::unseal_entry(&plain)) {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => {
+                return Err(StoreError::Damaged {
+                    path,
+                    reason: e.to_string(),
+                });
+            }
+            Err(_) => {
+                return Err(StoreError::Damaged {
+                    path,
+                    reason: "Automerge could not decode it".into(),
+                });
+            }
+        };
+        if entry.author.is_empty() {
+            entry.author = keys.secrets.person_name.clone();
+        }
+        Ok(entry)
+    }
+
+    /// Reads every entry: the read cache plus the inbox. Folds the inbox first when it is
+    /// large, and rebuilds the cache when it is stale.
+    pub fn read(&self, keys: &Keys) -> Result<JournalView> {
+        for _ in 0..2 {
+            let lock = VaultLock::shared(&self.lock_path)?;
+            let inbox = self.inbox_names()?;
+            if inbox.len() <= FOLD_AFTER
+                && let Some(view) = self.cached_view(keys)?
+            {
+                let mut out = JournalView {
+                    meta: view.meta,
+                    entries: view.entries,
+                    pending: 0,
+                    malformed: view.malformed,
+                };
+                let mut sealed = Vec::with_capacity(inbox.len());
+                for name in &inbox {
+                    let entry = self.open_sealed(keys, name)?;
+                    if out
+                        .entries
+                        .binary_search_by(|e| e.id.cmp(&entry.id))
+                        .is_err()
+                    {
+                        sealed.push(entry);
+                    }
+                }
+                out.pending = sealed.len();
+                if !sealed.is_empty() {
+                    out.entries.extend(sealed);
+                    out.entries.sort_by_key(|e| e.id);
+                }
+                return Ok(out);
+            }
+            drop(lock);
+            self.change(keys, |_| Ok(()))?;
+        }
+        Err(StoreError::Damaged {
+            path: self.view_path(),
+            reason: "the read cache could not be rebuilt".into(),
+        })
+    }
+
+    /// Loads the whole document from the chunks. Returns it with the chunk names it used.
+    pub fn load(&self, keys: &Keys) -> Result<(AutoCommit, Vec<String>)> {
+        let names = self.chunk_names()?;
+        let mut doc: Option<AutoCommit> = None;
+        let (snapshots, changes): (Vec<&String>, Vec<&String>) = names
+            .iter()
+            .partition(|n| chunk_kind(n) == Some(ChunkKind::Snapshot));
+        for name in snapshots.into_iter().rev().chain(changes) {
+            let path = self.chunks_dir().join(name);
+            let plain = envelope::open_file(keys.identity(), &path)?;
+            match doc.as_mut() {
+                None => doc = Some(guarded(&path, || AutoCommit::load(&plain))?),
+                Some(d) => {
+                    guarded(&path, || d.load_incremental(&plain))?;
+                }
+            }
+        }
+        let doc = match doc {
+            Some(d) => d.with_actor(ActorId::random()),
+            None => schema::new_document(ActorId::random())?,
+        };
+        Ok((doc, names))
+    }
+
+    /// Applies `f` to the whole document under the writer lock, after folding the inbox in.
+    ///
+    /// The new changes are durable when this returns. Returns what `f` returned.
+    pub fn change<T>(
+        &self,
+        keys: &Keys,
+        f: impl FnOnce(&mut AutoCommit) -> Result<T>,
+    ) -> Result<T> {
+        let _lock = VaultLock::exclusive(&self.lock_path)?;
+        self.change_unlocked(keys, f)
+    }
+
+    /// [`Self::change`] for a caller that already holds the writer lock.
+    pub(crate) fn change_unlocked<T>(
+        &self,
+        keys: &Keys,
+        f: impl FnOnce(&mut AutoCommit) -> Result<T>,
+    ) -> Result<T> {
+        durable::remove_temp_files(&self.chunks_dir())?;
+        durable::remove_temp_files(&self.inbox_dir())?;
+        durable::remove_temp_files(&self.dir)?;
+        let (mut doc, mut names) = self.load(keys)?;
+        let before = doc.get_heads();
+
+        let mut folded = Vec::new();
+        for name in self.inbox_names()? {
+            // A damaged sealed entry stays where it is for `doctor`; it must not block writes.
+            if let Ok(entry) = self.open_sealed(keys, &name) {
+                schema::insert_if_absent(&mut doc, &entry)?;
+                folded.push(name);
+            }
+        }
+        let out = f(&mut doc)?;
+        doc.commit();
+        let new = doc.save_after(&before);
+        if !new.is_empty() {
+            let name = format!("{}.changes.age", new_file_stem());
+            write_atomic(
+                &self.chunks_dir(),
+                &name,
+                &envelope::seal(&self.recipient, &new)?,
+            )?;
+            names.push(name);
+        }
+        if names.len() > COMPACT_AFTER && doc.get_missing_deps(&[]).is_empty() {
+            names = self.compact(&mut doc, &names)?;
+        }
+        self.write_view(keys, &doc, names)?;
+        for name in &folded {
+            let path = self.inbox_dir().join(name);
+            fs::remove_file(&path).map_err(StoreError::io("remove", &path))?;
+        }
+        if !folded.is_empty() {
+            sync_dir(&self.inbox_dir())?;
+        }
+        Ok(out)
+    }
+
+    /// Writes one snapshot holding everything, then removes the chunks it replaces.
+    fn compact(&self, doc: &mut AutoCommit, old: &[String]) -> Result<Vec<String>> {
+        let name = format!("{}.snapshot.age", new_file_stem());
+        write_atomic(
+            &self.chunks_dir(),
+            &name,
+            &envelope::seal(&self.recipient, &doc.save())?,
+        )?;
+        for old_name in old {
+            let path = self.chunks_dir().join(old_name);
+            fs::remove_file(&path).map_err(StoreError::io("remove", &path))?;
+        }
+        sync_dir(&self.chunks_dir())?;
+        Ok(vec![name])
+    }
+
+    /// Materialises `doc` into the read cache, recorded as built from `covers`.
+    pub(crate) fn write_view(
+        &self,
+        _keys: &Keys,
+        doc: &AutoCommit,
+        mut covers: Vec<String>,
+    ) -> Result<()> {
+        covers.sort();
+        let Materialized { entries, malformed } = schema::read_entries(doc)?;
+        let view = ViewFile {
+            version: VIEW_VERSION,
+            covers,
+            meta: schema::read_meta(doc)?,
+            entries,
+            malformed,
+        };
+        let plain = zeroize::Zeroizing::new(
+            postcard::to_allocvec(&view).map_err(|e| StoreError::Encrypt(e.to_string()))?,
+        );
+        write_atomic(
+            &self.dir,
+            "view.age",
+            &envelope::seal(&self.recipient, &plain)?,
+        )
+    }
+
+    /// The entries of the read cache, whatever chunks it covers (for recovery).
+    pub(crate) fn read_cache_entries(&self, keys: &Keys) -> Result<Vec<Entry>, String> {
+        let path = self.view_path();
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        let plain = envelope::open_file(keys.identity(), &path).map_err(|e| e.to_string())?;
+        let view: ViewFile =
+            postcard::from_bytes(&plain).map_err(|e| format!("read cache is malformed ({e})"))?;
+        Ok(view.entries)
+    }
+
+    /// Every chunk's id and whether Automerge can read it on its own terms.
+    pub fn doc_stats(&self, keys: &Keys) -> Result<automerge::Stats> {
+        let (doc, _) = self.load(keys)?;
+        Ok(doc.stats())
+    }
+}

@@ -1,0 +1,263 @@
+//! Keys: the passphrase, the device's age identity and its other secrets.
+//!
+//! * `identity.age` is a standard age identity file (what `age-keygen` writes) encrypted
+//!   with the passphrase (scrypt). We write it with [`DEFAULT_WORK_FACTOR`] and refuse to
+//!   read one that asks for more than [`MAX_WORK_FACTOR`], so a crafted file cannot cost
+//!   minutes and gigabytes.
+//! * `device.age` holds the other device secrets (the iroh secret key, the device's and
+//!   person's names) as JSON, encrypted to the device's own recipient.
+//!
+//! Secrets live in types that zeroize on drop and print as `[redacted]`.
+
+use std::fmt;
+use std::io::{Read, Write};
+
+use age::secrecy::{ExposeSecret, SecretString};
+use age::x25519;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::error::{Result, StoreError};
+
+/// scrypt work factor (log2 N) used when writing the identity file: 256 MiB, a fraction
+/// of a second to a second on current machines.
+pub const DEFAULT_WORK_FACTOR: u8 = 18;
+/// The largest work factor accepted when reading (512 MiB).
+pub const MAX_WORK_FACTOR: u8 = 19;
+/// The smallest work factor we agree to write.
+pub const MIN_WORK_FACTOR: u8 = 10;
+
+/// A passphrase; never empty, never printed.
+pub struct Passphrase(SecretString);
+
+impl Passphrase {
+    /// Wraps a passphrase, refusing an empty (or all-whitespace) one.
+    pub fn new(text: String) -> Result<Self> {
+        if text.trim().is_empty() {
+            return Err(StoreError::EmptyPassphrase);
+        }
+        Ok(Passphrase(SecretString::from(text)))
+    }
+}
+
+impl fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Passphrase([redacted])")
+    }
+}
+
+/// Secrets of this device besides its age identity.
+#[derive(Clone, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct DeviceSecrets {
+    /// The iroh (ed25519) secret key, hex; the device id is its public key.
+    pub iroh_secret_hex: String,
+    /// This device's name, e.g. "laptop".
+    pub device_name: String,
+    /// The person who uses this device.
+    pub person_name: String,
+}
+
+impl fmt::Debug for DeviceSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DeviceSecrets([redacted])")
+    }
+}
+
+impl DeviceSecrets {
+    /// Fresh secrets with a new random iroh key.
+    pub fn generate(device_name: String, person_name: String) -> Self {
+        let secret = Zeroizing::new(rand::random::<[u8; 32]>());
+        DeviceSecrets {
+            iroh_secret_hex: hex::encode(*secret),
+            device_name,
+            person_name,
+        }
+    }
+
+    /// The iroh secret key bytes.
+    pub fn iroh_secret(&self) -> Option<Zeroizing<[u8; 32]>> {
+        let mut out = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(&self.iroh_secret_hex, out.as_mut_slice()).ok()?;
+        Some(out)
+    }
+
+    /// The device id: the hex public key of the iroh secret.
+    pub fn device_id(&self) -> Option<String> {
+        let secret = self.iroh_secret()?;
+        let key = ed25519_dalek::SigningKey::from_bytes(&secret);
+        Some(hex::encode(key.verifying_key().as_bytes()))
+    }
+}
+
+/// An unlocked device: its age identity and secrets.
+pub struct Keys {
+    identity: x25519::Identity,
+    /// The device's other secrets.
+    pub secrets: DeviceSecrets,
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Keys([redacted])")
+    }
+}
+
+impl Keys {
+    /// Builds keys from an identity and secrets.
+    pub fn new(identity: x25519::Identity, secrets: DeviceSecrets) -> Self {
+        Keys { identity, secrets }
+    }
+
+    /// The age identity, for decrypting.
+    pub fn identity(&self) -> &x25519::Identity {
+        &self.identity
+    }
+
+    /// The identity as `AGE-SECRET-KEY-1...`, for handing to an unlock agent.
+    pub fn identity_secret(&self) -> SecretString {
+        self.identity.to_string()
+    }
+}
+
+/// Generates a new device identity.
+pub fn generate_identity() -> x25519::Identity {
+    x25519::Identity::generate()
+}
+
+/// Parses `AGE-SECRET-KEY-1...`, or an identity file's text containing one such line.
+pub fn parse_identity(text: &str) -> Result<x25519::Identity, &'static str> {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .ok_or("no AGE-SECRET-KEY line")?;
+    line.parse().map_err(|_| "malformed AGE-SECRET-KEY line")
+}
+
+/// The identity file's plaintext, as `age-keygen` writes it.
+fn identity_file_text(identity: &x25519::Identity, created: &str) -> Zeroizing<String> {
+    Zeroizing::new(format!(
+        "# created: {created}\n# public key: {}\n{}\n",
+        identity.to_public(),
+        identity.to_string().expose_secret()
+    ))
+}
+
+/// Encrypts the identity file with `passphrase` at scrypt work factor `log_n`.
+pub fn encrypt_identity(
+    identity: &x25519::Identity,
+    passphrase: &Passphrase,
+    log_n: u8,
+    created: &str,
+) -> Result<Vec<u8>> {
+    let mut recipient = age::scrypt::Recipient::new(passphrase.0.clone());
+    recipient.set_work_factor(log_n.clamp(MIN_WORK_FACTOR, MAX_WORK_FACTOR));
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .map_err(|e| StoreError::Encrypt(e.to_string()))?;
+    let mut out = Vec::new();
+    let mut w = encryptor
+        .wrap_output(&mut out)
+        .map_err(|e| StoreError::Encrypt(e.to_string()))?;
+    w.write_all(identity_file_text(identity, created).as_bytes())
+        .and_then(|_| w.finish().map(|_| ()))
+        .map_err(|e| StoreError::Encrypt(e.to_string()))?;
+    Ok(out)
+}
+
+/// Decrypts the identity file with `passphrase`.
+pub fn decrypt_identity(
+    ciphertext: &[u8],
+    passphrase: &Passphrase,
+    path: &std::path::Path,
+) -> Result<x25519::Identity> {
+    let damaged = |reason: String| StoreError::Damaged {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let decryptor = age::Decryptor::new_buffered(ciphertext).map_err(|e| damaged(e.to_string()))?;
+    if !decryptor.is_scrypt() {
+        return Err(damaged("not a passphrase-encrypted age file".into()));
+    }
+    let mut identity = age::scrypt::Identity::new(passphrase.0.clone());
+    identity.set_max_work_factor(MAX_WORK_FACTOR);
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::DecryptionFailed | age::DecryptError::KeyDecryptionFailed => {
+                StoreError::WrongPassphrase
+            }
+            age::DecryptError::ExcessiveWork { .. } => StoreError::ExcessiveWork,
+            other => damaged(other.to_string()),
+        })?;
+    let mut text = Zeroizing::new(String::new());
+    reader
+        .read_to_string(&mut text)
+        .map_err(|e| damaged(format!("cannot decrypt ({e})")))?;
+    parse_identity(&text).map_err(|reason| damaged(reason.into()))
+}
+
+/// Serialises device secrets (JSON) for encryption.
+pub fn encode_secrets(secrets: &DeviceSecrets) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(serde_json::to_vec(secrets).unwrap_or_default())
+}
+
+/// Parses decrypted device secrets.
+pub fn decode_secrets(plaintext: &[u8]) -> Result<DeviceSecrets, String> {
+    let secrets: DeviceSecrets = serde_json::from_slice(plaintext).map_err(|e| e.to_string())?;
+    if secrets.iroh_secret().is_none() {
+        return Err("iroh secret key is malformed".into());
+    }
+    Ok(secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_file_round_trips_and_rejects_wrong_passphrase() {
+        let id = generate_identity();
+        let pass = Passphrase::new("correct horse".into()).unwrap();
+        let file = encrypt_identity(&id, &pass, 10, "2026-01-01T00:00:00Z").unwrap();
+        let path = std::path::Path::new("identity.age");
+        let back = decrypt_identity(&file, &pass, path).unwrap();
+        assert_eq!(back.to_public().to_string(), id.to_public().to_string());
+        let wrong = Passphrase::new("wrong".into()).unwrap();
+        assert!(matches!(
+            decrypt_identity(&file, &wrong, path),
+            Err(StoreError::WrongPassphrase)
+        ));
+    }
+
+    #[test]
+    fn excessive_work_factor_is_refused() {
+        let id = generate_identity();
+        let pass = Passphrase::new("p".into()).unwrap();
+        let mut recipient = age::scrypt::Recipient::new(pass.0.clone());
+        recipient.set_work_factor(MAX_WORK_FACTOR + 3);
+        let file = age::encrypt(&recipient, identity_file_text(&id, "x").as_bytes()).unwrap();
+        let err = decrypt_identity(&file, &pass, std::path::Path::new("identity.age")).unwrap_err();
+        assert!(matches!(err, StoreError::ExcessiveWork), "{err:?}");
+    }
+
+    #[test]
+    fn empty_passphrase_is_refused_and_secrets_are_not_printed() {
+        assert!(matches!(
+            Passphrase::new("  ".into()),
+            Err(StoreError::EmptyPassphrase)
+        ));
+        let secrets = DeviceSecrets::generate("laptop".into(), "Sam".into());
+        let keys = Keys::new(generate_identity(), secrets.clone());
+        let shown = format!(
+            "{keys:?} {secrets:?} {:?}",
+            Passphrase::new("hunter2".into()).unwrap()
+        );
+        assert!(
+            !shown.contains("Sam")
+                && !shown.contains("hunter2")
+                && !shown.contains(&secrets.iroh_secret_hex)
+        );
+        assert_eq!(secrets.device_id().unwrap().len(), 64);
+    }
+}

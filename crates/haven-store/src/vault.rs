@@ -1,0 +1,317 @@
+//! The vault directory: creating, opening, unlocking, and finding journals.
+//!
+//! ```text
+//! <vault>/
+//!   config.toml            plaintext: format, device id, public recipient, personal journal id
+//!   identity.age           age identity file, encrypted with the passphrase (scrypt)
+//!   device.age             device secrets (JSON), encrypted to the device recipient
+//!   lock                   advisory lock file
+//!   journals/<id>/chunks/  <ulid>.snapshot.age and <ulid>.changes.age (Automerge binary)
+//!   journals/<id>/inbox/   <entry id>.age: sealed entries (one Automerge change each)
+//!   journals/<id>/view.age encrypted read cache; disposable
+//!   quarantine/            files `doctor` moved aside
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use age::x25519;
+use haven_model::{JournalKind, JournalMeta};
+use serde::{Deserialize, Serialize};
+
+use crate::durable::{self, private_dir, write_atomic};
+use crate::envelope;
+use crate::error::{Result, StoreError};
+use crate::journal::{JournalId, JournalStore};
+use crate::keys::{self, DeviceSecrets, Keys, Passphrase};
+use crate::lock::VaultLock;
+
+/// The on-disk format version this code writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// The plaintext configuration. It holds no names and no content.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Config {
+    /// Vault format version.
+    pub format: u32,
+    /// This device's id (hex public key).
+    pub device_id: String,
+    /// The device's age recipient (public key).
+    pub recipient: String,
+    /// The directory id of the personal journal.
+    pub personal_journal: String,
+}
+
+/// What `init` needs.
+#[derive(Debug)]
+pub struct InitOptions {
+    /// The passphrase protecting the identity.
+    pub passphrase: Passphrase,
+    /// A name for this device.
+    pub device_name: String,
+    /// The person's name.
+    pub person_name: String,
+    /// scrypt work factor (log2 N) for the identity file.
+    pub work_factor: u8,
+    /// Creation time, RFC 3339, written into the identity file's comment.
+    pub created: String,
+    /// Creation time in ms, stored in the personal journal.
+    pub created_ms: i64,
+}
+
+/// An opened (not necessarily unlocked) vault.
+#[derive(Debug, Clone)]
+pub struct Vault {
+    root: PathBuf,
+    config: Config,
+    recipient: x25519::Recipient,
+}
+
+impl Vault {
+    fn config_path(root: &Path) -> PathBuf {
+        root.join("config.toml")
+    }
+
+    /// Whether a vault exists at `root`.
+    pub fn exists(root: &Path) -> bool {
+        Self::config_path(root).exists()
+    }
+
+    /// Creates a new vault with a personal journal, returning it unlocked.
+    pub fn init(root: &Path, opts: InitOptions) -> Result<(Vault, Keys)> {
+        if Self::exists(root) || root.join("identity.age").exists() {
+            return Err(StoreError::AlreadyExists(root.to_path_buf()));
+        }
+        private_dir(root)?;
+        private_dir(&root.join("journals"))?;
+        let identity = keys::generate_identity();
+        let recipient = identity.to_public();
+        let secrets = DeviceSecrets::generate(opts.device_name, opts.person_name);
+        let device_id = secrets.device_id().unwrap_or_default();
+        let keys = Keys::new(identity, secrets);
+
+        let id_file = keys::encrypt_identity(
+            keys.identity(),
+            &opts.passphrase,
+            opts.work_factor,
+            &opts.created,
+        )?;
+        write_atomic(root, "identity.age", &id_file)?;
+        write_atomic(
+            root,
+            "device.age",
+            &envelope::seal(&recipient, &keys::encode_secrets(&keys.secrets))?,
+        )?;
+
+        let personal = JournalId::random();
+        let config = Config {
+            format: FORMAT,
+            device_id,
+            recipient: recipient.to_string(),
+            personal_journal: personal.to_string(),
+        };
+        let vault = Vault {
+            root: root.to_path_buf(),
+            config,
+            recipient,
+        };
+        let meta = JournalMeta {
+            name: "personal".into(),
+            kind: JournalKind::Personal,
+            created_ms: opts.created_ms,
+        };
+        vault.journal(personal).create(&keys, &meta)?;
+        // The config is written last: a vault without it is an interrupted init.
+        let text =
+            toml::to_string(&vault.config).map_err(|e| StoreError::Encrypt(e.to_string()))?;
+        write_atomic(root, "config.toml", text.as_bytes())?;
+        Ok((vault, keys))
+    }
+
+    /// Opens the vault at `root` without unlocking it.
+    pub fn open(root: &Path) -> Result<Vault> {
+        let path = Self::config_path(root);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NoVault(root.to_path_buf()));
+            }
+            Err(e) => return Err(StoreError::io("read", &path)(e)),
+        };
+        let bad = |reason: String| StoreError::Config {
+            path: path.clone(),
+            reason,
+        };
+        let config: Config = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if config.format != FORMAT {
+            return Err(bad(format!(
+                "format {} is not supported (this version reads {FORMAT})",
+                config.format
+            )));
+        }
+        let recipient = config
+            .recipient
+            .parse()
+            .map_err(|_| bad("recipient is malformed".into()))?;
+        config
+            .personal_journal
+            .parse::<JournalId>()
+            .map_err(|_| bad("personal_journal is malformed".into()))?;
+        Ok(Vault {
+            root: root.to_path_buf(),
+            config,
+            recipient,
+        })
+    }
+
+    /// The vault directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The plaintext configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// This device's age recipient.
+    pub fn recipient(&self) -> &x25519::Recipient {
+        &self.recipient
+    }
+
+    /// Path of the lock file.
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+
+    /// Takes the writer lock.
+    pub fn lock_exclusive(&self) -> Result<VaultLock> {
+        VaultLock::exclusive(&self.lock_path())
+    }
+
+    fn identity_path(&self) -> PathBuf {
+        self.root.join("identity.age")
+    }
+
+    /// Decrypts the identity with the passphrase (costs the scrypt work factor).
+    pub fn unlock(&self, passphrase: &Passphrase) -> Result<Keys> {
+        let path = self.identity_path();
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::MissingIdentity(path));
+            }
+            Err(e) => return Err(StoreError::io("read", &path)(e)),
+        };
+        let identity = keys::decrypt_identity(&bytes, passphrase, &path)?;
+        self.keys_for(identity)
+    }
+
+    /// Builds keys from an identity handed over by an unlock agent.
+    pub fn keys_from_secret(&self, identity_text: &str) -> Result<Keys> {
+        let identity = keys::parse_identity(identity_text).map_err(|_| StoreError::ForeignKey)?;
+        self.keys_for(identity)
+    }
+
+    fn keys_for(&self, identity: x25519::Identity) -> Result<Keys> {
+        if identity.to_public().to_string() != self.config.recipient {
+            return Err(StoreError::ForeignKey);
+        }
+        let path = self.root.join("device.age");
+        let plain = zeroize::Zeroizing::new(envelope::open_file(&identity, &path)?);
+        let secrets =
+            keys::decode_secrets(&plain).map_err(|reason| StoreError::Damaged { path, reason })?;
+        Ok(Keys::new(identity, secrets))
+    }
+
+    /// Re-encrypts the identity file with a new passphrase. The old one must be right.
+    pub fn change_passphrase(
+        &self,
+        old: &Passphrase,
+        new: &Passphrase,
+        work_factor: u8,
+        created: &str,
+    ) -> Result<()> {
+        let _lock = self.lock_exclusive()?;
+        let keys = self.unlock(old)?;
+        let bytes = keys::encrypt_identity(keys.identity(), new, work_factor, created)?;
+        write_atomic(&self.root, "identity.age", &bytes)
+    }
+
+    /// The personal journal.
+    pub fn personal(&self) -> JournalStore {
+        // Validated in `open`/`init`.
+        let id = self
+            .config
+            .personal_journal
+            .parse()
+            .unwrap_or_else(|_| JournalId::random());
+        self.journal(id)
+    }
+
+    /// The journal stored under `id` (which may not exist yet).
+    pub fn journal(&self, id: JournalId) -> JournalStore {
+        JournalStore::new(&self.root, id, self.recipient.clone())
+    }
+
+    /// Ids of every journal directory.
+    pub fn journal_ids(&self) -> Result<Vec<JournalId>> {
+        let dir = self.root.join("journals");
+        let mut ids: Vec<JournalId> = fs::read_dir(&dir)
+            .map_err(StoreError::io("list", &dir))?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Every journal with its meta, personal first, then by name.
+    pub fn journals(&self, keys: &Keys) -> Result<Vec<(JournalStore, JournalMeta)>> {
+        let mut out = Vec::new();
+        for id in self.journal_ids()? {
+            let store = self.journal(id);
+            if let Some(meta) = store.meta(keys)? {
+                out.push((store, meta));
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.1.kind != JournalKind::Personal, &a.1.name)
+                .cmp(&(b.1.kind != JournalKind::Personal, &b.1.name))
+        });
+        Ok(out)
+    }
+
+    /// Finds a journal by name.
+    pub fn find_journal(&self, keys: &Keys, name: &str) -> Result<JournalStore> {
+        self.journals(keys)?
+            .into_iter()
+            .find(|(_, m)| m.name == name)
+            .map(|(s, _)| s)
+            .ok_or_else(|| StoreError::NoSuchJournal(name.to_string()))
+    }
+
+    /// Creates a new journal.
+    pub fn create_journal(&self, keys: &Keys, meta: &JournalMeta) -> Result<JournalStore> {
+        if self
+            .journals(keys)?
+            .iter()
+            .any(|(_, m)| m.name == meta.name)
+        {
+            return Err(StoreError::JournalExists(meta.name.clone()));
+        }
+        let store = self.journal(JournalId::random());
+        store.create(keys, meta)?;
+        Ok(store)
+    }
+
+    /// Where `doctor` moves damaged files.
+    pub fn quarantine_dir(&self) -> PathBuf {
+        self.root.join("quarantine")
+    }
+
+    /// Reads a file of the vault (for checks).
+    pub fn read_file(&self, name: &str) -> Result<Vec<u8>> {
+        durable::read(&self.root.join(name))
+    }
+}
