@@ -112,8 +112,11 @@ pub fn serve(
                 let _ = stream.write_all(format!("ok {left}\n").as_bytes());
             }
             "lock" => {
+                // Forget first, so that the key is gone when the client hears back.
+                drop(held.lock().unwrap_or_else(|p| p.into_inner()).take());
+                let _ = std::fs::remove_file(&socket);
                 let _ = stream.write_all(b"ok\n");
-                forget_and_exit(&held, &socket, true);
+                forget_and_exit(&held, &socket, false);
             }
             _ => {
                 let _ = stream.write_all(b"error unknown request\n");

@@ -22,6 +22,7 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Write(args) => commands::write::run(&ctx, args),
         Command::List(args) => commands::list::run(&ctx, args),
         Command::Show(args) => commands::show::run(&ctx, args),
+        Command::Star(args) => commands::star::run(&ctx, args),
         Command::Doctor(args) => commands::doctor::run(&ctx, args),
         Command::Demo(args) => commands::demo::run(&ctx, args),
         Command::Agent(args) => commands::agent::run(&ctx, args),

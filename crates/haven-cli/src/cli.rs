@@ -58,6 +58,7 @@ pub enum Command {
     Write(commands::write::Args),
     List(commands::list::Args),
     Show(commands::show::Args),
+    Star(commands::star::Args),
     Doctor(commands::doctor::Args),
     Demo(commands::demo::Args),
     #[command(hide = true)]

@@ -9,6 +9,7 @@ pub mod list;
 pub mod lock;
 pub mod passphrase;
 pub mod show;
+pub mod star;
 pub mod status;
 pub mod unlock;
 pub mod write;

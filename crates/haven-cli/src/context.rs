@@ -33,8 +33,6 @@ pub struct Context {
     pub json: bool,
     /// `-q`.
     pub quiet: bool,
-    /// `-v` count.
-    pub verbose: u8,
     passphrase_file: Option<PathBuf>,
     env_passphrase: Option<Zeroizing<String>>,
     /// `HAVEN_NEW_PASSPHRASE`, for scripted passphrase changes.
@@ -76,7 +74,6 @@ impl Context {
             journal: global.journal.clone(),
             json: global.json,
             quiet: global.quiet,
-            verbose: global.verbose,
             passphrase_file: global.passphrase_file.clone(),
             env_passphrase: std::env::var("HAVEN_PASSPHRASE").ok().map(Zeroizing::new),
             env_new_passphrase: std::env::var("HAVEN_NEW_PASSPHRASE")
@@ -116,6 +113,11 @@ impl Context {
                 "run `haven unlock` first, set HAVEN_PASSPHRASE, or pass --passphrase-file FILE",
             ),
         )
+    }
+
+    /// Whether a passphrase was given without a prompt (environment or file).
+    pub fn has_given_passphrase(&self) -> bool {
+        self.passphrase_file.is_some() || self.env_passphrase.is_some()
     }
 
     /// A new passphrase: `HAVEN_NEW_PASSPHRASE`, `file`, or asked twice on the terminal.

@@ -30,12 +30,6 @@ impl CliError {
         self
     }
 
-    /// Sets the exit code.
-    pub fn code(mut self, code: u8) -> Self {
-        self.code = code;
-        self
-    }
-
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         self.code

@@ -105,6 +105,36 @@ pub fn print_json(value: &serde_json::Value) -> std::io::Result<()> {
     writeln!(out)
 }
 
+/// Warns on stderr about entries or files that could not be read.
+pub fn warn_damaged(ctx: &crate::context::Context, view: &haven_store::JournalView) {
+    if ctx.quiet {
+        return;
+    }
+    if !view.damaged.is_empty() {
+        eprintln!(
+            "warning: {} {} could not be read and {} left in place; run `haven doctor` to move {} aside",
+            view.damaged.len(),
+            if view.damaged.len() == 1 {
+                "file"
+            } else {
+                "files"
+            },
+            if view.damaged.len() == 1 { "is" } else { "are" },
+            if view.damaged.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        );
+    }
+    if !view.malformed.is_empty() {
+        eprintln!(
+            "warning: {} malformed entries in the journal were skipped",
+            view.malformed.len()
+        );
+    }
+}
+
 /// Wraps `s` in an ANSI style when colour is on.
 pub fn paint(s: &str, style: &str, color: bool) -> String {
     if color {

@@ -34,7 +34,7 @@ pub const GENESIS_ACTOR: &[u8; 16] = b"haven-genesis-v1";
 pub enum SchemaError {
     /// Automerge refused the document or the change.
     #[error("automerge: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(Box<automerge::AutomergeError>),
     /// A root map that every journal has is missing or of the wrong type.
     #[error("the document has no `{0}` map; it is not a Haven journal")]
     MissingRoot(&'static str),
@@ -52,6 +52,12 @@ pub enum SchemaError {
     /// No entry has this id.
     #[error("no entry {0}")]
     NoSuchEntry(EntryId),
+}
+
+impl From<automerge::AutomergeError> for SchemaError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        SchemaError::Automerge(Box::new(e))
+    }
 }
 
 /// Whether a journal is one person's or shared with others.

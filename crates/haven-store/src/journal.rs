@@ -104,6 +104,8 @@ pub struct JournalView {
     pub pending: usize,
     /// Entries that could not be read, with the reason.
     pub malformed: Vec<(String, String)>,
+    /// Sealed-entry files that could not be opened (left in place for `doctor`).
+    pub damaged: Vec<PathBuf>,
 }
 
 impl JournalView {
@@ -278,7 +280,8 @@ impl JournalStore {
         Ok(self.read(keys)?.meta)
     }
 
-    fn cached_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
+    /// The read cache if it is readable, whatever chunks it was built from.
+    fn any_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
         let path = self.view_path();
         if !path.exists() {
             return Ok(None);
@@ -286,13 +289,16 @@ impl JournalStore {
         let Ok(plain) = envelope::open_file(keys.identity(), &path) else {
             return Ok(None);
         };
-        let Ok(view) = postcard::from_bytes::<ViewFile>(&plain) else {
-            return Ok(None);
-        };
-        if view.version != VIEW_VERSION || view.covers != self.chunk_names()? {
-            return Ok(None);
-        }
-        Ok(Some(view))
+        Ok(postcard::from_bytes::<ViewFile>(&plain)
+            .ok()
+            .filter(|v| v.version == VIEW_VERSION))
+    }
+
+    /// The read cache if it was built from exactly the chunks present now.
+    fn cached_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
+        Ok(self
+            .any_view(keys)?
+            .filter(|v| self.chunk_names().is_ok_and(|names| names == v.covers)))
     }
 
     fn open_sealed(&self, keys: &Keys, name: &str) -> Result<Entry> {
@@ -328,15 +334,47 @@ impl JournalStore {
             if inbox.len() <= FOLD_AFTER
                 && let Some(view) = self.cached_view(keys)?
             {
-                let mut out = JournalView {
-                    meta: view.meta,
-                    entries: view.entries,
-                    pending: 0,
-                    malformed: view.malformed,
+                return Ok(self.with_inbox(keys, view, &inbox, Vec::new()));
+            }
+            drop(lock);
+            if let Err(err) = self.change(keys, |_| Ok(())) {
+                // A damaged chunk must not hide everything else: fall back to the last
+                // good read cache and name the damaged file.
+                let StoreError::Damaged { path, .. } = &err else {
+                    return Err(err);
                 };
-                let mut sealed = Vec::with_capacity(inbox.len());
-                for name in &inbox {
-                    let entry = self.open_sealed(keys, name)?;
+                let _lock = VaultLock::shared(&self.lock_path)?;
+                let Ok(Some(view)) = self.any_view(keys) else {
+                    return Err(err);
+                };
+                return Ok(self.with_inbox(keys, view, &self.inbox_names()?, vec![path.clone()]));
+            }
+        }
+        Err(StoreError::Damaged {
+            path: self.view_path(),
+            reason: "the read cache could not be rebuilt".into(),
+        })
+    }
+
+    /// Adds the sealed entries of the inbox to a read cache.
+    fn with_inbox(
+        &self,
+        keys: &Keys,
+        view: ViewFile,
+        inbox: &[String],
+        damaged: Vec<PathBuf>,
+    ) -> JournalView {
+        let mut out = JournalView {
+            meta: view.meta,
+            entries: view.entries,
+            pending: 0,
+            malformed: view.malformed,
+            damaged,
+        };
+        let mut sealed = Vec::with_capacity(inbox.len());
+        for name in inbox {
+            match self.open_sealed(keys, name) {
+                Ok(entry) => {
                     if out
                         .entries
                         .binary_search_by(|e| e.id.cmp(&entry.id))
@@ -345,20 +383,15 @@ impl JournalStore {
                         sealed.push(entry);
                     }
                 }
-                out.pending = sealed.len();
-                if !sealed.is_empty() {
-                    out.entries.extend(sealed);
-                    out.entries.sort_by_key(|e| e.id);
-                }
-                return Ok(out);
+                Err(_) => out.damaged.push(self.inbox_dir().join(name)),
             }
-            drop(lock);
-            self.change(keys, |_| Ok(()))?;
         }
-        Err(StoreError::Damaged {
-            path: self.view_path(),
-            reason: "the read cache could not be rebuilt".into(),
-        })
+        out.pending = sealed.len();
+        if !sealed.is_empty() {
+            out.entries.extend(sealed);
+            out.entries.sort_by_key(|e| e.id);
+        }
+        out
     }
 
     /// Loads the whole document from the chunks. Returns it with the chunk names it used.

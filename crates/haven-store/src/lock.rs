@@ -30,7 +30,11 @@ impl VaultLock {
         let file = match opened {
             Err(e)
                 if op == FlockOperation::LockShared
-                    && e.kind() == std::io::ErrorKind::PermissionDenied =>
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::PermissionDenied
+                            | std::io::ErrorKind::ReadOnlyFilesystem
+                    ) =>
             {
                 File::open(path)
             }

@@ -32,10 +32,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if Vault::exists(&ctx.home) {
         return Err(haven_store::StoreError::AlreadyExists(ctx.home.clone()).into());
     }
-    let passphrase = ctx.new_passphrase(None, None).or_else(|e| {
-        // HAVEN_PASSPHRASE and --passphrase-file serve init too.
-        ctx.passphrase("Passphrase: ").map_err(|_| e)
-    })?;
+    let passphrase = if ctx.has_given_passphrase() {
+        ctx.passphrase("Passphrase: ")?
+    } else {
+        ctx.new_passphrase(None, None)?
+    };
     let device_name = args
         .device_name
         .or_else(|| {

@@ -23,6 +23,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (keys, _) = ctx.keys(&vault)?;
     let store = ctx.journal_store(&vault, &keys)?;
     let view = store.read(&keys)?;
+    crate::output::warn_damaged(ctx, &view);
     let limit = args.limit.unwrap_or(usize::MAX);
     let shown: Vec<_> = view.entries.iter().rev().take(limit).collect();
     if ctx.json {

@@ -20,6 +20,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (keys, _) = ctx.keys(&vault)?;
     let store = ctx.journal_store(&vault, &keys)?;
     let view = store.read(&keys)?;
+    crate::output::warn_damaged(ctx, &view);
     let e = view.resolve(&args.id)?;
     if ctx.json {
         output::print_json(&output::entry_json(e))?;
