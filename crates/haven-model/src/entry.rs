@@ -6,9 +6,32 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// A stable entry id: a ULID, so that key order in the journal map is time order.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(into = "String", try_from = "String")]
+///
+/// Serialised as its 26-character text in human-readable formats (JSON) and as 16 bytes
+/// in binary ones (the read cache).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EntryId(ulid::Ulid);
+
+impl Serialize for EntryId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.serialize_str(&self.0.to_string())
+        } else {
+            serializer.serialize_u128(self.0.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EntryId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            let text = String::deserialize(deserializer)?;
+            text.parse().map_err(serde::de::Error::custom)
+        } else {
+            Ok(EntryId(ulid::Ulid(u128::deserialize(deserializer)?)))
+        }
+    }
+}
 
 /// An entry id that is not a valid ULID.
 #[derive(Debug, thiserror::Error)]
@@ -45,19 +68,6 @@ impl FromStr for EntryId {
         ulid::Ulid::from_string(s)
             .map(Self)
             .map_err(|_| EntryIdError(s.chars().take(40).collect()))
-    }
-}
-
-impl From<EntryId> for String {
-    fn from(id: EntryId) -> Self {
-        id.to_string()
-    }
-}
-
-impl TryFrom<String> for EntryId {
-    type Error = EntryIdError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
     }
 }
 

@@ -182,19 +182,6 @@ fn get_int<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<Option<i64>, S
     })
 }
 
-fn get_str_list<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<Vec<String>, SchemaError> {
-    let Some((Value::Object(ObjType::List), list)) = doc.get(obj, key)? else {
-        return Ok(Vec::new());
-    };
-    Ok(doc
-        .list_range(&list, ..)
-        .filter_map(|item| match item.value {
-            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => Some(s.into_owned()),
-            _ => None,
-        })
-        .collect())
-}
-
 fn put_str_list(
     doc: &mut AutoCommit,
     obj: &ObjId,
@@ -222,74 +209,121 @@ pub fn put_entry(doc: &mut AutoCommit, entry: &Entry) -> Result<(), SchemaError>
     doc.put(&obj, "device", entry.device.as_str())?;
     doc.put(&obj, "author", entry.author.as_str())?;
     doc.put(&obj, "text", entry.text.as_str())?;
-    doc.put(&obj, "text_by", entry.device.as_str())?;
-    put_str_list(doc, &obj, "tags", &entry.tags)?;
-    put_str_list(doc, &obj, "people", &entry.people)?;
-    doc.put(&obj, "starred", entry.starred)?;
+    // Fields at their default are left out: fewer operations make a lighter document.
+    // `text_by` (who wrote the current text) defaults to `device` until an edit.
+    if !entry.tags.is_empty() {
+        put_str_list(doc, &obj, "tags", &entry.tags)?;
+    }
+    if !entry.people.is_empty() {
+        put_str_list(doc, &obj, "people", &entry.people)?;
+    }
+    if entry.starred {
+        doc.put(&obj, "starred", true)?;
+    }
     Ok(())
 }
 
+fn list_strings<R: ReadDoc>(doc: &R, list: &ObjId) -> Vec<String> {
+    doc.list_range(list, ..)
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => Some(s.into_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn valid_offset(o: i64) -> Option<i32> {
+    i32::try_from(o).ok().filter(|o| o.abs() < 18 * 3600)
+}
+
 /// Reads the entry stored under `key` in the entries map `obj`.
+///
+/// One pass over the entry's keys; the text's conflicting versions are only looked up
+/// when Automerge says there is a conflict.
 pub fn read_entry<R: ReadDoc>(doc: &R, key: &str, obj: &ObjId) -> Result<Entry, SchemaError> {
+    use automerge::ScalarValueRef as S;
+    use automerge::ValueRef as V;
     let bad = |field| SchemaError::BadField {
         entry: key.chars().take(32).collect(),
         field,
     };
     let id: EntryId = key.parse().map_err(|_| bad("id"))?;
-    let kind: EntryKind = get_str(doc, obj, "kind")?
-        .and_then(|k| k.parse().ok())
-        .ok_or_else(|| bad("kind"))?;
-    let created_ms = get_int(doc, obj, "created")?.ok_or_else(|| bad("created"))?;
-    let offset = get_int(doc, obj, "offset")?.unwrap_or(0);
-    let offset_secs = i32::try_from(offset)
-        .ok()
-        .filter(|o| o.abs() < 18 * 3600)
-        .ok_or_else(|| bad("offset"))?;
-    let edited = match get_int(doc, obj, "edited")? {
-        Some(ms) => Some(Timestamp {
-            unix_ms: ms,
-            offset_secs: get_int(doc, obj, "edited_offset")?
-                .and_then(|o| i32::try_from(o).ok())
-                .filter(|o| o.abs() < 18 * 3600)
-                .unwrap_or(0),
-        }),
-        None => None,
-    };
-    let texts = doc.get_all(obj, "text")?;
-    let writers = doc.get_all(obj, "text_by")?;
-    let as_string = |v: &Value<'_>| v.as_str().map(str::to_string);
-    let mut versions: Vec<(String, String)> = texts
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (v, _))| {
-            let text = as_string(v)?;
-            let by = writers
-                .get(i)
-                .and_then(|(w, _)| as_string(w))
-                .unwrap_or_default();
-            Some((by, text))
-        })
-        .collect();
-    // `get` picks the winner deterministically; it is the last of `get_all`'s values.
-    let (_, text) = versions.pop().ok_or_else(|| bad("text"))?;
+    let (mut kind, mut created, mut offset, mut edited, mut edited_offset) =
+        (None, None, 0i64, None, 0i64);
+    let (mut device, mut author, mut text) = (String::new(), String::new(), None);
+    let (mut tags, mut people, mut starred, mut text_conflict) =
+        (Vec::new(), Vec::new(), false, false);
+    for item in doc.map_range(obj, ..) {
+        let int = |v: &V<'_>| match v {
+            V::Scalar(S::Int(i)) | V::Scalar(S::Timestamp(i)) => Some(*i),
+            V::Scalar(S::Uint(u)) => i64::try_from(*u).ok(),
+            _ => None,
+        };
+        let string = |v: &V<'_>| match v {
+            V::Scalar(S::Str(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        match item.key.as_ref() {
+            "kind" => kind = string(&item.value).and_then(|k| k.parse::<EntryKind>().ok()),
+            "created" => created = int(&item.value),
+            "offset" => offset = int(&item.value).unwrap_or(0),
+            "edited" => edited = int(&item.value),
+            "edited_offset" => edited_offset = int(&item.value).unwrap_or(0),
+            "device" => device = string(&item.value).unwrap_or_default(),
+            "author" => author = string(&item.value).unwrap_or_default(),
+            "text" => {
+                text = string(&item.value);
+                text_conflict = item.conflict;
+            }
+            "starred" => starred = matches!(item.value, V::Scalar(S::Boolean(true))),
+            "tags" | "people" if matches!(item.value, V::Object(ObjType::List)) => {
+                let values = list_strings(doc, &item.id());
+                if item.key == "tags" {
+                    tags = values;
+                } else {
+                    people = values;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut conflicts = Vec::new();
+    if text_conflict {
+        let texts = doc.get_all(obj, "text")?;
+        let writers = doc.get_all(obj, "text_by")?;
+        let as_string = |v: &Value<'_>| v.as_str().map(str::to_string);
+        conflicts = texts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (v, _))| {
+                let by = writers
+                    .get(i)
+                    .and_then(|(w, _)| as_string(w))
+                    .unwrap_or_default();
+                Some((by, as_string(v)?))
+            })
+            .collect();
+        // The value `get` returns (the winner) is the last of `get_all`'s.
+        conflicts.pop();
+    }
     Ok(Entry {
         id,
-        kind,
+        kind: kind.ok_or_else(|| bad("kind"))?,
         created: Timestamp {
-            unix_ms: created_ms,
-            offset_secs,
+            unix_ms: created.ok_or_else(|| bad("created"))?,
+            offset_secs: valid_offset(offset).ok_or_else(|| bad("offset"))?,
         },
-        edited,
-        device: get_str(doc, obj, "device")?.unwrap_or_default(),
-        author: get_str(doc, obj, "author")?.unwrap_or_default(),
-        text,
-        tags: get_str_list(doc, obj, "tags")?,
-        people: get_str_list(doc, obj, "people")?,
-        starred: matches!(
-            get_scalar(doc, obj, "starred")?,
-            Some(ScalarValue::Boolean(true))
-        ),
-        conflicts: versions,
+        edited: edited.map(|ms| Timestamp {
+            unix_ms: ms,
+            offset_secs: valid_offset(edited_offset).unwrap_or(0),
+        }),
+        device,
+        author,
+        text: text.ok_or_else(|| bad("text"))?,
+        tags,
+        people,
+        starred,
+        conflicts,
     })
 }
 
@@ -327,6 +361,34 @@ pub fn entry_obj<R: ReadDoc>(doc: &R, id: EntryId) -> Result<Option<ObjId>, Sche
         Some((Value::Object(ObjType::Map), obj)) => Some(obj),
         _ => None,
     })
+}
+
+/// The id of the one entry whose id starts with `prefix` (case-insensitive).
+pub fn resolve_prefix<R: ReadDoc>(doc: &R, prefix: &str) -> Result<EntryId, PrefixError> {
+    let wanted = prefix.trim().to_ascii_uppercase();
+    if wanted.is_empty() || wanted.len() > 26 {
+        return Err(PrefixError::None);
+    }
+    let entries = root_map(doc, "entries").map_err(|_| PrefixError::None)?;
+    let mut found = doc
+        .map_range(&entries, wanted.clone()..)
+        .map(|item| item.key.to_string())
+        .take_while(|k| k.starts_with(&wanted))
+        .filter_map(|k| k.parse::<EntryId>().ok());
+    match (found.next(), found.count()) {
+        (Some(id), 0) => Ok(id),
+        (None, _) => Err(PrefixError::None),
+        (Some(_), more) => Err(PrefixError::Ambiguous(more + 1)),
+    }
+}
+
+/// Why an id prefix did not name one entry.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PrefixError {
+    /// No entry has an id with this prefix.
+    None,
+    /// This many entries do.
+    Ambiguous(usize),
 }
 
 /// Whether `id` is present or was deleted (so that re-merging a sealed entry is a no-op).

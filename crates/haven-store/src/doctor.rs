@@ -159,7 +159,8 @@ fn check_journal(
     for (sub, ok) in [
         (
             dir.clone(),
-            (|n: &str| ["chunks", "inbox", "view.age"].contains(&n)) as fn(&str) -> bool,
+            (|n: &str| ["chunks", "inbox", "view.age", "recent.age"].contains(&n))
+                as fn(&str) -> bool,
         ),
         (store.chunks_dir(), |n: &str| {
             journal::chunk_kind(n).is_some()

@@ -34,6 +34,15 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
 
 /// Writes `bytes` to `dir/name` atomically and durably, mode 0600.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(dir, name, |f| f.write_all(bytes))
+}
+
+/// Like [`write_atomic`], with the content streamed by `fill` (buffered).
+pub fn write_atomic_with(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     let tmp = dir.join(format!("{TEMP_PREFIX}{}-{name}", rand::random::<u64>()));
     let result = (|| {
         let mut f = OpenOptions::new()
@@ -42,7 +51,11 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
             .mode(0o600)
             .open(&tmp)
             .map_err(StoreError::io("create", &tmp))?;
-        f.write_all(bytes).map_err(StoreError::io("write", &tmp))?;
+        {
+            let mut buffered = std::io::BufWriter::with_capacity(256 * 1024, &mut f);
+            fill(&mut buffered).map_err(StoreError::io("write", &tmp))?;
+            buffered.flush().map_err(StoreError::io("write", &tmp))?;
+        }
         f.sync_all().map_err(StoreError::io("flush", &tmp))?;
         drop(f);
         let dest = dir.join(name);

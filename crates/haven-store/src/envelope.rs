@@ -15,6 +15,21 @@ pub fn seal(recipient: &x25519::Recipient, plaintext: &[u8]) -> Result<Vec<u8>> 
     age::encrypt(recipient, plaintext).map_err(|e| StoreError::Encrypt(e.to_string()))
 }
 
+/// Encrypts to `recipient` whatever `fill` writes, streaming into `out`.
+pub fn seal_to_writer(
+    recipient: &x25519::Recipient,
+    out: &mut dyn std::io::Write,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+            .map_err(std::io::Error::other)?;
+    let mut writer = encryptor.wrap_output(out)?;
+    fill(&mut writer)?;
+    writer.finish()?;
+    Ok(())
+}
+
 /// Decrypts `ciphertext`, read from `path`, with `identity`.
 pub fn open(identity: &x25519::Identity, ciphertext: &[u8], path: &Path) -> Result<Vec<u8>> {
     age::decrypt(identity, ciphertext).map_err(|e| StoreError::Damaged {

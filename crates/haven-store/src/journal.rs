@@ -13,7 +13,7 @@
 //!   inbox. The cache records which chunks it was built from; if the chunk set differs (a
 //!   crash, a sync, a file restored by hand) it is rebuilt from the document.
 //! * **Compaction** replaces the chunks by one snapshot once there are more than
-//!   [`COMPACT_AFTER`]. The snapshot is durable before any old chunk is removed, and a
+//!   [`COMPACT_AFTER`], or at once after a large change (an import). The snapshot is durable before any old chunk is removed, and a
 //!   document with changes it cannot apply (a damaged chunk they depend on) is never
 //!   compacted, so no change is ever lost by it.
 
@@ -37,6 +37,8 @@ use crate::lock::VaultLock;
 
 /// Chunks beyond which a change also compacts the journal into one snapshot.
 pub const COMPACT_AFTER: usize = 16;
+/// A change chunk larger than this is compacted at once (a snapshot loads far faster).
+pub const COMPACT_BYTES: usize = 64 * 1024;
 /// Sealed entries beyond which a read folds the inbox into the document first.
 pub const FOLD_AFTER: usize = 256;
 /// Version of the read-cache format.
@@ -98,6 +100,8 @@ pub fn is_inbox_name(name: &str) -> bool {
 pub struct JournalView {
     /// Name and kind, once set.
     pub meta: Option<JournalMeta>,
+    /// How many entries the journal has (`entries` may hold only the newest).
+    pub total: usize,
     /// Entries, oldest first.
     pub entries: Vec<Entry>,
     /// How many of them are sealed entries not yet folded into the document.
@@ -130,14 +134,31 @@ impl JournalView {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+/// The read cache as stored (`view.age` holds every entry, `recent.age` the newest
+/// [`RECENT`] of them so that `list -n 10` stays cheap at any size).
+#[derive(Deserialize)]
 struct ViewFile {
     version: u32,
     covers: Vec<String>,
     meta: Option<JournalMeta>,
+    total: usize,
     entries: Vec<Entry>,
     malformed: Vec<(String, String)>,
 }
+
+/// The same, borrowed for writing.
+#[derive(Serialize)]
+struct ViewRef<'a> {
+    version: u32,
+    covers: &'a [String],
+    meta: Option<&'a JournalMeta>,
+    total: usize,
+    entries: &'a [Entry],
+    malformed: &'a [(String, String)],
+}
+
+/// How many of the newest entries `recent.age` holds.
+pub const RECENT: usize = 512;
 
 /// One journal's files.
 #[derive(Debug, Clone)]
@@ -240,7 +261,7 @@ impl JournalStore {
         Ok(self.inbox_names()?.len())
     }
 
-    pub(crate) fn create(&self, keys: &Keys, meta: &JournalMeta) -> Result<()> {
+    pub(crate) fn create(&self, meta: &JournalMeta) -> Result<()> {
         private_dir(&self.dir)?;
         private_dir(&self.chunks_dir())?;
         private_dir(&self.inbox_dir())?;
@@ -255,7 +276,7 @@ impl JournalStore {
             &name,
             &envelope::seal(&self.recipient, &doc.save())?,
         )?;
-        self.write_view(keys, &doc, vec![name])
+        self.write_view(doc, vec![name])
     }
 
     /// Appends an entry without any secret: seals it into the inbox. Durable on return.
@@ -280,9 +301,9 @@ impl JournalStore {
         Ok(self.read(keys)?.meta)
     }
 
-    /// The read cache if it is readable, whatever chunks it was built from.
-    fn any_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
-        let path = self.view_path();
+    /// The read cache `name` if it is readable, whatever chunks it was built from.
+    fn any_view_named(&self, keys: &Keys, name: &str) -> Result<Option<ViewFile>> {
+        let path = self.dir.join(name);
         if !path.exists() {
             return Ok(None);
         }
@@ -294,11 +315,34 @@ impl JournalStore {
             .filter(|v| v.version == VIEW_VERSION))
     }
 
-    /// The read cache if it was built from exactly the chunks present now.
-    fn cached_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
+    fn any_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
+        self.any_view_named(keys, "view.age")
+    }
+
+    /// The read cache `name` if it was built from exactly the chunks present now.
+    fn cached_view_named(&self, keys: &Keys, name: &str) -> Result<Option<ViewFile>> {
         Ok(self
-            .any_view(keys)?
+            .any_view_named(keys, name)?
             .filter(|v| self.chunk_names().is_ok_and(|names| names == v.covers)))
+    }
+
+    fn cached_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
+        self.cached_view_named(keys, "view.age")
+    }
+
+    /// The newest `n` entries (plus every sealed one), reading only the small recent cache
+    /// when it suffices. `total` in the result still counts every entry.
+    pub fn read_recent(&self, keys: &Keys, n: usize) -> Result<JournalView> {
+        if n <= RECENT {
+            let _lock = VaultLock::shared(&self.lock_path)?;
+            let inbox = self.inbox_names()?;
+            if inbox.len() <= FOLD_AFTER
+                && let Some(view) = self.cached_view_named(keys, "recent.age")?
+            {
+                return Ok(self.with_inbox(keys, view, &inbox, Vec::new()));
+            }
+        }
+        self.read(keys)
     }
 
     fn open_sealed(&self, keys: &Keys, name: &str) -> Result<Entry> {
@@ -366,6 +410,7 @@ impl JournalStore {
     ) -> JournalView {
         let mut out = JournalView {
             meta: view.meta,
+            total: view.total,
             entries: view.entries,
             pending: 0,
             malformed: view.malformed,
@@ -387,11 +432,23 @@ impl JournalStore {
             }
         }
         out.pending = sealed.len();
+        out.total += sealed.len();
         if !sealed.is_empty() {
             out.entries.extend(sealed);
             out.entries.sort_by_key(|e| e.id);
         }
         out
+    }
+
+    /// The entry id a prefix names, looked up in a loaded document.
+    pub fn resolve_in(doc: &AutoCommit, prefix: &str) -> Result<EntryId> {
+        schema::resolve_prefix(doc, prefix).map_err(|e| match e {
+            schema::PrefixError::None => StoreError::NoSuchEntry(prefix.to_string()),
+            schema::PrefixError::Ambiguous(count) => StoreError::AmbiguousEntry {
+                prefix: prefix.to_string(),
+                count,
+            },
+        })
     }
 
     /// Loads the whole document from the chunks. Returns it with the chunk names it used.
@@ -462,10 +519,11 @@ impl JournalStore {
             )?;
             names.push(name);
         }
-        if names.len() > COMPACT_AFTER && doc.get_missing_deps(&[]).is_empty() {
+        let big_change = new.len() > COMPACT_BYTES;
+        if (names.len() > COMPACT_AFTER || big_change) && doc.get_missing_deps(&[]).is_empty() {
             names = self.compact(&mut doc, &names)?;
         }
-        self.write_view(keys, &doc, names)?;
+        self.write_view(doc, names)?;
         for name in &folded {
             let path = self.inbox_dir().join(name);
             fs::remove_file(&path).map_err(StoreError::io("remove", &path))?;
@@ -492,30 +550,32 @@ impl JournalStore {
         Ok(vec![name])
     }
 
-    /// Materialises `doc` into the read cache, recorded as built from `covers`.
-    pub(crate) fn write_view(
-        &self,
-        _keys: &Keys,
-        doc: &AutoCommit,
-        mut covers: Vec<String>,
-    ) -> Result<()> {
+    /// Materialises `doc` into the read caches, recorded as built from `covers`.
+    pub(crate) fn write_view(&self, doc: AutoCommit, mut covers: Vec<String>) -> Result<()> {
         covers.sort();
-        let Materialized { entries, malformed } = schema::read_entries(doc)?;
-        let view = ViewFile {
-            version: VIEW_VERSION,
-            covers,
-            meta: schema::read_meta(doc)?,
-            entries,
-            malformed,
-        };
-        let plain = zeroize::Zeroizing::new(
-            postcard::to_allocvec(&view).map_err(|e| StoreError::Encrypt(e.to_string()))?,
-        );
-        write_atomic(
-            &self.dir,
-            "view.age",
-            &envelope::seal(&self.recipient, &plain)?,
-        )
+        let meta = schema::read_meta(&doc)?;
+        let Materialized { entries, malformed } = schema::read_entries(&doc)?;
+        // The document is no longer needed: free it before encrypting the cache.
+        drop(doc);
+        let recent = &entries[entries.len().saturating_sub(RECENT)..];
+        for (name, entries) in [("recent.age", recent), ("view.age", &entries[..])] {
+            let view = ViewRef {
+                version: VIEW_VERSION,
+                covers: &covers,
+                meta: meta.as_ref(),
+                total: entries.len(),
+                entries,
+                malformed: &malformed,
+            };
+            durable::write_atomic_with(&self.dir, name, |file| {
+                envelope::seal_to_writer(&self.recipient, file, |w| {
+                    postcard::to_io(&view, w)
+                        .map(|_| ())
+                        .map_err(std::io::Error::other)
+                })
+            })?;
+        }
+        Ok(())
     }
 
     /// The entries of the read cache, whatever chunks it covers (for recovery).

@@ -120,7 +120,7 @@ impl Vault {
             kind: JournalKind::Personal,
             created_ms: opts.created_ms,
         };
-        vault.journal(personal).create(&keys, &meta)?;
+        vault.journal(personal).create(&meta)?;
         // The config is written last: a vault without it is an interrupted init.
         let text =
             toml::to_string(&vault.config).map_err(|e| StoreError::Encrypt(e.to_string()))?;
@@ -301,7 +301,7 @@ impl Vault {
             return Err(StoreError::JournalExists(meta.name.clone()));
         }
         let store = self.journal(JournalId::random());
-        store.create(keys, meta)?;
+        store.create(meta)?;
         Ok(store)
     }
 

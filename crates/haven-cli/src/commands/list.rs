@@ -22,14 +22,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let vault = ctx.vault()?;
     let (keys, _) = ctx.keys(&vault)?;
     let store = ctx.journal_store(&vault, &keys)?;
-    let view = store.read(&keys)?;
+    let view = match args.limit {
+        Some(n) => store.read_recent(&keys, n)?,
+        None => store.read(&keys)?,
+    };
     crate::output::warn_damaged(ctx, &view);
     let limit = args.limit.unwrap_or(usize::MAX);
     let shown: Vec<_> = view.entries.iter().rev().take(limit).collect();
     if ctx.json {
         output::print_json(&json!({
             "journal": view.meta.as_ref().map(|m| m.name.clone()),
-            "total": view.entries.len(),
+            "total": view.total,
             "pending": view.pending,
             "entries": shown.iter().map(|e| output::entry_json(e)).collect::<Vec<_>>(),
         }))?;

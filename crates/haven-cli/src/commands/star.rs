@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use haven_model::schema;
+use haven_store::JournalStore;
 use serde_json::json;
 
 use crate::context::Context;
@@ -24,9 +25,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let vault = ctx.vault()?;
     let (keys, _) = ctx.keys(&vault)?;
     let store = ctx.journal_store(&vault, &keys)?;
-    let id = store.read(&keys)?.resolve(&args.id)?.id;
     let starred = !args.off;
-    store.change(&keys, |doc| Ok(schema::set_starred(doc, id, starred)?))?;
+    // Resolve inside the change: the document is loaded anyway, and the read cache of a
+    // large journal need not be.
+    let id = store.change(&keys, |doc| {
+        let id = JournalStore::resolve_in(doc, &args.id)?;
+        schema::set_starred(doc, id, starred)?;
+        Ok(id)
+    })?;
     if ctx.json {
         output::print_json(&json!({"id": id.to_string(), "starred": starred}))?;
     } else if !ctx.quiet {
