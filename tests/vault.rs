@@ -737,3 +737,59 @@ fn concurrent_writers_lose_nothing() {
     h.ok(&["lock"]);
     assert_eq!(h.texts().len(), WRITERS * EACH);
 }
+
+#[test]
+fn status_reports_the_vault_honestly() {
+    let h = Haven::init();
+    h.ok(&["write", "one"]);
+    let json: serde_json::Value = serde_json::from_str(&h.ok(&["status", "--json"])).unwrap();
+    assert_eq!(json["device_name"], "laptop");
+    assert_eq!(json["person"], "Robin");
+    assert_eq!(json["device_id"].as_str().unwrap().len(), 64);
+    assert_eq!(json["journals"][0]["name"], "personal");
+    assert_eq!(json["journals"][0]["entries"], 1);
+    assert_eq!(json["journals"][0]["pending"], 1);
+    assert!(json["unlocked_for_secs"].is_null());
+    assert_eq!(json["peers"], serde_json::json!([]));
+    let text = h.ok(&["status"]);
+    assert!(text.contains("locked (no unlock agent running)") && text.contains("never synced"), "{text}");
+}
+
+#[test]
+fn demo_runs_a_real_tour_and_cleans_up() {
+    let h = Haven::empty();
+    let tmp = h.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = h.locked_cmd(&["demo"]).env("TMPDIR", &tmp).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    for expected in [
+        "$ haven init",
+        "Created a vault",
+        "Merged 3 sealed entries",
+        "Three things I'm grateful for",
+        "\"journal\": \"personal\"",
+        "The vault is healthy.",
+        "Locked.",
+    ] {
+        assert!(stdout.contains(expected), "demo output lacks `{expected}`:\n{stdout}");
+    }
+    // The throwaway vault is gone and no agent is left behind.
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    assert!(!h.home.exists(), "the demo must not touch HAVEN_HOME");
+}
+
+#[test]
+fn hostile_text_is_stripped_before_printing() {
+    let h = Haven::init();
+    h.ok(&["write", "title\u{1b}]0;pwned\u{7} \u{1b}[31mred\u{1b}[0m\u{202e}"]);
+    let listed = h.ok(&["list"]);
+    let id = h.list_json()["entries"][0]["id"].as_str().unwrap().to_string();
+    let shown = h.ok(&["show", &id]);
+    for out in [&listed, &shown] {
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'), "{out:?}");
+        assert!(out.contains("title red"), "{out:?}");
+    }
+    // The stored text is untouched; only printing is cleaned.
+    assert!(h.list_json()["entries"][0]["text"].as_str().unwrap().contains('\u{1b}'));
+}
