@@ -752,7 +752,10 @@ fn status_reports_the_vault_honestly() {
     assert!(json["unlocked_for_secs"].is_null());
     assert_eq!(json["peers"], serde_json::json!([]));
     let text = h.ok(&["status"]);
-    assert!(text.contains("locked (no unlock agent running)") && text.contains("never synced"), "{text}");
+    assert!(
+        text.contains("locked (no unlock agent running)") && text.contains("never synced"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -760,9 +763,17 @@ fn demo_runs_a_real_tour_and_cleans_up() {
     let h = Haven::empty();
     let tmp = h.scratch().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
-    let out = h.locked_cmd(&["demo"]).env("TMPDIR", &tmp).output().unwrap();
+    let out = h
+        .locked_cmd(&["demo"])
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for expected in [
         "$ haven init",
         "Created a vault",
@@ -772,7 +783,10 @@ fn demo_runs_a_real_tour_and_cleans_up() {
         "The vault is healthy.",
         "Locked.",
     ] {
-        assert!(stdout.contains(expected), "demo output lacks `{expected}`:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "demo output lacks `{expected}`:\n{stdout}"
+        );
     }
     // The throwaway vault is gone and no agent is left behind.
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
@@ -782,14 +796,28 @@ fn demo_runs_a_real_tour_and_cleans_up() {
 #[test]
 fn hostile_text_is_stripped_before_printing() {
     let h = Haven::init();
-    h.ok(&["write", "title\u{1b}]0;pwned\u{7} \u{1b}[31mred\u{1b}[0m\u{202e}"]);
+    h.ok(&[
+        "write",
+        "title\u{1b}]0;pwned\u{7} \u{1b}[31mred\u{1b}[0m\u{202e}",
+    ]);
     let listed = h.ok(&["list"]);
-    let id = h.list_json()["entries"][0]["id"].as_str().unwrap().to_string();
+    let id = h.list_json()["entries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let shown = h.ok(&["show", &id]);
     for out in [&listed, &shown] {
-        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'), "{out:?}");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'),
+            "{out:?}"
+        );
         assert!(out.contains("title red"), "{out:?}");
     }
     // The stored text is untouched; only printing is cleaned.
-    assert!(h.list_json()["entries"][0]["text"].as_str().unwrap().contains('\u{1b}'));
+    assert!(
+        h.list_json()["entries"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains('\u{1b}')
+    );
 }

@@ -45,6 +45,10 @@ pub struct Context {
     pub user: Option<String>,
     /// The local time zone.
     pub tz: jiff::tz::TimeZone,
+    /// `TZ` as given, passed on to the demo's child processes.
+    pub tz_name: Option<std::ffi::OsString>,
+    /// The directory for temporary files (`TMPDIR` or `/tmp`).
+    pub temp_dir: PathBuf,
 }
 
 fn default_home() -> Result<PathBuf> {
@@ -83,6 +87,8 @@ impl Context {
             color: stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             user: non_empty("USER"),
             tz: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+            tz_name: std::env::var_os("TZ"),
+            temp_dir: std::env::temp_dir(),
         })
     }
 

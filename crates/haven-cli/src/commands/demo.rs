@@ -17,6 +17,7 @@ pub struct Args {
 struct Tour {
     exe: std::path::PathBuf,
     home: std::path::PathBuf,
+    tz: std::ffi::OsString,
 }
 
 impl Tour {
@@ -39,7 +40,7 @@ impl Tour {
             .env("HAVEN_HOME", &self.home)
             .env("HAVEN_PASSPHRASE", "demo passphrase, not secret")
             .env("NO_COLOR", "1")
-            .env("TZ", std::env::var_os("TZ").unwrap_or_else(|| "UTC".into()))
+            .env("TZ", &self.tz)
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -69,12 +70,15 @@ impl Tour {
 
 /// Runs `haven demo`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let _ = ctx;
-    let dir = tempfile_dir()?;
+    let dir = ctx
+        .temp_dir
+        .join(format!("haven-demo-{:016x}", rand::random::<u64>()));
+    haven_store::durable::private_dir(&dir)?;
     let tour = Tour {
         exe: std::env::current_exe()
             .map_err(|e| CliError::new(format!("cannot find the haven binary: {e}")))?,
         home: dir.join("vault"),
+        tz: ctx.tz_name.clone().unwrap_or_else(|| "UTC".into()),
     };
     println!("Haven demo: a throwaway vault in {}", tour.home.display());
     println!("(the demo passphrase comes from HAVEN_PASSPHRASE; a low scrypt cost keeps it quick)");
@@ -144,10 +148,4 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn tempfile_dir() -> Result<std::path::PathBuf> {
-    let base = std::env::temp_dir().join(format!("haven-demo-{:016x}", rand::random::<u64>()));
-    haven_store::durable::private_dir(&base)?;
-    Ok(base)
 }
