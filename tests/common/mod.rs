@@ -31,29 +31,20 @@ impl Haven {
     /// A vault created with `haven init` (cheap scrypt so tests stay fast).
     pub fn init() -> Self {
         let h = Self::empty();
-        h.ok(&[
-            "init",
-            "--device-name",
-            "laptop",
-            "--name",
-            "Robin",
-            "--scrypt-work-factor",
-            "10",
-        ]);
+        h.create_vault();
         h
     }
 
     /// A vault created under `home`.
     pub fn init_at(home: &Path) -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("haven-e2e-")
-            .tempdir()
-            .expect("temp dir");
-        let h = Haven {
-            home: home.to_path_buf(),
-            dir,
-        };
-        h.ok(&[
+        let mut h = Self::empty();
+        h.home = home.to_path_buf();
+        h.create_vault();
+        h
+    }
+
+    fn create_vault(&self) {
+        self.ok(&[
             "init",
             "--device-name",
             "laptop",
@@ -62,7 +53,6 @@ impl Haven {
             "--scrypt-work-factor",
             "10",
         ]);
-        h
     }
 
     /// The temporary directory that holds the vault.
