@@ -13,9 +13,9 @@
 //!   inbox. The cache records which chunks it was built from; if the chunk set differs (a
 //!   crash, a sync, a file restored by hand) it is rebuilt from the document.
 //! * **Compaction** replaces the chunks by one snapshot once there are more than
-//!   [`COMPACT_AFTER`], or at once after a large change (an import). The snapshot is durable before any old chunk is removed, and a
-//!   document with changes it cannot apply (a damaged chunk they depend on) is never
-//!   compacted, so no change is ever lost by it.
+//!   [`COMPACT_AFTER`], or at once after a large change (an import). The snapshot is
+//!   durable before any old chunk is removed, and a document with changes it cannot apply
+//!   (a damaged chunk they depend on) is never compacted, so no change is ever lost by it.
 
 use std::fmt;
 use std::fs;
@@ -588,11 +588,5 @@ impl JournalStore {
         let view: ViewFile =
             postcard::from_bytes(&plain).map_err(|e| format!("read cache is malformed ({e})"))?;
         Ok(view.entries)
-    }
-
-    /// Every chunk's id and whether Automerge can read it on its own terms.
-    pub fn doc_stats(&self, keys: &Keys) -> Result<automerge::Stats> {
-        let (doc, _) = self.load(keys)?;
-        Ok(doc.stats())
     }
 }

@@ -19,7 +19,7 @@ use age::x25519;
 use haven_model::{JournalKind, JournalMeta};
 use serde::{Deserialize, Serialize};
 
-use crate::durable::{self, private_dir, write_atomic};
+use crate::durable::{private_dir, write_atomic};
 use crate::envelope;
 use crate::error::{Result, StoreError};
 use crate::journal::{JournalId, JournalStore};
@@ -308,10 +308,5 @@ impl Vault {
     /// Where `doctor` moves damaged files.
     pub fn quarantine_dir(&self) -> PathBuf {
         self.root.join("quarantine")
-    }
-
-    /// Reads a file of the vault (for checks).
-    pub fn read_file(&self, name: &str) -> Result<Vec<u8>> {
-        durable::read(&self.root.join(name))
     }
 }
