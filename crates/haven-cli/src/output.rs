@@ -95,7 +95,26 @@ pub fn entry_json(e: &Entry) -> serde_json::Value {
         "people": e.people,
         "starred": e.starred,
         "conflicts": e.conflicts.iter().map(|(d, t)| json!({"device": d, "text": t})).collect::<Vec<_>>(),
+        "fields": fields_json(&e.fields),
     })
+}
+
+/// Structured fields as a JSON object.
+pub fn fields_json(fields: &haven_model::entry::Fields) -> serde_json::Value {
+    use haven_model::entry::FieldValue;
+    let map = fields
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                FieldValue::Int(i) => json!(i),
+                FieldValue::Bool(b) => json!(b),
+                FieldValue::Text(t) => json!(t),
+                FieldValue::List(l) => json!(l),
+            };
+            (k.clone(), v)
+        })
+        .collect::<serde_json::Map<_, _>>();
+    serde_json::Value::Object(map)
 }
 
 /// Prints `value` as pretty JSON on stdout.

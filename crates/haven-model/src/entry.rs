@@ -199,9 +199,65 @@ pub struct Entry {
     pub starred: bool,
     /// Other versions of the text written concurrently on other devices: `(device, text)`.
     pub conflicts: Vec<(String, String)>,
+    /// The practice's structured fields (see [`crate::fields`] for each kind's keys).
+    pub fields: Fields,
+}
+
+/// Structured fields of an entry: a small map of named values.
+pub type Fields = std::collections::BTreeMap<String, FieldValue>;
+
+/// One structured field value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FieldValue {
+    /// A whole number (intensity, a time in ms, ...).
+    Int(i64),
+    /// A yes/no answer.
+    Bool(bool),
+    /// Free text or one choice.
+    Text(String),
+    /// Several choices (feelings, needs, ...).
+    List(Vec<String>),
 }
 
 impl Entry {
+    /// A new entry of `kind` with tags taken from its text.
+    pub fn new(
+        kind: EntryKind,
+        id: EntryId,
+        created: Timestamp,
+        device: String,
+        text: String,
+    ) -> Self {
+        let mut e = Entry::note(id, created, device, text);
+        e.kind = kind;
+        e
+    }
+
+    /// A text field, if set.
+    pub fn text_field(&self, key: &str) -> Option<&str> {
+        match self.fields.get(key)? {
+            FieldValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A number field, if set.
+    pub fn int_field(&self, key: &str) -> Option<i64> {
+        match self.fields.get(key)? {
+            FieldValue::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// A list field (a single text counts as a one-item list); empty if unset.
+    pub fn list_field(&self, key: &str) -> Vec<String> {
+        match self.fields.get(key) {
+            Some(FieldValue::List(l)) => l.clone(),
+            Some(FieldValue::Text(t)) => vec![t.clone()],
+            _ => Vec::new(),
+        }
+    }
+
     /// A new note with tags taken from its text.
     pub fn note(id: EntryId, created: Timestamp, device: String, text: String) -> Self {
         let tags = crate::tags::extract(&text);
@@ -217,6 +273,7 @@ impl Entry {
             people: Vec::new(),
             starred: false,
             conflicts: Vec::new(),
+            fields: Fields::new(),
         }
     }
 

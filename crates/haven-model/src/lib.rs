@@ -4,9 +4,15 @@
 //! This crate does no I/O. The store crate decides where documents live and how they are
 //! encrypted; the CLI decides what to print.
 
+pub mod dates;
 pub mod entry;
+pub mod fields;
+pub mod insights;
+pub mod interchange;
+pub mod reframe;
 pub mod schema;
 pub mod tags;
+pub mod vocab;
 
-pub use entry::{Entry, EntryId, EntryIdError, EntryKind, Timestamp};
+pub use entry::{Entry, EntryId, EntryIdError, EntryKind, FieldValue, Fields, Timestamp};
 pub use schema::{JournalKind, JournalMeta, SchemaError};

@@ -24,7 +24,7 @@ use automerge::{
     ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
 };
 
-use crate::entry::{Entry, EntryId, EntryKind, Timestamp};
+use crate::entry::{Entry, EntryId, EntryKind, FieldValue, Fields, Timestamp};
 
 /// The actor of the genesis change. No real writer ever uses it.
 pub const GENESIS_ACTOR: &[u8; 16] = b"haven-genesis-v1";
@@ -220,7 +220,52 @@ pub fn put_entry(doc: &mut AutoCommit, entry: &Entry) -> Result<(), SchemaError>
     if entry.starred {
         doc.put(&obj, "starred", true)?;
     }
+    if !entry.fields.is_empty() {
+        let fields = doc.put_object(&obj, "fields", ObjType::Map)?;
+        for (key, value) in &entry.fields {
+            put_field(doc, &fields, key, value)?;
+        }
+    }
     Ok(())
+}
+
+fn put_field(
+    doc: &mut AutoCommit,
+    fields: &ObjId,
+    key: &str,
+    value: &FieldValue,
+) -> Result<(), SchemaError> {
+    match value {
+        FieldValue::Int(i) => doc.put(fields, key, *i)?,
+        FieldValue::Bool(b) => doc.put(fields, key, *b)?,
+        FieldValue::Text(t) => doc.put(fields, key, t.as_str())?,
+        FieldValue::List(items) => put_str_list(doc, fields, key, items)?,
+    }
+    Ok(())
+}
+
+/// Sets (or with `None` removes) one structured field of an entry.
+pub fn set_field(
+    doc: &mut AutoCommit,
+    id: EntryId,
+    key: &str,
+    value: Option<&FieldValue>,
+) -> Result<(), SchemaError> {
+    let obj = entry_obj(doc, id)?.ok_or(SchemaError::NoSuchEntry(id))?;
+    let fields = match doc.get(&obj, "fields")? {
+        Some((Value::Object(ObjType::Map), f)) => f,
+        _ => doc.put_object(&obj, "fields", ObjType::Map)?,
+    };
+    match value {
+        Some(v) => put_field(doc, &fields, key, v),
+        None => Ok(doc.delete(&fields, key)?),
+    }
+}
+
+/// Replaces the people named in an entry.
+pub fn set_people(doc: &mut AutoCommit, id: EntryId, people: &[String]) -> Result<(), SchemaError> {
+    let obj = entry_obj(doc, id)?.ok_or(SchemaError::NoSuchEntry(id))?;
+    put_str_list(doc, &obj, "people", people)
 }
 
 fn list_strings<R: ReadDoc>(doc: &R, list: &ObjId) -> Vec<String> {
@@ -247,6 +292,7 @@ pub fn read_entry<R: ReadDoc>(doc: &R, key: &str, obj: &ObjId) -> Result<Entry, 
         entry: key.chars().take(32).collect(),
         field,
     };
+    let mut fields = Fields::new();
     let id: EntryId = key.parse().map_err(|_| bad("id"))?;
     let (mut kind, mut created, mut offset, mut edited, mut edited_offset) =
         (None, None, 0i64, None, 0i64);
@@ -276,6 +322,23 @@ pub fn read_entry<R: ReadDoc>(doc: &R, key: &str, obj: &ObjId) -> Result<Entry, 
                 text_conflict = item.conflict;
             }
             "starred" => starred = matches!(item.value, V::Scalar(S::Boolean(true))),
+            "fields" if matches!(item.value, V::Object(ObjType::Map)) => {
+                let obj = item.id();
+                for field in doc.map_range(&obj, ..) {
+                    let value = match &field.value {
+                        V::Scalar(S::Str(t)) => FieldValue::Text(t.to_string()),
+                        V::Scalar(S::Boolean(b)) => FieldValue::Bool(*b),
+                        V::Object(ObjType::List) => {
+                            FieldValue::List(list_strings(doc, &field.id()))
+                        }
+                        other => match int(other) {
+                            Some(i) => FieldValue::Int(i),
+                            None => continue,
+                        },
+                    };
+                    fields.insert(field.key.to_string(), value);
+                }
+            }
             "tags" | "people" if matches!(item.value, V::Object(ObjType::List)) => {
                 let values = list_strings(doc, &item.id());
                 if item.key == "tags" {
@@ -324,6 +387,7 @@ pub fn read_entry<R: ReadDoc>(doc: &R, key: &str, obj: &ObjId) -> Result<Entry, 
         people,
         starred,
         conflicts,
+        fields,
     })
 }
 
@@ -506,6 +570,30 @@ mod tests {
         let all = read_entries(&doc).unwrap();
         assert_eq!(all.entries, vec![e]);
         assert!(all.malformed.is_empty());
+    }
+
+    #[test]
+    fn structured_fields_round_trip_and_change() {
+        use crate::entry::FieldValue;
+        let mut doc = new_document(ActorId::random()).unwrap();
+        let mut e = sample(7, "check-in");
+        e.kind = EntryKind::Checkin;
+        e.fields.insert(
+            "feelings".into(),
+            FieldValue::List(vec!["calm".into(), "tired".into()]),
+        );
+        e.fields.insert("intensity".into(), FieldValue::Int(4));
+        e.fields
+            .insert("need".into(), FieldValue::Text("rest".into()));
+        e.fields.insert("shared".into(), FieldValue::Bool(true));
+        put_entry(&mut doc, &e).unwrap();
+        assert_eq!(read_entries(&doc).unwrap().entries, vec![e.clone()]);
+        set_field(&mut doc, e.id, "intensity", Some(&FieldValue::Int(2))).unwrap();
+        set_field(&mut doc, e.id, "shared", None).unwrap();
+        let got = read_entries(&doc).unwrap().entries.remove(0);
+        assert_eq!(got.int_field("intensity"), Some(2));
+        assert!(!got.fields.contains_key("shared"));
+        assert_eq!(got.list_field("feelings"), vec!["calm", "tired"]);
     }
 
     #[test]
