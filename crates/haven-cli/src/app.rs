@@ -24,6 +24,9 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Show(args) => commands::show::run(&ctx, args),
         Command::Star(args) => commands::star::run(&ctx, args),
         Command::Doctor(args) => commands::doctor::run(&ctx, args),
+        Command::Insights(args) => commands::insights::run(&ctx, args),
+        Command::Export(args) => commands::export::run(&ctx, args),
+        Command::Import(args) => commands::import::run(&ctx, args),
         Command::Demo(args) => commands::demo::run(&ctx, args),
         Command::Agent(args) => commands::agent::run(&ctx, args),
     }

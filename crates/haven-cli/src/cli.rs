@@ -60,6 +60,9 @@ pub enum Command {
     Show(commands::show::Args),
     Star(commands::star::Args),
     Doctor(commands::doctor::Args),
+    Insights(commands::insights::Args),
+    Export(commands::export::Args),
+    Import(commands::import::Args),
     Demo(commands::demo::Args),
     #[command(hide = true)]
     Agent(commands::agent::Args),

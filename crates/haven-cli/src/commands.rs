@@ -4,7 +4,10 @@
 pub mod agent;
 pub mod demo;
 pub mod doctor;
+pub mod export;
+pub mod import;
 pub mod init;
+pub mod insights;
 pub mod list;
 pub mod lock;
 pub mod passphrase;
