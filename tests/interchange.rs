@@ -1,1 +1,585 @@
-//! End-to-end tests (being written).
+//! End-to-end tests of `haven export` and `haven import`: the real binary against
+//! temporary vaults, and (when `HAVEN_TEST_JRNL` names one) the real jrnl 4.x.
+
+mod common;
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::Haven;
+use serde_json::Value;
+
+/// jrnl's keys in each exported entry, and Haven's own.
+const JRNL_KEYS: [&str; 6] = ["title", "body", "date", "time", "tags", "starred"];
+const HAVEN_KEYS: [&str; 9] = [
+    "id", "kind", "created", "edited", "author", "device", "people", "text", "fields",
+];
+
+fn export_json(h: &Haven) -> Value {
+    serde_json::from_str(&h.ok(&["export", "--format", "json"])).expect("export is JSON")
+}
+
+/// Every file of the vault with its bytes, to prove that nothing changed.
+fn snapshot(h: &Haven) -> Vec<(PathBuf, Vec<u8>)> {
+    h.files()
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("read");
+            (p, bytes)
+        })
+        .collect()
+}
+
+/// The entries of `list --json`, oldest first.
+fn entries(h: &Haven) -> Vec<Value> {
+    let mut list = h.list_json()["entries"]
+        .as_array()
+        .expect("entries")
+        .clone();
+    list.reverse();
+    list
+}
+
+fn import(h: &Haven, from: &str, file: &Path) -> String {
+    h.ok(&["import", "--from", from, file.to_str().expect("utf-8 path")])
+}
+
+#[test]
+fn export_json_is_a_superset_of_jrnl_and_markdown_groups_by_day() {
+    let h = Haven::init();
+    h.ok(&["write", "Walked by the river with @Sam. It helped #calm"]);
+    h.ok(&["write", "Second note\nwith a body line #calm #work"]);
+    let id = h.list_json_n(1)[0]["id"].as_str().expect("id").to_string();
+    h.ok(&["star", &id]);
+
+    let v = export_json(&h);
+    assert_eq!(v["tags"]["#calm"], 2, "{v:#}");
+    assert_eq!(v["tags"]["#work"], 1, "{v:#}");
+    let list = v["entries"].as_array().expect("entries");
+    assert_eq!(list.len(), 2);
+    for e in list {
+        for key in JRNL_KEYS.iter().chain(HAVEN_KEYS.iter()) {
+            assert!(e.get(*key).is_some(), "missing `{key}` in {e:#}");
+        }
+        assert_eq!(e["kind"], "note");
+        let date = e["date"].as_str().expect("date");
+        let time = e["time"].as_str().expect("time");
+        assert_eq!((date.len(), time.len()), (10, 5), "{e:#}");
+        assert!(
+            e["created"]
+                .as_str()
+                .expect("created")
+                .starts_with(&format!("{date}T{time}:")),
+            "{e:#}"
+        );
+    }
+    // Oldest first; jrnl's title is the first line, the body the rest.
+    assert_eq!(
+        list[0]["title"],
+        "Walked by the river with @Sam. It helped #calm"
+    );
+    assert_eq!(list[0]["body"], "");
+    assert_eq!(list[0]["starred"], false);
+    assert_eq!(list[1]["title"], "Second note");
+    assert_eq!(list[1]["body"], "with a body line #calm #work");
+    assert_eq!(list[1]["text"], "Second note\nwith a body line #calm #work");
+    assert_eq!(list[1]["starred"], true);
+    assert_eq!(list[1]["id"], id.as_str());
+
+    let md = h.ok(&["export", "--format", "markdown"]);
+    assert!(md.starts_with("# Haven journal\n"), "{md}");
+    assert_eq!(md.matches("\n## ").count(), 1, "one day: {md}");
+    assert_eq!(md.matches("\n### ").count(), 2, "{md}");
+    assert!(md.contains("· note ★"), "{md}");
+    assert!(
+        md.contains("Second note\nwith a body line #calm #work\n"),
+        "{md}"
+    );
+    assert!(md.contains("- **Tags:** #calm #work"), "{md}");
+}
+
+#[test]
+fn export_to_a_file_is_private() {
+    let h = Haven::init();
+    h.ok(&["write", "private words"]);
+    let file = h.scratch().join("out.json");
+    std::fs::write(&file, "old").expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = h.ok(&["export", "--output", file.to_str().expect("path")]);
+    assert!(out.contains("Exported 1 entry"), "{out}");
+    let mode = std::fs::metadata(&file).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("JSON file");
+    assert_eq!(v["entries"][0]["text"], "private words");
+
+    let md = h.scratch().join("new.md");
+    h.ok(&[
+        "export",
+        "--format",
+        "markdown",
+        "-o",
+        md.to_str().expect("path"),
+    ]);
+    let mode = std::fs::metadata(&md).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(
+        std::fs::read_to_string(&md)
+            .expect("read")
+            .contains("private words")
+    );
+}
+
+const DAYONE: &str = r#"{
+  "metadata": {"version": "1.0"},
+  "entries": [
+    {"uuid": "0F1E2D3C", "creationDate": "2024-01-02T08:04:05Z", "modifiedDate": "2024-01-02T08:04:05Z",
+     "timeZone": "Europe/Paris", "starred": true, "tags": ["morning", "self care"],
+     "text": "Café au lait\\. Calm start\\!\n\nSecond paragraph — ünïcödé #walk"},
+    {"uuid": "4B5A6978", "creationDate": "2023-12-31T23:30:00Z", "timeZone": "America/New_York",
+     "text": "Year end reflection"}
+  ]
+}"#;
+
+#[test]
+fn dayone_json_import_and_reimport_adds_nothing() {
+    let h = Haven::init();
+    let file = h.scratch().join("Journal.json");
+    std::fs::write(&file, DAYONE).expect("write");
+    assert_eq!(
+        import(&h, "dayone", &file).trim(),
+        "Imported 2 entries (0 already present)"
+    );
+    let list = entries(&h);
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["text"], "Year end reflection");
+    assert_eq!(list[0]["created"], "2023-12-31T18:30:00.000-05:00");
+    assert_eq!(list[0]["starred"], false);
+    assert_eq!(
+        list[1]["text"],
+        "Café au lait. Calm start!\n\nSecond paragraph — ünïcödé #walk"
+    );
+    assert_eq!(list[1]["created"], "2024-01-02T09:04:05.000+01:00");
+    assert_eq!(list[1]["starred"], true);
+    assert_eq!(
+        list[1]["tags"],
+        serde_json::json!(["#walk", "#morning", "#self-care"])
+    );
+    assert_eq!(list[1]["kind"], "note");
+    assert_eq!(list[1]["author"], "Robin");
+
+    let before = snapshot(&h);
+    assert_eq!(
+        import(&h, "dayone", &file).trim(),
+        "Imported 0 entries (2 already present)"
+    );
+    assert_eq!(entries(&h), list);
+    // Only a no-op commit may have been written, never a new entry.
+    assert!(snapshot(&h).len() >= before.len());
+
+    let json: Value = serde_json::from_str(&h.ok(&[
+        "--json",
+        "import",
+        "--from",
+        "dayone",
+        file.to_str().expect("path"),
+    ]))
+    .expect("JSON");
+    assert_eq!(json["imported"], 0);
+    assert_eq!(json["already_present"], 2);
+}
+
+fn write_zip(path: &Path, files: &[(&str, &str)]) {
+    let file = std::fs::File::create(path).expect("create zip");
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in files {
+        zip.start_file(*name, options).expect("start file");
+        zip.write_all(text.as_bytes()).expect("write file");
+    }
+    zip.finish().expect("finish zip");
+}
+
+#[test]
+fn dayone_zip_import_reads_every_journal_inside() {
+    let h = Haven::init();
+    let zip_path = h.scratch().join("export.zip");
+    let other = r#"{"entries": [{"uuid": "X", "creationDate": "2024-02-03T10:00:00Z",
+        "timeZone": "UTC", "text": "From the second journal #travel", "tags": ["travel"]}]}"#;
+    write_zip(
+        &zip_path,
+        &[
+            ("Journal.json", DAYONE),
+            ("photos/readme.txt", "not a journal"),
+            ("Travel.json", other),
+        ],
+    );
+    assert_eq!(
+        import(&h, "dayone", &zip_path).trim(),
+        "Imported 3 entries (0 already present)"
+    );
+    let texts = h.texts();
+    assert_eq!(texts[0], "From the second journal #travel");
+    assert_eq!(entries(&h)[2]["tags"], serde_json::json!(["#travel"]));
+    // The same entries from the bare JSON file are already there.
+    let file = h.scratch().join("Journal.json");
+    std::fs::write(&file, DAYONE).expect("write");
+    assert_eq!(
+        import(&h, "dayone", &file).trim(),
+        "Imported 0 entries (2 already present)"
+    );
+    assert_eq!(h.texts().len(), 3);
+
+    let bad_zip = h.scratch().join("bad.zip");
+    write_zip(
+        &bad_zip,
+        &[(
+            "Journal.json",
+            r#"{"entries": [{"creationDate": "2024-02-03T10:00:00Z", "text": "fine"},
+                            {"creationDate": "yesterday", "text": "broken"}]}"#,
+        )],
+    );
+    let before = snapshot(&h);
+    let err = h.fails(&[
+        "import",
+        "--from",
+        "dayone",
+        bad_zip.to_str().expect("path"),
+    ]);
+    assert!(
+        err.contains("bad.zip:Journal.json")
+            && err.contains("entry 2 (entries[1])")
+            && err.contains("creationDate")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&h), before);
+}
+
+#[test]
+fn malformed_files_change_nothing_and_name_the_place() {
+    let h = Haven::init();
+    h.ok(&["write", "already here"]);
+    let before = snapshot(&h);
+    let dir = h.scratch();
+
+    let text = dir.join("journal.txt");
+    std::fs::write(
+        &text,
+        "[2024-01-02 09:15] Fine entry\nbody\n\n[2024-02-31 10:00] Not a real day\n",
+    )
+    .expect("write");
+    let err = h.fails(&["import", "--from", "jrnl", text.to_str().expect("path")]);
+    assert!(
+        err.contains("line 4:") && err.contains("2024-02-31 10:00") && err.contains("hint:"),
+        "{err}"
+    );
+
+    let prose = dir.join("prose.txt");
+    std::fs::write(&prose, "Dear diary,\nno dates here.\n").expect("write");
+    let err = h.fails(&["import", "--from", "jrnl", prose.to_str().expect("path")]);
+    assert!(err.contains("line 1:"), "{err}");
+
+    let json = dir.join("export.json");
+    std::fs::write(
+        &json,
+        r#"{"tags": {}, "entries": [
+            {"title": "ok", "body": "", "date": "2024-01-02", "time": "09:15", "tags": [], "starred": false},
+            {"title": "ok", "body": "", "date": "2024-01-03", "time": "9 pm", "tags": [], "starred": false},
+            {"title": "ok", "body": "", "date": "2024-01-04", "time": "09:15", "tags": [], "starred": false}]}"#,
+    )
+    .expect("write");
+    let err = h.fails(&["import", "--from", "jrnl", json.to_str().expect("path")]);
+    assert!(err.contains("entry 2 (entries[1])"), "{err}");
+
+    let truncated = dir.join("truncated.json");
+    std::fs::write(&truncated, "{\"entries\": [\n  {\"title\": \"x\",\n").expect("write");
+    let err = h.fails(&[
+        "import",
+        "--from",
+        "dayone",
+        truncated.to_str().expect("path"),
+    ]);
+    assert!(err.contains("not valid JSON (line 3"), "{err}");
+
+    let binary = dir.join("binary.txt");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x41]).expect("write");
+    let err = h.fails(&["import", "--from", "jrnl", binary.to_str().expect("path")]);
+    assert!(err.contains("not UTF-8"), "{err}");
+
+    let err = h.fails(&["import", "--from", "jrnl", "/nonexistent/file.txt"]);
+    assert!(err.contains("cannot read"), "{err}");
+
+    assert_eq!(snapshot(&h), before);
+    assert_eq!(h.texts(), vec!["already here"]);
+}
+
+#[test]
+fn haven_export_round_trips_into_a_fresh_vault() {
+    let h = Haven::init();
+    h.ok(&["write", "Erster Eintrag: Grüße aus Köln #ruhe"]);
+    h.ok(&["write", "Two lines\nsecond one with @Sam *not a star*"]);
+    let id = h.list_json_n(1)[0]["id"].as_str().expect("id").to_string();
+    h.ok(&["star", &id]);
+    let file = h.scratch().join("haven.json");
+    h.ok(&["export", "-o", file.to_str().expect("path")]);
+
+    let fresh = Haven::init();
+    assert_eq!(
+        import(&fresh, "jrnl", &file).trim(),
+        "Imported 2 entries (0 already present)"
+    );
+    assert_eq!(entries(&fresh), entries(&h));
+    assert_eq!(
+        import(&fresh, "jrnl", &file).trim(),
+        "Imported 0 entries (2 already present)"
+    );
+    assert_eq!(export_json(&fresh), export_json(&h));
+}
+
+// ---------------------------------------------------------------------------------------
+// The real jrnl
+// ---------------------------------------------------------------------------------------
+
+/// An isolated jrnl: its own config, journal and home, no encryption, no editor.
+struct Jrnl {
+    exe: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Jrnl {
+    fn new(exe: PathBuf) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("haven-jrnl-")
+            .tempdir()
+            .expect("temp dir");
+        let home = dir.path().join("home");
+        for sub in [".config", ".local/share", ".cache"] {
+            std::fs::create_dir_all(home.join(sub)).expect("mkdir");
+        }
+        let journal = dir.path().join("journal.txt");
+        let config = format!(
+            "colors:\n  body: none\n  date: none\n  tags: none\n  title: none\n\
+             default_hour: 9\ndefault_minute: 0\neditor: ''\nencrypt: false\nhighlight: true\n\
+             indent_character: '|'\njournals:\n  default:\n    journal: {}\n\
+             linewrap: 79\ntagsymbols: '#@'\ntemplate: false\ntimeformat: '%Y-%m-%d %H:%M'\n\
+             version: '{}'\n",
+            serde_json::to_string(journal.to_str().expect("path")).expect("quote"),
+            jrnl_version(&exe),
+        );
+        std::fs::write(dir.path().join("jrnl.yaml"), config).expect("config");
+        Jrnl { exe, dir }
+    }
+
+    fn journal(&self) -> PathBuf {
+        self.dir.path().join("journal.txt")
+    }
+
+    fn cmd(&self) -> Command {
+        let home = self.dir.path().join("home");
+        let mut cmd = Command::new(&self.exe);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .env("LC_ALL", "C.UTF-8")
+            .env("PYTHONIOENCODING", "utf-8")
+            .env("TZ", "UTC")
+            .arg("--config-file")
+            .arg(self.dir.path().join("jrnl.yaml"));
+        cmd
+    }
+
+    /// Adds an entry by piping its text to jrnl (the way to give it several lines).
+    fn add(&self, text: &str) {
+        let mut child = self
+            .cmd()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run jrnl");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write to jrnl");
+        let out = child.wait_with_output().expect("wait for jrnl");
+        assert!(
+            out.status.success(),
+            "jrnl failed to add {text:?}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn export_json(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["--export", "json"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run jrnl");
+        assert!(
+            out.status.success(),
+            "jrnl --export json failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+}
+
+/// `jrnl --version` as `4.6` or similar; jrnl rewrites a config whose version differs.
+fn jrnl_version(exe: &Path) -> String {
+    let out = Command::new(exe)
+        .arg("--version")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("jrnl --version");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap_or("4.6")
+        .to_string()
+}
+
+fn jrnl_exe() -> Option<PathBuf> {
+    match std::env::var_os("HAVEN_TEST_JRNL") {
+        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => {
+            println!(
+                "skipped: set HAVEN_TEST_JRNL to a jrnl 4.x executable (CI installs jrnl from PyPI)"
+            );
+            None
+        }
+    }
+}
+
+fn sorted_lower(v: &Value) -> Vec<String> {
+    let mut tags: Vec<String> = v
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| t.as_str().expect("tag").to_lowercase())
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+#[test]
+fn real_jrnl_journal_and_export_import_entry_by_entry() {
+    let Some(exe) = jrnl_exe() else { return };
+    let jrnl = Jrnl::new(exe);
+    jrnl.add("2024-01-02 09:15: Morgen mit Kaffee. Über #Ruhe und @Sam *");
+    jrnl.add(
+        "2024-03-04 21:40: Evening thoughts #gratitude\nSecond line with 日本語.\n\nThird paragraph *not a star*",
+    );
+    jrnl.add("2023-12-31 23:59: Year's end — ça va? #reflection #self-care *\nA quiet body.");
+    jrnl.add("2024-03-04 07:05: Short one-liner. Then another sentence #work");
+    let exported = jrnl.export_json();
+    let jrnl_json: Value = serde_json::from_str(&exported).expect("jrnl JSON");
+    let want = jrnl_json["entries"].as_array().expect("entries").clone();
+    assert_eq!(want.len(), 4, "{exported}");
+
+    let h = Haven::init();
+    let json_file = h.scratch().join("jrnl-export.json");
+    std::fs::write(&json_file, &exported).expect("write");
+    assert_eq!(
+        import(&h, "jrnl", &json_file).trim(),
+        "Imported 4 entries (0 already present)"
+    );
+    let got = entries(&h);
+    assert_eq!(got.len(), 4);
+    for (j, e) in want.iter().zip(&got) {
+        let when = format!(
+            "{}T{}:00.000+00:00",
+            j["date"].as_str().expect("date"),
+            j["time"].as_str().expect("time")
+        );
+        assert_eq!(e["created"], when.as_str(), "{j:#} vs {e:#}");
+        let title = j["title"].as_str().expect("title");
+        let body = j["body"].as_str().expect("body");
+        let text = if body.is_empty() {
+            title.to_string()
+        } else {
+            format!("{title}\n{body}")
+        };
+        assert_eq!(e["text"], text.as_str(), "{j:#} vs {e:#}");
+        assert_eq!(e["starred"], j["starred"], "{j:#} vs {e:#}");
+        assert_eq!(
+            sorted_lower(&e["tags"]),
+            sorted_lower(&j["tags"]),
+            "{j:#} vs {e:#}"
+        );
+        assert_eq!(e["kind"], "note");
+    }
+    assert_eq!(
+        got.iter().filter(|e| e["starred"] == true).count(),
+        2,
+        "the `*` on the title lines"
+    );
+
+    // The plain-text journal file holds the same entries: same ids, nothing new.
+    assert_eq!(
+        import(&h, "jrnl", &jrnl.journal()).trim(),
+        "Imported 0 entries (4 already present)"
+    );
+    let text_only = Haven::init();
+    assert_eq!(
+        import(&text_only, "jrnl", &jrnl.journal()).trim(),
+        "Imported 4 entries (0 already present)"
+    );
+    // Another vault: the same entries and ids, only the importing device differs.
+    let strip = |list: Vec<Value>| -> Vec<Value> {
+        list.into_iter()
+            .map(|mut e| {
+                e.as_object_mut().expect("entry").remove("device");
+                e
+            })
+            .collect()
+    };
+    assert_eq!(strip(entries(&text_only)), strip(got.clone()));
+
+    // Haven's export agrees with jrnl's on jrnl's keys, and carries Haven's own.
+    let ours = export_json(&h);
+    let ours_entries = ours["entries"].as_array().expect("entries");
+    for (j, o) in want.iter().zip(ours_entries) {
+        for key in ["title", "body", "date", "time", "starred"] {
+            assert_eq!(o[key], j[key], "`{key}`: {j:#} vs {o:#}");
+        }
+        assert_eq!(sorted_lower(&o["tags"]), sorted_lower(&j["tags"]));
+    }
+    let mut jrnl_tags: Vec<(String, u64)> = jrnl_json["tags"]
+        .as_object()
+        .expect("tags")
+        .iter()
+        .map(|(k, v)| (k.to_lowercase(), v.as_u64().expect("count")))
+        .collect();
+    let mut our_tags: Vec<(String, u64)> = ours["tags"]
+        .as_object()
+        .expect("tags")
+        .iter()
+        .map(|(k, v)| (k.to_lowercase(), v.as_u64().expect("count")))
+        .collect();
+    jrnl_tags.sort();
+    our_tags.sort();
+    assert_eq!(our_tags, jrnl_tags);
+
+    // Haven export -> a fresh vault -> the same entries.
+    let file = h.scratch().join("haven.json");
+    h.ok(&["export", "-o", file.to_str().expect("path")]);
+    let fresh = Haven::init();
+    assert_eq!(
+        import(&fresh, "jrnl", &file).trim(),
+        "Imported 4 entries (0 already present)"
+    );
+    assert_eq!(entries(&fresh), got);
+}

@@ -37,8 +37,14 @@ pub struct Context {
     env_passphrase: Option<Zeroizing<String>>,
     /// `HAVEN_NEW_PASSPHRASE`, for scripted passphrase changes.
     pub env_new_passphrase: Option<Zeroizing<String>>,
-    /// Whether stdin is a terminal (prompts allowed).
+    /// Whether stdin and stderr are terminals (a passphrase prompt is possible).
     pub interactive: bool,
+    /// Whether questions may be asked: stdin, stdout and stderr are all terminals.
+    pub can_ask: bool,
+    /// `$EDITOR` (or `$VISUAL`).
+    pub editor: Option<String>,
+    /// Private, memory-backed directories for temporary plaintext, best first.
+    pub memory_dirs: Vec<PathBuf>,
     /// Whether to colour output.
     pub color: bool,
     /// `$USER`, for a default person name.
@@ -84,6 +90,15 @@ impl Context {
                 .ok()
                 .map(Zeroizing::new),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+            can_ask: std::io::stdin().is_terminal()
+                && std::io::stderr().is_terminal()
+                && stdout_tty,
+            editor: non_empty("VISUAL").or_else(|| non_empty("EDITOR")),
+            memory_dirs: non_empty("XDG_RUNTIME_DIR")
+                .map(PathBuf::from)
+                .into_iter()
+                .chain([PathBuf::from("/dev/shm"), PathBuf::from("/run/shm")])
+                .collect(),
             color: stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             user: non_empty("USER"),
             tz: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),

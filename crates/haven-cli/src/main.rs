@@ -7,6 +7,9 @@ mod commands;
 mod context;
 mod error;
 mod output;
+mod practice;
+mod prompt;
+mod report;
 
 use std::process::ExitCode;
 

@@ -117,6 +117,61 @@ pub fn fields_json(fields: &haven_model::entry::Fields) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
+/// One line saying what an entry is about (its first line, or its structured fields).
+pub fn summary(e: &Entry) -> String {
+    use haven_model::EntryKind as K;
+    use haven_model::fields::key;
+    let title = e.title();
+    let fields = match e.kind {
+        K::Checkin => {
+            let mut s = e.list_field(key::FEELINGS).join(", ");
+            if let Some(i) = e.int_field(key::INTENSITY) {
+                s.push_str(&format!(" ({i}/10)"));
+            }
+            let needs = e.list_field(key::NEEDS);
+            if !needs.is_empty() {
+                s.push_str(&format!("; needs {}", needs.join(", ")));
+            }
+            s
+        }
+        K::Gratitude => {
+            let ways = e.list_field(key::WAYS);
+            let mut s = format!("thanks to {}", e.people.join(", "));
+            if !ways.is_empty() {
+                s.push_str(&format!(": {}", ways.join(", ")));
+            }
+            s
+        }
+        K::Boundary => format!(
+            "{} {}",
+            e.text_field(key::EVENT).unwrap_or("reflection"),
+            e.people.join(", ")
+        ),
+        K::Repair if e.text_field(key::ANSWERS).is_some() => {
+            if e.fields.contains_key(key::RECEIVED) {
+                "answered: received".into()
+            } else {
+                "answered a repair".into()
+            }
+        }
+        K::Repair => format!("repair with {}", e.people.join(", ")),
+        K::Coreg => match e.text_field(key::MODE) {
+            Some("break") => format!(
+                "break, {} min",
+                e.int_field(key::BREAK_MINUTES).unwrap_or(0)
+            ),
+            Some("here") => "I'm here".into(),
+            _ => format!("needs {}", e.list_field(key::NEEDS).join(", ")),
+        },
+        K::Note | K::Affirmation | K::Reframe => String::new(),
+    };
+    match (fields.is_empty(), title.is_empty()) {
+        (true, _) => title.to_string(),
+        (false, true) => fields,
+        (false, false) => format!("{fields}: {title}"),
+    }
+}
+
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json(value: &serde_json::Value) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();

@@ -21,6 +21,29 @@ struct Tour {
 }
 
 impl Tour {
+    /// Runs a command without showing it; returns its output.
+    fn quiet(&self, args: &[&str]) -> Result<String> {
+        let out = self.command(args).stdin(Stdio::null()).output()?;
+        if !out.status.success() {
+            return Err(CliError::new(format!(
+                "the demo step `haven {}` failed",
+                args.join(" ")
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).to_string())
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.exe);
+        cmd.args(args)
+            .env_clear()
+            .env("HAVEN_HOME", &self.home)
+            .env("HAVEN_PASSPHRASE", "demo passphrase, not secret")
+            .env("NO_COLOR", "1")
+            .env("TZ", &self.tz);
+        cmd
+    }
+
     fn step(&self, say: &str, args: &[&str], stdin: Option<&str>) -> Result<String> {
         println!("\n# {say}");
         println!(
@@ -34,20 +57,14 @@ impl Tour {
                 .collect::<Vec<_>>()
                 .join(" ")
         );
-        let mut cmd = Command::new(&self.exe);
-        cmd.args(args)
-            .env_clear()
-            .env("HAVEN_HOME", &self.home)
-            .env("HAVEN_PASSPHRASE", "demo passphrase, not secret")
-            .env("NO_COLOR", "1")
-            .env("TZ", &self.tz)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut cmd = self.command(args);
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let mut child = cmd
             .spawn()
             .map_err(|e| CliError::new(format!("cannot run haven: {e}")))?;
@@ -106,22 +123,64 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         )?;
         tour.step("Entries can come from standard input", &["write"], Some("Noticed I wanted reassurance after the call.\nAsked for it directly this time. #needs\n"))?;
         tour.step(
-            "Writing never needs the passphrase; here it is sealed to the device key",
+            "An emotion check-in: feelings, intensity, the need behind them",
             &[
-                "write",
-                "Three things I'm grateful for: tea, rain, Sam. #gratitude",
+                "checkin",
+                "--feeling",
+                "anxious,hopeful",
+                "--intensity",
+                "6",
+                "--need",
+                "reassurance",
+                "--response",
+                "It makes sense to want closeness after a hard day.",
             ],
             None,
         )?;
         tour.step(
-            "Unlock for a while: the agent keeps the key in memory, never on disk",
+            "Evening gratitude for someone who showed up",
+            &[
+                "gratitude",
+                "--person",
+                "Sam",
+                "--way",
+                "listened",
+                "Stayed on the phone until I felt calmer.",
+            ],
+            None,
+        )?;
+        tour.step(
+            "Co-regulation: a break with an agreed return time (20 minutes to a day)",
+            &[
+                "coreg",
+                "break",
+                "--for",
+                "30m",
+                "Going for a walk, back for dinner.",
+            ],
+            None,
+        )?;
+        tour.step(
+            "Writing never needs the passphrase: every entry so far was sealed to the device key",
             &["unlock", "--for", "2m"],
             None,
         )?;
-        let listed = tour.step("List entries, newest first", &["list"], None)?;
-        if let Some(id) = listed.split_whitespace().next() {
-            tour.step("Show one entry by a unique id prefix", &["show", id], None)?;
-        }
+        tour.step(
+            "List entries, newest first, grouped by day",
+            &["list"],
+            None,
+        )?;
+        tour.step(
+            "Filter: only check-ins and gratitude",
+            &["list", "--kind", "checkin", "--kind", "gratitude"],
+            None,
+        )?;
+        let newest = tour.quiet(&["list", "-n", "1", "--json"])?;
+        let id = serde_json::from_str::<serde_json::Value>(&newest)?["entries"][0]["id"]
+            .as_str()
+            .map(|id| id[..12].to_string())
+            .unwrap_or_default();
+        tour.step("Show one entry by a unique id prefix", &["show", &id], None)?;
         tour.step(
             "Machine-readable output for scripts",
             &["list", "-n", "1", "--json"],

@@ -1,15 +1,158 @@
-//! `haven insights` (being written).
+//! `haven insights`: the journal as charts, in the terminal, as JSON or as an HTML report.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use jiff::civil::Date;
+use serde_json::json;
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
+use crate::{output, report};
 
-/// (being written)
+/// See your journal as pictures: feelings and needs over time, the needs that go unmet
+/// most often, who shows up for you, boundary events by person, repairs opened and
+/// closed, and your evening gratitude streak.
+///
+/// Charts are drawn in the terminal; `--html FILE` writes a self-contained report (inline
+/// SVG, nothing loaded from the network) readable only by you; `--json` prints the numbers.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Only entries written on or after this local day (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Only entries written on or before this local day (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Also write an HTML report to FILE (created with mode 0600)
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+}
+
+/// Columns the terminal charts are laid out for (the environment is read only in
+/// `context.rs`, which does not know the width yet).
+const TERMINAL_WIDTH: usize = 80;
+
+fn parse_day(flag: &str, text: &str) -> Result<Date> {
+    text.trim().parse::<Date>().map_err(|_| {
+        CliError::new(format!(
+            "{flag} `{}` is not a date",
+            output::clean(text, false)
+        ))
+        .hint("write the day as YYYY-MM-DD, e.g. 2026-11-01")
+    })
+}
 
 /// Runs `haven insights`.
-pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
-    Err(CliError::new("not available yet"))
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let from = args
+        .from
+        .as_deref()
+        .map(|t| parse_day("--from", t))
+        .transpose()?;
+    let to = args
+        .to
+        .as_deref()
+        .map(|t| parse_day("--to", t))
+        .transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(CliError::new(format!(
+            "--from {f} is after --to {t}; nothing is in between"
+        ))
+        .hint("swap the two dates"));
+    }
+
+    let vault = ctx.vault()?;
+    let (keys, _) = ctx.keys(&vault)?;
+    let store = ctx.journal_store(&vault, &keys)?;
+    let view = store.read(&keys)?;
+    output::warn_damaged(ctx, &view);
+
+    let today = jiff::Timestamp::now().to_zoned(ctx.tz.clone()).date();
+    let ins = haven_model::insights::compute(&view.entries, from, to, &ctx.tz, today);
+
+    let written = match &args.html {
+        Some(path) => {
+            let journal = view
+                .meta
+                .as_ref()
+                .map(|m| m.name.clone())
+                .filter(|n| !n.trim().is_empty());
+            let title = match journal {
+                Some(name) => format!("Haven insights: {name}"),
+                None => "Haven insights".to_string(),
+            };
+            write_private(path, report::html(&ins, &title).as_bytes())?;
+            Some(path.clone())
+        }
+        None => None,
+    };
+
+    if ctx.json {
+        let mut value = serde_json::to_value(&ins)?;
+        if let (Some(obj), Some(path)) = (value.as_object_mut(), &written) {
+            obj.insert("html".into(), json!(path.display().to_string()));
+        }
+        output::print_json(&value)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut out = std::io::stdout().lock();
+    if written.is_none() || !ctx.quiet {
+        out.write_all(report::terminal(&ins, ctx.color, TERMINAL_WIDTH).as_bytes())?;
+    }
+    if let Some(path) = written
+        && !ctx.quiet
+    {
+        writeln!(
+            out,
+            "\nWrote the HTML report to {} (readable only by you; it holds journal content).",
+            output::clean(&path.display().to_string(), false)
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to `path` with mode 0600, replacing the file in one step.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+    let fail = |e: std::io::Error| {
+        CliError::new(format!(
+            "cannot write the report to {}: {e}",
+            output::clean(&path.display().to_string(), false)
+        ))
+        .hint("check that the directory exists and is writable")
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| CliError::new("--html needs a file name, not a directory"))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        // The umask cannot widen 0600, but be explicit.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    Ok(())
 }

@@ -1,34 +1,168 @@
-//! `haven list`: entries, newest first.
+//! `haven list`: entries, newest first, with filters.
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use haven_model::{Entry, EntryKind};
 use serde_json::json;
 
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::output::{self, clean, paint};
 
-/// List entries, newest first.
+/// List entries, newest first, grouped by day. Filters combine (all must match).
+///
+/// Dates may be natural: today, yesterday, monday, last monday, 3 days ago, 2 weeks ago,
+/// or ISO 2026-11-27.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Show at most N entries
     #[arg(short = 'n', long = "limit", value_name = "N")]
     limit: Option<usize>,
+    /// Only this kind (repeat for several): note, checkin, gratitude, affirmation, reframe, boundary, repair, coreg
+    #[arg(long = "kind", value_name = "KIND")]
+    kinds: Vec<EntryKind>,
+    /// Only entries with this tag (with or without # or @)
+    #[arg(long)]
+    tag: Option<String>,
+    /// Only entries naming this person
+    #[arg(long)]
+    person: Option<String>,
+    /// Only entries whose text or fields contain this (any case)
+    #[arg(long)]
+    contains: Option<String>,
+    /// Only starred entries
+    #[arg(long)]
+    starred: bool,
+    /// From this day on
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Up to and including this day
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Only this day
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["from", "to"])]
+    on: Option<String>,
+}
+
+impl Args {
+    fn has_filters(&self) -> bool {
+        !self.kinds.is_empty()
+            || self.tag.is_some()
+            || self.person.is_some()
+            || self.contains.is_some()
+            || self.starred
+            || self.from.is_some()
+            || self.to.is_some()
+            || self.on.is_some()
+    }
+}
+
+/// A compiled filter.
+struct Filter {
+    kinds: Vec<EntryKind>,
+    tag: Option<String>,
+    person: Option<String>,
+    contains: Option<String>,
+    starred: bool,
+    days: haven_model::dates::DayRange,
+    tz: jiff::tz::TimeZone,
+}
+
+impl Filter {
+    fn matches(&self, e: &Entry) -> bool {
+        if !self.kinds.is_empty() && !self.kinds.contains(&e.kind) {
+            return false;
+        }
+        if self.starred && !e.starred {
+            return false;
+        }
+        if let Some(tag) = &self.tag
+            && !e
+                .tags
+                .iter()
+                .any(|t| t.trim_start_matches(['#', '@']).to_lowercase() == *tag)
+        {
+            return false;
+        }
+        if let Some(person) = &self.person
+            && !e
+                .people
+                .iter()
+                .chain(e.tags.iter().filter(|t| t.starts_with('@')))
+                .any(|p| p.trim_start_matches('@').to_lowercase() == *person)
+        {
+            return false;
+        }
+        if let Some(needle) = &self.contains {
+            let in_fields = e.fields.values().any(|v| match v {
+                haven_model::FieldValue::Text(t) => t.to_lowercase().contains(needle),
+                haven_model::FieldValue::List(l) => {
+                    l.iter().any(|t| t.to_lowercase().contains(needle))
+                }
+                _ => false,
+            });
+            if !e.text.to_lowercase().contains(needle) && !in_fields {
+                return false;
+            }
+        }
+        if self.days.from.is_some() || self.days.to.is_some() {
+            let Some(day) = e
+                .created
+                .instant()
+                .map(|t| t.to_zoned(self.tz.clone()).date())
+            else {
+                return false;
+            };
+            if !self.days.contains(day) {
+                return false;
+            }
+        }
+        true
+    }
 }
 
 /// Runs `haven list`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let today = jiff::Timestamp::now().to_zoned(ctx.tz.clone()).date();
+    let days = haven_model::dates::range(
+        args.from.as_deref(),
+        args.to.as_deref(),
+        args.on.as_deref(),
+        today,
+    )
+    .map_err(|e| CliError::new(e.to_string()))?;
+    let filter = Filter {
+        kinds: args.kinds.clone(),
+        tag: args
+            .tag
+            .as_ref()
+            .map(|t| t.trim_start_matches(['#', '@']).to_lowercase()),
+        person: args
+            .person
+            .as_ref()
+            .map(|p| p.trim_start_matches('@').to_lowercase()),
+        contains: args.contains.as_ref().map(|c| c.to_lowercase()),
+        starred: args.starred,
+        days,
+        tz: ctx.tz.clone(),
+    };
     let vault = ctx.vault()?;
     let (keys, _) = ctx.keys(&vault)?;
     let store = ctx.journal_store(&vault, &keys)?;
     let view = match args.limit {
-        Some(n) => store.read_recent(&keys, n)?,
-        None => store.read(&keys)?,
+        Some(n) if !args.has_filters() => store.read_recent(&keys, n)?,
+        _ => store.read(&keys)?,
     };
-    crate::output::warn_damaged(ctx, &view);
+    output::warn_damaged(ctx, &view);
     let limit = args.limit.unwrap_or(usize::MAX);
-    let shown: Vec<_> = view.entries.iter().rev().take(limit).collect();
+    let shown: Vec<&Entry> = view
+        .entries
+        .iter()
+        .rev()
+        .filter(|e| filter.matches(e))
+        .take(limit)
+        .collect();
     if ctx.json {
         output::print_json(&json!({
             "journal": view.meta.as_ref().map(|m| m.name.clone()),
@@ -41,21 +175,40 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let ids: Vec<String> = view.entries.iter().map(|e| e.id.to_string()).collect();
     let width = output::unique_prefix_len(&ids, 8);
     let mut out = std::io::stdout().lock();
+    let mut last_day = None;
     for e in &shown {
+        let local = e.created.instant().map(|t| t.to_zoned(ctx.tz.clone()));
+        let day = local.as_ref().map(|z| z.date());
+        if day != last_day {
+            if last_day.is_some() {
+                writeln!(out)?;
+            }
+            let heading = local
+                .as_ref()
+                .map(|z| z.strftime("%A %-d %B %Y").to_string())
+                .unwrap_or_default();
+            writeln!(out, "{}", paint(&heading, "1", ctx.color))?;
+            last_day = day;
+        }
         let id = e.id.to_string();
+        let time = local
+            .map(|z| z.strftime("%H:%M").to_string())
+            .unwrap_or_default();
         let star = if e.starred { "*" } else { " " };
         writeln!(
             out,
-            "{} {} {star} {:<9} {}",
+            "  {} {} {star} {:<11} {}",
+            paint(&time, "2", ctx.color),
             paint(&id[..width], "33", ctx.color),
-            paint(&output::local_time(&e.created, &ctx.tz), "2", ctx.color),
             e.kind.as_str(),
-            clean(e.title(), false),
+            clean(&output::summary(e), false),
         )?;
     }
     if !ctx.quiet {
-        if view.entries.is_empty() {
+        if view.total == 0 {
             writeln!(out, "No entries yet. Write one with `haven write \"...\"`.")?;
+        } else if shown.is_empty() {
+            writeln!(out, "No entries match.")?;
         } else if view.pending > 0 {
             let noun = if view.pending == 1 {
                 "entry was"

@@ -46,8 +46,31 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if !e.tags.is_empty() {
         writeln!(out, "tags     {}", clean(&e.tags.join(" "), false))?;
     }
+    if !e.people.is_empty() {
+        writeln!(out, "people   {}", clean(&e.people.join(", "), false))?;
+    }
     if e.starred {
         writeln!(out, "starred  yes")?;
+    }
+    for (key, value) in &e.fields {
+        let shown = match value {
+            haven_model::FieldValue::Int(i) => i.to_string(),
+            haven_model::FieldValue::Bool(b) => {
+                if *b {
+                    "yes".into()
+                } else {
+                    "no".into()
+                }
+            }
+            haven_model::FieldValue::Text(t) => t.clone(),
+            haven_model::FieldValue::List(l) => l.join(", "),
+        };
+        writeln!(
+            out,
+            "{:<8} {}",
+            clean(&key.replace('_', " "), false),
+            clean(&shown, false)
+        )?;
     }
     writeln!(out)?;
     writeln!(out, "{}", clean(&e.text, true))?;

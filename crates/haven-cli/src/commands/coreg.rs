@@ -1,0 +1,128 @@
+//! `haven coreg`: co-regulation: say what you need, take a break with a return time, or
+//! answer "I'm here".
+
+use std::process::ExitCode;
+
+use haven_model::EntryKind;
+use haven_model::fields::key;
+
+use crate::context::Context;
+use crate::error::{CliError, Result};
+use crate::practice::{self, missing};
+use crate::prompt;
+
+/// Co-regulation: "I'm overwhelmed, I need presence / a hug / space / to talk", a break with
+/// an agreed return time (20 minutes to 24 hours), and the partner's "I'm here".
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// Say that you are overwhelmed and what you need
+    Need {
+        /// What would help: presence, a hug, space, to talk (repeat or comma-separate)
+        #[arg(short, long = "need", value_name = "NEED")]
+        needs: Vec<String>,
+        /// How overwhelmed, 0 to 10
+        #[arg(long, value_parser = clap::value_parser!(i64).range(0..=10))]
+        overwhelm: Option<i64>,
+        /// Anything else
+        text: Vec<String>,
+    },
+    /// Take a break and agree when you will come back (20m to 24h)
+    Break {
+        /// How long, e.g. 30m, 1h, 2h30m
+        #[arg(long = "for", value_name = "DURATION")]
+        duration: String,
+        /// Anything else
+        text: Vec<String>,
+    },
+    /// Answer someone's entry: "I'm here"
+    Here {
+        /// The entry you answer (a unique id prefix)
+        id: String,
+        /// Anything else
+        text: Vec<String>,
+    },
+}
+
+const NEEDS: &[&str] = &["presence", "a hug", "space", "to talk"];
+
+/// Parses a break length and checks it is between 20 minutes and 24 hours.
+pub fn break_minutes(text: &str) -> Result<i64> {
+    let d: jiff::SignedDuration = text.trim().parse().map_err(|_| {
+        CliError::new(format!("`{text}` is not a duration")).hint("write it like 30m, 1h or 2h30m")
+    })?;
+    let minutes = d.as_secs() / 60;
+    if minutes < 20 {
+        return Err(CliError::new(format!("a break of {text} is too short; nothing was saved")).hint(
+            "a nervous system needs about 20 minutes to settle after flooding; take at least 20m",
+        ));
+    }
+    if minutes > 24 * 60 {
+        return Err(CliError::new(format!("a break of {text} is too long; nothing was saved"))
+            .hint("agree to come back within a day (at most 24h), so the other person is not left waiting"));
+    }
+    Ok(minutes)
+}
+
+/// Runs `haven coreg`.
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let vault = ctx.vault()?;
+    match args.action {
+        Action::Need {
+            mut needs,
+            mut overwhelm,
+            text,
+        } => {
+            if needs.is_empty() {
+                if !ctx.can_ask {
+                    return Err(missing(
+                        "what you need",
+                        "--need presence|a hug|space|to talk",
+                    ));
+                }
+                needs = vec![prompt::choice("What would help right now?", NEEDS)?];
+                overwhelm = prompt::number("How overwhelmed are you?", 0, 10, false)?;
+            }
+            let mut entry = practice::new_entry(ctx, &vault, EntryKind::Coreg, text.join(" "));
+            practice::set_text(&mut entry, key::MODE, Some("checkin".into()));
+            practice::set_list(&mut entry, key::NEEDS, needs);
+            practice::set_int(&mut entry, key::OVERWHELM, overwhelm);
+            practice::save(ctx, &vault, entry)
+        }
+        Action::Break { duration, text } => {
+            let minutes = break_minutes(&duration)?;
+            let mut entry = practice::new_entry(ctx, &vault, EntryKind::Coreg, text.join(" "));
+            let back = entry.created.unix_ms + minutes * 60_000;
+            practice::set_text(&mut entry, key::MODE, Some("break".into()));
+            practice::set_int(&mut entry, key::BREAK_MINUTES, Some(minutes));
+            practice::set_int(&mut entry, key::RETURN_AT, Some(back));
+            let code = practice::save(ctx, &vault, entry)?;
+            if !ctx.json && !ctx.quiet {
+                let at = haven_model::Timestamp {
+                    unix_ms: back,
+                    offset_secs: 0,
+                };
+                println!(
+                    "Taking a break until {}. Coming back is part of it.",
+                    crate::output::local_time(&at, &ctx.tz)
+                );
+            }
+            Ok(code)
+        }
+        Action::Here { id, text } => {
+            let (keys, _) = ctx.keys(&vault)?;
+            let store = ctx.journal_store(&vault, &keys)?;
+            let target = store.read(&keys)?.resolve(&id)?.id;
+            let mut entry = practice::new_entry(ctx, &vault, EntryKind::Coreg, text.join(" "));
+            practice::set_text(&mut entry, key::MODE, Some("here".into()));
+            practice::set_text(&mut entry, key::REPLIES_TO, Some(target.to_string()));
+            store.seal(&entry)?;
+            practice::report(ctx, &entry)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! `haven gratitude`: who showed up for you, and how.
+
+use std::process::ExitCode;
+
+use haven_model::EntryKind;
+use haven_model::fields::key;
+
+use crate::context::Context;
+use crate::error::Result;
+use crate::practice::{self, missing};
+use crate::prompt;
+
+/// Evening gratitude for the people who showed up: who supported, listened or cared, and how.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Someone who showed up for you (repeat for several)
+    #[arg(short, long = "person", value_name = "NAME")]
+    people: Vec<String>,
+    /// How: listened, supported, showed care, showed up, ... (repeat or comma-separate)
+    #[arg(short, long = "way", value_name = "WAY")]
+    ways: Vec<String>,
+    /// What they did and what it meant to you
+    text: Vec<String>,
+}
+
+const WAYS: &[&str] = &[
+    "listened",
+    "supported",
+    "showed care",
+    "showed up",
+    "made me laugh",
+    "helped",
+];
+
+/// Runs `haven gratitude`.
+pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
+    let vault = ctx.vault()?;
+    let mut text = args.text.join(" ");
+    if args.people.is_empty() {
+        if !ctx.can_ask {
+            return Err(missing("at least one person", "--person NAME"));
+        }
+        eprintln!("Gratitude. Who showed up for you today?");
+        args.people = vec![prompt::text("Who?", true)?];
+        if args.ways.is_empty() {
+            args.ways = vec![prompt::choice("How did they show up?", WAYS)?];
+        }
+        if text.is_empty() {
+            text = prompt::text("What did it mean to you? (Enter to skip)", false)?;
+        }
+    }
+    let mut entry = practice::new_entry(ctx, &vault, EntryKind::Gratitude, text);
+    entry.people = practice::split_words(args.people);
+    practice::set_list(&mut entry, key::WAYS, args.ways);
+    practice::save(ctx, &vault, entry)
+}

@@ -1,0 +1,107 @@
+//! What every practice command shares: choosing the journal, building and saving an entry,
+//! and reporting what was saved.
+
+use std::process::ExitCode;
+
+use haven_model::{Entry, EntryKind, FieldValue};
+use haven_store::{JournalStore, Keys, Vault};
+
+use crate::context::Context;
+use crate::error::{CliError, Result};
+use crate::output;
+
+/// A new entry of `kind`, timed now, by this device.
+pub fn new_entry(ctx: &Context, vault: &Vault, kind: EntryKind, text: String) -> Entry {
+    let now = ctx.now();
+    Entry::new(
+        kind,
+        ctx.new_entry_id(now),
+        now,
+        vault.config().device_id.clone(),
+        text,
+    )
+}
+
+/// Sets a text field unless it is empty.
+pub fn set_text(entry: &mut Entry, key: &str, value: Option<String>) {
+    if let Some(v) = value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    {
+        entry.fields.insert(key.to_string(), FieldValue::Text(v));
+    }
+}
+
+/// Sets a list field unless it is empty.
+pub fn set_list(entry: &mut Entry, key: &str, values: Vec<String>) {
+    let values = split_words(values);
+    if !values.is_empty() {
+        entry
+            .fields
+            .insert(key.to_string(), FieldValue::List(values));
+    }
+}
+
+/// Sets a number field if given.
+pub fn set_int(entry: &mut Entry, key: &str, value: Option<i64>) {
+    if let Some(v) = value {
+        entry.fields.insert(key.to_string(), FieldValue::Int(v));
+    }
+}
+
+/// Splits "a, b" arguments into words, trimmed, without empties or duplicates.
+pub fn split_words(values: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values.iter().flat_map(|v| v.split(',')) {
+        let v = v.trim();
+        if !v.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(v)) {
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
+/// The error for a command run without its required flags and without a terminal to ask on.
+pub fn missing(what: &str, flags: &str) -> CliError {
+    CliError::new(format!("{what} is required; nothing was saved")).hint(format!(
+        "pass {flags}, or run the command in a terminal to be asked"
+    ))
+}
+
+/// The journal to write to: the personal one (needs no key), or `--journal NAME`.
+pub fn target(ctx: &Context, vault: &Vault) -> Result<JournalStore> {
+    match &ctx.journal {
+        None => Ok(vault.personal()),
+        Some(_) => {
+            let (keys, _) = ctx.keys(vault).map_err(|e| {
+                e.hint("only the personal journal takes entries while locked; run `haven unlock` to write to another")
+            })?;
+            ctx.journal_store(vault, &keys)
+        }
+    }
+}
+
+/// Seals `entry` into the chosen journal and reports it.
+pub fn save(ctx: &Context, vault: &Vault, entry: Entry) -> Result<ExitCode> {
+    let store = target(ctx, vault)?;
+    store.seal(&entry)?;
+    report(ctx, &entry)
+}
+
+/// Prints what was saved.
+pub fn report(ctx: &Context, entry: &Entry) -> Result<ExitCode> {
+    if ctx.json {
+        output::print_json(&output::entry_json(entry))?;
+    } else if !ctx.quiet {
+        println!("Saved {} ({})", entry.id, entry.kind);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The keys and the chosen journal, for commands that read or change entries.
+pub fn open(ctx: &Context) -> Result<(Vault, Keys, JournalStore)> {
+    let vault = ctx.vault()?;
+    let (keys, _) = ctx.keys(&vault)?;
+    let store = ctx.journal_store(&vault, &keys)?;
+    Ok((vault, keys, store))
+}
