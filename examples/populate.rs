@@ -11,7 +11,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use haven_model::{Entry, EntryId, Timestamp, schema};
+use haven_model::fields::key;
+use haven_model::{Entry, EntryId, EntryKind, FieldValue, Timestamp, schema};
 use haven_store::keys::DEFAULT_WORK_FACTOR;
 use haven_store::{InitOptions, Passphrase, Vault};
 
@@ -20,6 +21,25 @@ const WORDS: &[&str] = &[
     "listened", "anxious", "calm", "grateful", "tired", "hopeful", "boundary", "repair", "hug",
     "space", "talked", "quiet", "garden", "music",
 ];
+const FEELINGS: &[&str] = &[
+    "calm",
+    "anxious",
+    "tired",
+    "hopeful",
+    "lonely",
+    "grateful",
+    "irritated",
+    "connected",
+];
+const NEEDS: &[&str] = &[
+    "rest",
+    "reassurance",
+    "space",
+    "connection",
+    "comfort",
+    "understanding",
+];
+const PEOPLE: &[&str] = &["Sam", "Alex", "Mum", "Jo", "Priya", "Theo"];
 const TAGS: &[&str] = &[
     "#calm",
     "#work",
@@ -83,6 +103,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
             e.author = "Bench".into();
             e.starred = i % 20 == 0;
+            // A mix of practices, so that insights have something to count.
+            let pick = |list: &[&str], n: u64| list[(n % list.len() as u64) as usize].to_string();
+            let r = next();
+            match i % 13 {
+                1 | 6 => {
+                    e.kind = EntryKind::Checkin;
+                    e.fields.insert(
+                        key::FEELINGS.into(),
+                        FieldValue::List(vec![pick(FEELINGS, r), pick(FEELINGS, r >> 8)]),
+                    );
+                    e.fields
+                        .insert(key::INTENSITY.into(), FieldValue::Int((r % 11) as i64));
+                    e.fields.insert(
+                        key::NEEDS.into(),
+                        FieldValue::List(vec![pick(NEEDS, r >> 16)]),
+                    );
+                }
+                3 | 9 => {
+                    e.kind = EntryKind::Gratitude;
+                    e.people = vec![pick(PEOPLE, r)];
+                    e.fields.insert(
+                        key::WAYS.into(),
+                        FieldValue::List(vec![pick(
+                            &["listened", "supported", "showed up"],
+                            r >> 8,
+                        )]),
+                    );
+                }
+                4 => {
+                    e.kind = EntryKind::Boundary;
+                    e.people = vec![pick(PEOPLE, r)];
+                    e.fields.insert(
+                        key::EVENT.into(),
+                        FieldValue::Text(pick(
+                            &["crossed", "kept", "cancelled", "reflection"],
+                            r >> 8,
+                        )),
+                    );
+                }
+                11 => {
+                    e.kind = EntryKind::Repair;
+                    e.people = vec![pick(PEOPLE, r)];
+                    e.fields.insert(
+                        key::STATE.into(),
+                        FieldValue::Text(pick(&["open", "repaired"], r >> 8)),
+                    );
+                }
+                _ => {}
+            }
             e
         })
         .collect();

@@ -253,9 +253,17 @@ fn range_limits_every_section() {
     assert_eq!(j["streak"]["longest"], 0);
 
     let err = h.fails(&["insights", "--from", "next tuesday-ish"]);
-    assert!(err.contains("is not a date"), "{err}");
+    assert!(err.contains("next tuesday-ish"), "{err}");
     let err = h.fails(&["insights", "--from", "2026-03-01", "--to", "2026-02-01"]);
     assert!(err.contains("after"), "{err}");
+    // Natural dates and --on work as in `haven list`.
+    let j = insights_json(&h, &["--on", "2026-01-09"]);
+    assert_eq!(j["entries"], 1);
+    assert_eq!(j["boundaries"][0]["crossed"], 1);
+    let j = insights_json(&h, &["--from", "yesterday"]);
+    // Two gratitude entries and the note written through the CLI today.
+    assert_eq!(j["entries"], 3);
+    assert_eq!(j["streak"]["current"], 2);
 }
 
 #[test]

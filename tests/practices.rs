@@ -395,3 +395,200 @@ fn completions_and_man_page_come_from_the_cli_definition() {
         &man[..200.min(man.len())]
     );
 }
+
+#[test]
+fn entries_keep_the_writers_offset_and_sort_by_instant() {
+    let h = Haven::init();
+    // Written "later" by wall clock in Tokyo, but earlier in time than the New York entry.
+    let tokyo = h
+        .cmd(&["write", "--json", "from Tokyo"])
+        .env("TZ", "Asia/Tokyo")
+        .output()
+        .unwrap();
+    assert!(tokyo.status.success());
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let ny = h
+        .cmd(&["write", "--json", "from New York"])
+        .env("TZ", "America/New_York")
+        .output()
+        .unwrap();
+    let tokyo: Value = serde_json::from_slice(&tokyo.stdout).unwrap();
+    let ny: Value = serde_json::from_slice(&ny.stdout).unwrap();
+    assert!(
+        tokyo["created"].as_str().unwrap().ends_with("+09:00"),
+        "{tokyo}"
+    );
+    let ny_offset = ny["created"].as_str().unwrap();
+    assert!(
+        ny_offset.ends_with("-05:00") || ny_offset.ends_with("-04:00"),
+        "{ny}"
+    );
+    let all = list(&h, &[]);
+    assert_eq!(
+        all["entries"][0]["text"], "from New York",
+        "newest first, by instant"
+    );
+    assert_eq!(all["entries"][1]["text"], "from Tokyo");
+    // Listing shows the reader's local time.
+    let utc = h.ok(&["list"]);
+    let tokyo_hour = tokyo["created"].as_str().unwrap()[11..13]
+        .parse::<i32>()
+        .unwrap();
+    let shown_hour = (tokyo_hour - 9).rem_euclid(24);
+    assert!(utc.contains(&format!("{shown_hour:02}:")), "{utc}");
+}
+
+#[test]
+fn help_text_is_stable() {
+    let h = Haven::empty();
+    for args in [
+        vec!["--help"],
+        vec!["checkin", "--help"],
+        vec!["list", "--help"],
+        vec!["repair", "--help"],
+        vec!["coreg", "break", "--help"],
+    ] {
+        let out = h.locked_cmd(&args).env("COLUMNS", "100").output().unwrap();
+        assert!(out.status.success());
+        let words: Vec<&str> = args
+            .iter()
+            .filter(|a| !a.starts_with('-'))
+            .cloned()
+            .collect();
+        let name = if words.is_empty() {
+            "help_haven".to_string()
+        } else {
+            format!("help_{}", words.join("_"))
+        };
+        insta::assert_snapshot!(name, String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+#[test]
+fn own_words_join_the_vocabularies_and_live_in_the_journal() {
+    let h = Haven::init();
+    h.ok(&["words", "add", "feelings", "Jittery", "--group", "anxious"]);
+    h.ok(&["words", "add", "needs", "a slow morning"]);
+    let feelings: Value =
+        serde_json::from_str(&h.ok(&["words", "list", "feelings", "--json"])).unwrap();
+    let anxious = feelings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "anxious")
+        .unwrap();
+    assert!(
+        anxious["words"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w == "jittery"),
+        "{anxious}"
+    );
+    let needs = h.ok(&["words", "list", "needs"]);
+    assert!(needs.contains("a slow morning"), "{needs}");
+    // They are in the journal document, so they travel with it.
+    assert!(
+        h.fails(&["words", "add", "feelings", "a/b"])
+            .contains("no `/`")
+    );
+}
+
+#[test]
+fn checkin_asks_its_questions_on_a_terminal() {
+    // `script` (util-linux) gives the command a real pseudo-terminal.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: the `script` command (util-linux) is not installed");
+        return;
+    }
+    let h = Haven::init();
+    let exe = env!("CARGO_BIN_EXE_haven");
+    let mut child = h
+        .cmd(&[])
+        .arg("-qec")
+        .arg(format!("{exe} checkin"))
+        .arg("/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        b"anxious, my own word\n7\nrest\nbe gentle with yourself\n",
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("What are you feeling?") && screen.contains("How strong is it?"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("anxious") && screen.contains("Saved "),
+        "{screen}"
+    );
+    let e = &list(&h, &[])["entries"][0];
+    assert_eq!(
+        e["fields"]["feelings"],
+        serde_json::json!(["anxious", "my own word"])
+    );
+    assert_eq!(e["fields"]["intensity"], 7);
+    assert_eq!(e["fields"]["needs"], serde_json::json!(["rest"]));
+    assert_eq!(e["fields"]["response"], "be gentle with yourself");
+}
+
+#[test]
+fn reframe_explains_and_saves_both_versions() {
+    let h = Haven::init();
+    let analysis: Value =
+        serde_json::from_str(&h.ok(&["reframe", "--json", "You never pay attention to me!"]))
+            .unwrap();
+    assert_eq!(analysis["findings"][0]["pattern"], "never");
+    assert!(analysis["saved"].is_null());
+    let text = h.ok(&["reframe", "You", "never", "listen"]);
+    assert!(
+        text.contains("What I noticed") && text.contains("--feel"),
+        "{text}"
+    );
+    let saved: Value = serde_json::from_str(&h.ok(&[
+        "reframe",
+        "--json",
+        "You always make me feel stupid",
+        "--feel",
+        "small",
+        "--need",
+        "respect",
+        "--request",
+        "talk it through calmly",
+    ]))
+    .unwrap();
+    let entry = &saved["saved"];
+    assert_eq!(entry["kind"], "reframe");
+    assert_eq!(
+        entry["text"],
+        "I feel small. I need respect. Could we talk it through calmly?"
+    );
+    assert_eq!(
+        entry["fields"]["original"],
+        "You always make me feel stupid"
+    );
+    let patterns = entry["fields"]["patterns"].as_array().unwrap();
+    assert!(
+        patterns.iter().any(|p| p == "always") && patterns.iter().any(|p| p == "you-make-me"),
+        "{patterns:?}"
+    );
+    let fine: Value = serde_json::from_str(&h.ok(&[
+        "reframe",
+        "--json",
+        "I feel lonely; could we have dinner together tonight?",
+    ]))
+    .unwrap();
+    assert_eq!(fine["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(fine["is_need_statement"], true);
+    assert_eq!(list(&h, &[])["total"], 1);
+}

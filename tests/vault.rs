@@ -775,7 +775,9 @@ fn demo_runs_a_real_tour_and_cleans_up() {
     for expected in [
         "$ haven init",
         "Created a vault",
-        "Merged 5 sealed entries",
+        "Merged 6 sealed entries",
+        "I feel unheard. I need to be listened to. Could we put our phones away at dinner?",
+        "Your insights",
         "thanks to Sam: listened",
         "anxious, hopeful (6/10)",
         "\"journal\": \"personal\"",

@@ -69,7 +69,12 @@ impl Haven {
 
     /// `haven` with a clean environment and no passphrase.
     pub fn locked_cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_haven"));
+        let program = if args.is_empty() {
+            "script"
+        } else {
+            env!("CARGO_BIN_EXE_haven")
+        };
+        let mut cmd = Command::new(program);
         cmd.args(args)
             .env_clear()
             .env("HAVEN_HOME", &self.home)

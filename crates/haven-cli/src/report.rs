@@ -88,8 +88,9 @@ pub fn terminal(ins: &Insights, color: bool, width: usize) -> String {
                 "  {}",
                 paint(
                     &format!(
-                        "{} weeks, {} to {} (one mark per week)",
+                        "{} {}, {} to {} (one mark per week)",
                         weeks.len(),
+                        plural(weeks.len(), "week", "weeks"),
                         first.week,
                         last.week
                     ),
@@ -346,7 +347,7 @@ impl Term {
             .unwrap_or(0);
         let top = rows.iter().map(|r| r.count).max().unwrap_or(0).max(1);
         let num_w = top.to_string().len();
-        let bar_w = self.width.saturating_sub(label_w + num_w + 6).max(4);
+        let bar_w = self.width.saturating_sub(label_w + num_w + 6).clamp(4, 40);
         for r in rows {
             let bar = bar(r.count as f64 / top as f64, bar_w);
             let _ = writeln!(
@@ -364,7 +365,7 @@ impl Term {
 fn bar(frac: f64, width: usize) -> String {
     let eighths = (frac.clamp(0.0, 1.0) * width as f64 * 8.0).round() as usize;
     let mut s = "█".repeat(eighths / 8);
-    if eighths % 8 > 0 {
+    if !eighths.is_multiple_of(8) {
         s.push(EIGHTHS[eighths % 8]);
     }
     if s.is_empty() && frac > 0.0 {
@@ -453,8 +454,10 @@ fn streak_strip(ins: &Insights, days: usize) -> Vec<(Date, usize)> {
 // HTML
 // ---------------------------------------------------------------------------------------
 
-/// Escapes text for HTML and SVG content and attribute values, dropping control characters.
+/// Escapes text for HTML and SVG content and attribute values, after removing terminal
+/// escape sequences, control characters and bidirectional overrides.
 fn esc(s: &str) -> String {
+    let s = output::clean(s, false);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -474,7 +477,7 @@ fn esc(s: &str) -> String {
 
 const CSS: &str = r#"
 :root{--bg:#fbf8f4;--fg:#2d2a32;--muted:#6f6a75;--card:#fff;--line:#e6e0d8;
---a:#5b7fd6;--b:#d9805f;--c:#5aa37a;--d:#c9a23a;--e:#9a8fb0;--grid:#eee8e0}
+--a:#5b7fd6;--b:#d9805f;--c:#5aa37a;--d:#c9a23a;--e:#9a8fb0;--r:#cf4b4b;--grid:#eee8e0}
 @media (prefers-color-scheme:dark){:root{--bg:#1f1d23;--fg:#eeeaf2;--muted:#a59fae;
 --card:#2a2730;--line:#3b3742;--grid:#37333d}}
 *{box-sizing:border-box}
@@ -495,16 +498,16 @@ svg{display:block;max-width:100%;height:auto;margin:8px 0}
 svg text{fill:var(--fg);font:13px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 svg .muted{fill:var(--muted);font-size:12px}
 svg .grid{stroke:var(--grid);stroke-width:1}
-.fa{fill:var(--a)}.fb{fill:var(--b)}.fc{fill:var(--c)}.fd{fill:var(--d)}.fe{fill:var(--e)}
+.fr{fill:var(--r)}.fa{fill:var(--a)}.fb{fill:var(--b)}.fc{fill:var(--c)}.fd{fill:var(--d)}.fe{fill:var(--e)}
 .area{fill:var(--a);opacity:.22}.line{fill:none;stroke:var(--b);stroke-width:2.5}
 .line-a{fill:none;stroke:var(--a);stroke-width:2}
 .dot{fill:var(--b)}.cell0{fill:var(--grid)}
 .legend{display:flex;flex-wrap:wrap;gap:14px;margin:4px 0 0;padding:0;list-style:none;color:var(--muted);font-size:14px}
 .legend i{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:6px;vertical-align:-1px}
-.ka{background:var(--a)}.kb{background:var(--b)}.kc{background:var(--c)}.kd{background:var(--d)}.ke{background:var(--e)}
+.kr{background:var(--r)}.ka{background:var(--a)}.kb{background:var(--b)}.kc{background:var(--c)}.kd{background:var(--d)}.ke{background:var(--e)}
 table{border-collapse:collapse;width:100%;margin-top:8px;font-size:15px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line)}
-th{color:var(--muted);font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{color:var(--muted);font-weight:600}th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}
 footer{color:var(--muted);font-size:13px;text-align:center;margin-top:28px}
 "#;
 
@@ -521,9 +524,9 @@ pub fn html(ins: &Insights, title: &str) -> String {
          <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
         esc(title)
     );
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<header><h1>{}</h1><p>{} · computed on {}</p></header>\n",
+        "<header><h1>{}</h1><p>{} · computed on {}</p></header>",
         esc(title),
         esc(&range_label(ins.from, ins.to)),
         ins.today
@@ -562,9 +565,9 @@ pub fn html(ins: &Insights, title: &str) -> String {
 }
 
 fn section_start(o: &mut String, id: &str, heading: &str, lead: &str) {
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<section id=\"{id}\"><h2>{}</h2><p class=\"lead\">{}</p>\n",
+        "<section id=\"{id}\"><h2>{}</h2><p class=\"lead\">{}</p>",
         esc(heading),
         esc(lead)
     );
@@ -579,10 +582,10 @@ fn empty(o: &mut String, name: &str, text: &str) {
 }
 
 fn svg_open(o: &mut String, name: &str, w: f64, h: f64, label: &str) {
-    let _ = write!(
+    let _ = writeln!(
         o,
         "<svg data-chart=\"{name}\" role=\"img\" aria-label=\"{0}\" viewBox=\"0 0 {w} {h}\" \
-         width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{0}</title>\n",
+         width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{0}</title>",
         esc(label)
     );
 }
@@ -597,11 +600,14 @@ fn legend(o: &mut String, items: &[(&str, &str)]) {
 
 /// Horizontal bars: one row per item, each with one or more segments `(value, class)`
 /// stacked, scaled to the largest row total.
-fn hbars(o: &mut String, name: &str, aria: &str, rows: &[(String, Vec<(usize, &str)>, String)]) {
+/// One row of [`hbars`]: a label, stacked segments `(value, css class)` and a value label.
+type BarRow<'a> = (String, Vec<(usize, &'a str)>, String);
+
+fn hbars(o: &mut String, name: &str, aria: &str, rows: &[BarRow<'_>]) {
     let label_w = 170.0;
-    let chart_w = 560.0;
+    let chart_w = 480.0;
     let row_h = 30.0;
-    let w = label_w + chart_w + 60.0;
+    let w = label_w + chart_w + 170.0;
     let h = row_h * rows.len() as f64 + 10.0;
     let top = rows
         .iter()
@@ -632,9 +638,9 @@ fn hbars(o: &mut String, name: &str, aria: &str, rows: &[(String, Vec<(usize, &s
             );
             x += bw;
         }
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<text x=\"{:.1}\" y=\"{}\" class=\"muted\">{}</text>\n",
+            "<text x=\"{:.1}\" y=\"{}\" class=\"muted\">{}</text>",
             x + 8.0,
             y + 19.0,
             esc(value)
@@ -807,8 +813,9 @@ fn needs_section(o: &mut String, ins: &Insights) {
         o,
         "needs",
         "Needs",
-        "How often each need was named. The darker part counts check-ins: a need named in a \
-         check-in is one that felt unmet at the time.",
+        "How often each need was named. Each bar has two parts: needs named in a \
+         check-in (a need named there is one that felt unmet at the time) and needs named \
+         when asking for co-regulation.",
     );
     if ins.needs.all.is_empty() {
         return empty(
@@ -936,7 +943,7 @@ fn boundaries_section(o: &mut String, ins: &Insights) {
     }
     let segs = |c: &BoundaryCounts| {
         vec![
-            (c.crossed, "fb"),
+            (c.crossed, "fr"),
             (c.kept, "fc"),
             (c.cancelled, "fd"),
             (c.reflection + c.other, "fe"),
@@ -950,7 +957,7 @@ fn boundaries_section(o: &mut String, ins: &Insights) {
             (
                 b.person.clone(),
                 segs(&b.counts),
-                format!("{} crossed, {} kept", b.counts.crossed, b.counts.kept),
+                boundary_summary(&b.counts),
             )
         })
         .collect();
@@ -968,7 +975,7 @@ fn boundaries_section(o: &mut String, ins: &Insights) {
     legend(
         o,
         &[
-            ("kb", "crossed"),
+            ("kr", "crossed"),
             ("kc", "kept"),
             ("kd", "plan cancelled"),
             ("ke", "reflection"),
@@ -990,6 +997,21 @@ fn boundaries_section(o: &mut String, ins: &Insights) {
         }
     }
     o.push_str("</tbody></table>\n</section>\n");
+}
+
+/// "2 crossed, 1 kept": the non-zero parts of a boundary count.
+fn boundary_summary(c: &BoundaryCounts) -> String {
+    let parts: Vec<String> = [
+        (c.crossed, "crossed"),
+        (c.kept, "kept"),
+        (c.cancelled, "cancelled"),
+        (c.reflection + c.other, "reflections"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    parts.join(", ")
 }
 
 fn repairs_section(o: &mut String, ins: &Insights) {
@@ -1140,21 +1162,21 @@ fn streak_section(o: &mut String, ins: &Insights) {
         );
     }
     let mut last_month = None;
+    let mut last_label_x = f64::NEG_INFINITY;
     for (i, (d, n)) in strip.iter().enumerate() {
         let slot = pad + i;
         let (col, row) = (slot / 7, slot % 7);
         let x = left + col as f64 * cell;
         let y = top + row as f64 * cell;
-        if row == 0 || i == 0 {
-            let m = d.month();
-            if last_month != Some(m) {
-                last_month = Some(m);
-                let _ = write!(
-                    o,
-                    "<text class=\"muted\" x=\"{x:.1}\" y=\"12\">{}</text>",
-                    d.strftime("%b")
-                );
-            }
+        // Label a column (a week from Monday) when its month differs from the last label.
+        if row == 0 && last_month != Some(d.month()) && x - last_label_x >= 36.0 {
+            last_month = Some(d.month());
+            last_label_x = x;
+            let _ = write!(
+                o,
+                "<text class=\"muted\" x=\"{x:.1}\" y=\"12\">{}</text>",
+                d.strftime("%b")
+            );
         }
         let class = if *n > 0 { "fc" } else { "cell0" };
         let _ = write!(

@@ -265,7 +265,8 @@ fn entry_to_json(e: &Entry, tz: &jiff::tz::TimeZone) -> Value {
 
 /// The journal as JSON: a superset of `jrnl --export json`.
 ///
-/// `{"tags": {"#calm": 2, ...}, "entries": [...]}` with entries oldest first. `date` and
+/// `{"tags": {"#calm": 2, ...}, "entries": [...]}` with entries oldest first. `title` is
+/// the text's first line and `body` the rest, as jrnl exports the same entry. `date` and
 /// `time` are the writer's own wall-clock time (`tz` is only used for an entry whose
 /// stored offset is unusable). A tag's count is the number of entries carrying it, as in
 /// jrnl.

@@ -423,7 +423,7 @@ const GENERIC_NEEDS: [&str; 3] = ["understanding", "connection", "rest"];
 
 fn suggest(a: &Analysis, feelings: bool) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
-    let mut push = |w: &'static str, out: &mut Vec<&'static str>| {
+    let push = |w: &'static str, out: &mut Vec<&'static str>| {
         if out.len() < 4 && !out.contains(&w) {
             out.push(w);
         }
@@ -703,6 +703,7 @@ const PRAISE: &[&str] = &[
     "thankful",
     "glad",
     "joy",
+    "cheer",
     "joyful",
     "lucky",
     "welcome",
@@ -719,7 +720,6 @@ const PRAISE: &[&str] = &[
     "stronger",
     "brave",
     "warm",
-    "whole",
     "alive",
     "excited",
     "kind",
@@ -773,12 +773,59 @@ enum Role {
 }
 
 const OBJECT_BEFORE: &[&str] = &[
-    "love", "loved", "miss", "missed", "adore", "thank", "thanks", "cherish", "trust",
-    "trusted", "need", "needed", "want", "wanted", "choose", "chose", "tell", "told", "ask",
-    "asked", "remind", "reminded", "call", "called", "text", "texted", "hug", "kiss", "meet",
-    "met", "help", "helped", "support", "supported", "forgive", "forgave", "blame", "bless",
-    "with", "for", "to", "about", "at", "by", "from", "of", "without", "beside", "around",
-    "near", "behind", "against", "than",
+    "love",
+    "loved",
+    "miss",
+    "missed",
+    "adore",
+    "thank",
+    "thanks",
+    "cherish",
+    "trust",
+    "trusted",
+    "need",
+    "needed",
+    "want",
+    "wanted",
+    "choose",
+    "chose",
+    "tell",
+    "told",
+    "ask",
+    "asked",
+    "remind",
+    "reminded",
+    "call",
+    "called",
+    "text",
+    "texted",
+    "hug",
+    "kiss",
+    "meet",
+    "met",
+    "help",
+    "helped",
+    "support",
+    "supported",
+    "forgive",
+    "forgave",
+    "blame",
+    "bless",
+    "with",
+    "for",
+    "to",
+    "about",
+    "at",
+    "by",
+    "from",
+    "of",
+    "without",
+    "beside",
+    "around",
+    "near",
+    "behind",
+    "against",
+    "than",
 ];
 
 const INVERTERS: &[&str] = &[
@@ -810,7 +857,11 @@ fn role_of_you(words: &[Word], i: usize) -> Role {
         }
     } else if ["if", "unless", "whether"].contains(&q) {
         Role::Conditional
-    } else if ["when", "whenever", "whatever", "anything", "wherever", "what"].contains(&q) {
+    } else if [
+        "when", "whenever", "whatever", "anything", "wherever", "what",
+    ]
+    .contains(&q)
+    {
         Role::Temporal
     } else {
         Role::Subject
@@ -850,6 +901,7 @@ fn match_at(words: &[Word], i: usize) -> Vec<Match> {
         }
         out.extend(label_direct(words, i, clause));
     }
+    out.extend(label_stop_being(words, i, clause));
     out.extend(blame_phrase(words, i, clause));
     out.extend(generalisation(words, i, clause));
     out
@@ -909,9 +961,7 @@ fn absolute(words: &[Word], i: usize, clause: usize) -> Option<Match> {
         }
         // "Will you always love me?" is handled by the role; a bare "... you always" at
         // the end of a clause ("I'll love you always") has no verb to accuse.
-        if at(words, next, clause).is_none() {
-            return None;
-        }
+        at(words, next, clause)?;
     } else if never_is_idiom(words, next, clause) {
         return None;
     }
@@ -1016,7 +1066,15 @@ fn you_make_me(words: &[Word], i: usize, clause: usize) -> Option<Match> {
 /// "you started it".
 fn blame_you(words: &[Word], i: usize, clause: usize) -> Option<Match> {
     const FILLERS: &[&str] = &[
-        "have", "had", "are", "always", "just", "totally", "completely", "really", "literally",
+        "have",
+        "had",
+        "are",
+        "always",
+        "just",
+        "totally",
+        "completely",
+        "really",
+        "literally",
         "did",
     ];
     let j = skip(words, i + 1, clause, FILLERS, 2);
@@ -1085,7 +1143,7 @@ fn blame_phrase(words: &[Word], i: usize, clause: usize) -> Option<Match> {
             i.checked_sub(d)
                 .is_some_and(|k| is_any(words, k, clause, &["not", "never", "no"]))
         });
-        if negated || is(words, i + 2, clause, "for") && praise_ahead(words, i + 3, clause) {
+        if negated || (is(words, i + 2, clause, "for") && praise_ahead(words, i + 3, clause)) {
             return None;
         }
         let first = if i > 0 && is(words, i - 1, clause, "i") {
@@ -1132,18 +1190,24 @@ fn mind_reading(words: &[Word], i: usize, clause: usize) -> Option<Match> {
     ];
     let j = skip(words, i + 1, clause, ADVERBS, 2);
     // "you do not / did not / never [even] care | love me | ..."
-    let neg_end = if is_any(words, j, clause, &["do", "does", "did"]) && is(words, j + 1, clause, "not")
-    {
-        Some(j + 2)
-    } else if is(words, j, clause, "never") {
-        Some(j + 1)
-    } else if seq(words, j, clause, &["could", "not", "care", "less"]) {
-        return Some(m(Pattern::MindReading, i, j + 3));
-    } else {
-        None
-    };
+    let neg_end =
+        if is_any(words, j, clause, &["do", "does", "did"]) && is(words, j + 1, clause, "not") {
+            Some(j + 2)
+        } else if is(words, j, clause, "never") {
+            Some(j + 1)
+        } else if seq(words, j, clause, &["could", "not", "care", "less"]) {
+            return Some(m(Pattern::MindReading, i, j + 3));
+        } else {
+            None
+        };
     if let Some(k) = neg_end {
-        let k = skip(words, k, clause, &["even", "really", "actually", "ever", "just"], 2);
+        let k = skip(
+            words,
+            k,
+            clause,
+            &["even", "really", "actually", "ever", "just"],
+            2,
+        );
         if is_any(words, k, clause, &["care", "cared", "give"]) {
             if is(words, k, clause, "give") && !is(words, k + 1, clause, "a") {
                 return None;
@@ -1193,14 +1257,36 @@ fn mind_reading(words: &[Word], i: usize, clause: usize) -> Option<Match> {
     }
     // "you (just) want me to fail", "you want to hurt me".
     if is(words, j, clause, "want") {
-        let intensified = j > i + 1;
+        let intensified = before_has(
+            words,
+            j,
+            clause,
+            &[
+                "just",
+                "only",
+                "obviously",
+                "clearly",
+                "secretly",
+                "probably",
+                "actually",
+            ],
+        );
         if seq(words, j + 1, clause, &["me", "to"]) {
             let k = j + 3;
             let bad_outcome = is_any(
                 words,
                 k,
                 clause,
-                &["fail", "suffer", "disappear", "beg", "grovel", "cry", "hurt", "quit"],
+                &[
+                    "fail",
+                    "suffer",
+                    "disappear",
+                    "beg",
+                    "grovel",
+                    "cry",
+                    "hurt",
+                    "quit",
+                ],
             ) || (is_any(words, k, clause, &["feel", "look"])
                 && is_any(
                     words,
@@ -1224,7 +1310,12 @@ fn mind_reading(words: &[Word], i: usize, clause: usize) -> Option<Match> {
             return None;
         }
         if is(words, j + 1, clause, "to")
-            && is_any(words, j + 2, clause, &["hurt", "punish", "control", "humiliate"])
+            && is_any(
+                words,
+                j + 2,
+                clause,
+                &["hurt", "punish", "control", "humiliate"],
+            )
         {
             return Some(m(Pattern::MindReading, i, j + 2));
         }
@@ -1355,12 +1446,8 @@ const LABEL_NOUNS: &[&str] = &[
     "control-freak",
 ];
 
-/// "you are (so / such a / being ...) selfish", "you sound crazy".
-fn label_copular(words: &[Word], i: usize, clause: usize) -> Option<Match> {
-    const COPULAS: &[&str] = &[
-        "are", "were", "sound", "look", "seem", "act", "acting", "being", "behave",
-        "behaving",
-    ];
+/// The last label word of a run of label words and fillers starting at `from`.
+fn label_walk(words: &[Word], from: usize, clause: usize) -> Option<usize> {
     const FILLERS: &[&str] = &[
         "are",
         "being",
@@ -1400,15 +1487,10 @@ fn label_copular(words: &[Word], i: usize, clause: usize) -> Option<Match> {
         "way",
         "like",
         "still",
-        "selfish",
-        "lazy",
     ];
-    if !is_any(words, i + 1, clause, COPULAS) {
-        return None;
-    }
     // Walk over fillers; the last label word before a non-filler wins, so that "you're
     // such a selfish jerk" spans to "jerk" and "you're so selfish" to "selfish".
-    let mut k = i + 2;
+    let mut k = from;
     let mut last = None;
     let mut n = 0;
     while n < 6 {
@@ -1421,7 +1503,27 @@ fn label_copular(words: &[Word], i: usize, clause: usize) -> Option<Match> {
         k += 1;
         n += 1;
     }
-    last.map(|l| m(Pattern::Label, i, l))
+    last
+}
+
+/// "you are (so / such a / being ...) selfish", "you sound crazy".
+fn label_copular(words: &[Word], i: usize, clause: usize) -> Option<Match> {
+    const COPULAS: &[&str] = &[
+        "are", "were", "sound", "look", "seem", "act", "acting", "being", "behave", "behaving",
+    ];
+    if !is_any(words, i + 1, clause, COPULAS) {
+        return None;
+    }
+    label_walk(words, i + 2, clause).map(|l| m(Pattern::Label, i, l))
+}
+
+/// "stop being so selfish": a label with the "you" left out.
+fn label_stop_being(words: &[Word], i: usize, clause: usize) -> Option<Match> {
+    let prev = i.checked_sub(1).and_then(|p| at(words, p, clause))?;
+    if !["stop", "quit"].contains(&prev) || !is(words, i, clause, "being") {
+        return None;
+    }
+    label_walk(words, i + 1, clause).map(|l| m(Pattern::Label, i - 1, l))
 }
 
 /// "you idiot", "you selfish jerk": name-calling in direct address.
@@ -1463,21 +1565,35 @@ fn demand(words: &[Word], i: usize, clause: usize) -> Option<Match> {
         && seq(words, j + 1, clause, &["got", "to"])
     {
         j + 2
-    } else if seq(words, j, clause, &["got", "to"]) {
-        j + 1
-    } else if is_any(words, j, clause, &["would", "had"]) && is(words, j + 1, clause, "better") {
+    } else if seq(words, j, clause, &["got", "to"])
+        || (is_any(words, j, clause, &["would", "had"]) && is(words, j + 1, clause, "better"))
+    {
         j + 1
     } else if is(words, j, clause, "better") {
         j
     } else {
         return None;
     };
-    let next = skip(words, last + 1, clause, &["really", "just", "definitely", "totally"], 1);
-    if is_any(words, next, clause, FRIENDLY) || praise_ahead(words, last + 1, clause) {
+    let next = skip(
+        words,
+        last + 1,
+        clause,
+        &["really", "just", "definitely", "totally"],
+        1,
+    );
+    // "you should be proud of yourself" is encouragement.
+    if is_any(words, next, clause, FRIENDLY)
+        || (is(words, next, clause, "be") && praise_ahead(words, next, clause))
+    {
         return None;
     }
-    // "you should not have to ..." is on their side.
-    if seq(words, next, clause, &["not", "have", "to"]) || is(words, next, clause, "never") {
+    // "you should not have to ..." is on their side; "you've got to be kidding" is
+    // disbelief, not an order.
+    if seq(words, next, clause, &["not", "have", "to"])
+        || seq(words, next, clause, &["never", "have", "to"])
+        || seq(words, next, clause, &["be", "kidding"])
+        || seq(words, next, clause, &["be", "joking"])
+    {
         return None;
     }
     Some(m(Pattern::Demand, i, last))
@@ -1567,7 +1683,6 @@ const BEFORE_SUBJECT: &[&str] = &[
     "since",
     "then",
     "now",
-    "and",
     "as",
     "if",
     "when",
@@ -1604,7 +1719,9 @@ fn generalisation(words: &[Word], i: usize, clause: usize) -> Option<Match> {
                 words,
                 last + 1,
                 clause,
-                &["ever", "really", "even", "actually", "else", "truly", "seems", "seem"],
+                &[
+                    "ever", "really", "even", "actually", "else", "truly", "seems", "seem",
+                ],
                 2,
             );
             let v = skip(words, v, clause, &["to"], 1);
@@ -1692,9 +1809,11 @@ fn opens_with_feeling(words: &[Word]) -> bool {
     );
     let after = if is_any(words, j, c, &["feel", "need"]) {
         j + 1
-    } else if seq(words, j, c, &["am", "feeling"]) || seq(words, j, c, &["am", "needing"]) {
-        j + 2
-    } else if seq(words, j, c, &["would", "like"]) || seq(words, j, c, &["would", "love"]) {
+    } else if seq(words, j, c, &["am", "feeling"])
+        || seq(words, j, c, &["am", "needing"])
+        || seq(words, j, c, &["would", "like"])
+        || seq(words, j, c, &["would", "love"])
+    {
         j + 2
     } else if seq(words, j, c, &["have", "been", "feeling"]) {
         j + 3
@@ -1731,11 +1850,7 @@ fn has_request(words: &[Word]) -> bool {
         &["is", "it", "ok"],
         &["is", "it", "okay"],
     ];
-    (0..words.len()).any(|i| {
-        REQUESTS
-            .iter()
-            .any(|r| seq(words, i, words[i].clause, r))
-    })
+    (0..words.len()).any(|i| REQUESTS.iter().any(|r| seq(words, i, words[i].clause, r)))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1762,9 +1877,8 @@ fn clean_part(part: &str, prefixes: &[&[&str]]) -> String {
         }
     }
     let trim_lead = |c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '\u{2014}');
-    let trim_tail = |c: char| {
-        c.is_whitespace() || matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\u{2026}')
-    };
+    let trim_tail =
+        |c: char| c.is_whitespace() || matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\u{2026}');
     s.trim_start_matches(trim_lead)
         .trim_end_matches(trim_tail)
         .to_string()
@@ -1801,7 +1915,10 @@ mod tests {
         ("you're making me crazy", &["you-make-me"]),
         ("You drive me nuts", &["you-make-me"]),
         ("You always make me feel stupid", &["always", "you-make-me"]),
-        ("You make me feel like I'm not good enough", &["you-make-me"]),
+        (
+            "You make me feel like I'm not good enough",
+            &["you-make-me"],
+        ),
         ("It's your fault we were late", &["blame"]),
         ("its your fault", &["blame"]),
         ("This is all because of you", &["blame"]),
@@ -1812,7 +1929,7 @@ mod tests {
         ("you dont even care", &["mind-reading"]),
         ("You do not love me", &["mind-reading"]),
         ("You never loved me", &["mind-reading", "never"]),
-        ("You think I'm stupid", &["label", "mind-reading"]),
+        ("You think I'm stupid", &["mind-reading"]),
         ("You think I don't notice", &["mind-reading"]),
         ("You just want me to fail", &["mind-reading"]),
         ("You want me to feel guilty", &["mind-reading"]),
@@ -1824,7 +1941,10 @@ mod tests {
         ("Everybody hates me", &["generalisation"]),
         ("Everyone thinks you are lazy", &["generalisation", "label"]),
         ("Nothing ever changes", &["generalisation"]),
-        ("Nothing I do is ever good enough for you", &["generalisation"]),
+        (
+            "Nothing I do is ever good enough for you",
+            &["generalisation"],
+        ),
         ("noone is ever there for me", &["generalisation"]),
         ("You are so selfish", &["label"]),
         ("You're lazy", &["label"]),
@@ -1839,15 +1959,25 @@ mod tests {
         ("You have to stop doing that", &["demand"]),
         ("You’d better be home by ten", &["demand"]),
         ("You really must stop", &["demand"]),
-        ("You've got to be kidding me", &["demand"]),
+        ("You've got to stop yelling", &["demand"]),
+        ("Just stop being so lazy", &["label"]),
         ("YOU   NEVER   help!", &["never"]),
-        ("ok so you never help with the dishes and you make me do everything", &["never", "you-make-me"]),
+        (
+            "ok so you never help with the dishes and you make me do everything",
+            &["never", "you-make-me"],
+        ),
         ("I feel like you never listen, could we talk?", &["never"]),
         ("I need you to stop being so selfish, please", &["label"]),
-        ("You never listen 😤 and you always interrupt", &["always", "never"]),
-        ("ты never... you always", &["always"]),
+        (
+            "You never listen 😤 and you always interrupt",
+            &["always", "never"],
+        ),
+        ("ты never... you always shout", &["always"]),
         // --- not flagged ---
-        ("I feel lonely when we don't talk; could we have dinner together tonight?", &[]),
+        (
+            "I feel lonely when we don't talk; could we have dinner together tonight?",
+            &[],
+        ),
         ("I need some quiet time, can we talk after 8?", &[]),
         ("I always feel better after we talk", &[]),
         ("could we always eat together on Sundays?", &[]),
@@ -1863,6 +1993,7 @@ mod tests {
         ("Do you always take this train?", &[]),
         ("Could you always text me when you're running late?", &[]),
         ("You always make me laugh", &[]),
+        ("You always know how to cheer me up", &[]),
         ("You make me so happy", &[]),
         ("You made me a cake!", &[]),
         ("You never know what will happen", &[]),
@@ -1876,6 +2007,9 @@ mod tests {
         ("If you need to rest, go ahead", &[]),
         ("Do you need to leave early?", &[]),
         ("You should see the sunset from here", &[]),
+        ("You have to try this cake", &[]),
+        ("You've got to be kidding me", &[]),
+        ("You really want me to come along?", &[]),
         ("You should be proud of yourself", &[]),
         ("Do you think I'm ready?", &[]),
         ("You think I should call her?", &[]),
@@ -1889,8 +2023,14 @@ mod tests {
         ("You're such a kind person", &[]),
         ("You are always there for me", &[]),
         ("I would like a hug, would you hold me for a minute?", &[]),
-        ("I'm feeling overwhelmed; please can we pause for twenty minutes?", &[]),
-        ("I’d like more time together, let’s plan a walk this weekend", &[]),
+        (
+            "I'm feeling overwhelmed; please can we pause for twenty minutes?",
+            &[],
+        ),
+        (
+            "I’d like more time together, let’s plan a walk this weekend",
+            &[],
+        ),
         ("Let's go to the beach on Saturday", &[]),
         ("The weather is lovely today", &[]),
         ("Tú nunca me escuchas", &[]),
@@ -2052,14 +2192,90 @@ mod tests {
     #[test]
     fn reframe_never_panics_and_offsets_are_valid() {
         const PIECES: &[&str] = &[
-            "you", "YOU", "You", "u", "never", "NEVER", "always", "Always", "don't", "don’t",
-            "dont", "do", "not", "care", "make", "me", "made", "your", "fault", "because", "of",
-            "nobody", "no", "one", "everyone", "nothing", "ever", "I", "feel", "need", "could",
-            "we", "please", "should", "need to", "are", "re", "’", "'", "‘", "so", "selfish",
-            "idiot", "think", "i'm", "Zoë", "e\u{301}", "\u{301}", "😤", "👍🏽", "❤️", "\u{200d}",
-            "שלום", "مرحبا", "ñ", "ß", "İ", "ﬁ", "Σ", ".", ",", "...", "…", "!", "?", "—", "-",
-            "\"", "“", "”", " ", "  ", "\n", "\t", "every", "single", "time", "blame", "on",
-            "purpose", "\u{feff}", "\u{202e}", "0", "9",
+            "you",
+            "YOU",
+            "You",
+            "u",
+            "never",
+            "NEVER",
+            "always",
+            "Always",
+            "don't",
+            "don’t",
+            "dont",
+            "do",
+            "not",
+            "care",
+            "make",
+            "me",
+            "made",
+            "your",
+            "fault",
+            "because",
+            "of",
+            "nobody",
+            "no",
+            "one",
+            "everyone",
+            "nothing",
+            "ever",
+            "I",
+            "feel",
+            "need",
+            "could",
+            "we",
+            "please",
+            "should",
+            "need to",
+            "are",
+            "re",
+            "’",
+            "'",
+            "‘",
+            "so",
+            "selfish",
+            "idiot",
+            "think",
+            "i'm",
+            "Zoë",
+            "e\u{301}",
+            "\u{301}",
+            "😤",
+            "👍🏽",
+            "❤️",
+            "\u{200d}",
+            "שלום",
+            "مرحبا",
+            "ñ",
+            "ß",
+            "İ",
+            "ﬁ",
+            "Σ",
+            ".",
+            ",",
+            "...",
+            "…",
+            "!",
+            "?",
+            "—",
+            "-",
+            "\"",
+            "“",
+            "”",
+            " ",
+            "  ",
+            "\n",
+            "\t",
+            "every",
+            "single",
+            "time",
+            "blame",
+            "on",
+            "purpose",
+            "\u{feff}",
+            "\u{202e}",
+            "0",
+            "9",
         ];
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..4000 {
@@ -2067,14 +2283,17 @@ mod tests {
             let mut s = String::new();
             for _ in 0..len {
                 s.push_str(rng.pick(PIECES));
-                if rng.next() % 3 != 0 {
+                if !rng.next().is_multiple_of(3) {
                     s.push(' ');
                 }
             }
             let a = analyze(&s);
             for f in &a.findings {
                 assert!(f.start < f.end && f.end <= s.len(), "{s:?}: {f:?}");
-                assert!(s.is_char_boundary(f.start) && s.is_char_boundary(f.end), "{s:?}");
+                assert!(
+                    s.is_char_boundary(f.start) && s.is_char_boundary(f.end),
+                    "{s:?}"
+                );
                 assert_eq!(f.matched, &s[f.start..f.end], "{s:?}");
             }
             if a.is_need_statement {

@@ -137,6 +137,31 @@ pub fn set_meta(doc: &mut AutoCommit, meta: &JournalMeta) -> Result<(), SchemaEr
     Ok(())
 }
 
+/// Sets `key` in the journal's `meta` map to a text value (used for the user's own words).
+pub fn set_meta_value(doc: &mut AutoCommit, key: &str, value: &str) -> Result<(), SchemaError> {
+    let obj = root_map(doc, "meta")?;
+    doc.put(&obj, key, value)?;
+    Ok(())
+}
+
+/// The `meta` entries whose key starts with `prefix`, as (key, text value) pairs.
+pub fn meta_values<R: ReadDoc>(
+    doc: &R,
+    prefix: &str,
+) -> Result<Vec<(String, String)>, SchemaError> {
+    let obj = root_map(doc, "meta")?;
+    Ok(doc
+        .map_range(&obj, prefix.to_string()..)
+        .take_while(|item| item.key.starts_with(prefix))
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(v)) => {
+                Some((item.key.to_string(), v.to_string()))
+            }
+            _ => None,
+        })
+        .collect())
+}
+
 /// Reads the journal's name and kind, if they have been set.
 pub fn read_meta<R: ReadDoc>(doc: &R) -> Result<Option<JournalMeta>, SchemaError> {
     let obj = root_map(doc, "meta")?;

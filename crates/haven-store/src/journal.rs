@@ -42,7 +42,7 @@ pub const COMPACT_BYTES: usize = 64 * 1024;
 /// Sealed entries beyond which a read folds the inbox into the document first.
 pub const FOLD_AFTER: usize = 256;
 /// Version of the read-cache format.
-const VIEW_VERSION: u32 = 1;
+const VIEW_VERSION: u32 = 2;
 
 /// A journal's directory name: 16 random hex digits, revealing nothing.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -108,6 +108,8 @@ pub struct JournalView {
     pub pending: usize,
     /// Entries that could not be read, with the reason.
     pub malformed: Vec<(String, String)>,
+    /// The user's own vocabulary words: `meta` keys under `vocab/` with their group.
+    pub vocab: Vec<(String, String)>,
     /// Sealed-entry files that could not be opened (left in place for `doctor`).
     pub damaged: Vec<PathBuf>,
 }
@@ -144,6 +146,7 @@ struct ViewFile {
     total: usize,
     entries: Vec<Entry>,
     malformed: Vec<(String, String)>,
+    vocab: Vec<(String, String)>,
 }
 
 /// The same, borrowed for writing.
@@ -155,6 +158,7 @@ struct ViewRef<'a> {
     total: usize,
     entries: &'a [Entry],
     malformed: &'a [(String, String)],
+    vocab: &'a [(String, String)],
 }
 
 /// How many of the newest entries `recent.age` holds.
@@ -414,6 +418,7 @@ impl JournalStore {
             entries: view.entries,
             pending: 0,
             malformed: view.malformed,
+            vocab: view.vocab,
             damaged,
         };
         let mut sealed = Vec::with_capacity(inbox.len());
@@ -554,6 +559,7 @@ impl JournalStore {
     pub(crate) fn write_view(&self, doc: AutoCommit, mut covers: Vec<String>) -> Result<()> {
         covers.sort();
         let meta = schema::read_meta(&doc)?;
+        let vocab = schema::meta_values(&doc, "vocab/")?;
         let Materialized { entries, malformed } = schema::read_entries(&doc)?;
         // The document is no longer needed: free it before encrypting the cache.
         drop(doc);
@@ -566,6 +572,7 @@ impl JournalStore {
                 total: entries.len(),
                 entries,
                 malformed: &malformed,
+                vocab: &vocab,
             };
             durable::write_atomic_with(&self.dir, name, |file| {
                 envelope::seal_to_writer(&self.recipient, file, |w| {

@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use haven_model::EntryKind;
 use haven_model::fields::key;
-use haven_model::vocab;
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
@@ -51,8 +50,11 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         }
         eprintln!("Check-in. Take a breath; there are no wrong answers.");
         if args.feelings.is_empty() {
-            args.feelings =
-                prompt::words("What are you feeling?", &vocab::builtin_feelings(), true)?;
+            args.feelings = prompt::words(
+                "What are you feeling?",
+                &super::words::with_custom(ctx, true),
+                true,
+            )?;
         }
         if args.intensity.is_none() {
             args.intensity = prompt::number("How strong is it?", 0, 10, true)?;
@@ -60,7 +62,7 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         if args.needs.is_empty() {
             args.needs = prompt::words(
                 "What do you need right now?",
-                &vocab::builtin_needs(),
+                &super::words::with_custom(ctx, false),
                 false,
             )?;
         }

@@ -5,8 +5,9 @@ use std::process::{Command, ExitCode, Stdio};
 use crate::context::Context;
 use crate::error::{CliError, Result};
 
-/// A tour of Haven in a temporary directory: creates a vault, writes entries (one sealed
-/// while locked), unlocks, lists, shows and checks it. Your own vault is not touched.
+/// A tour of Haven in a temporary directory: creates a vault, writes notes and practices
+/// while locked, unlocks, lists, filters, shows insights and checks the vault. Your own
+/// vault is not touched.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Keep the temporary vault and print where it is
@@ -161,6 +162,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             None,
         )?;
         tour.step(
+            "Turn blame into a need statement; both versions are kept",
+            &[
+                "reframe",
+                "You never listen to me",
+                "--feel",
+                "unheard",
+                "--need",
+                "to be listened to",
+                "--request",
+                "put our phones away at dinner",
+            ],
+            None,
+        )?;
+        tour.step(
             "Writing never needs the passphrase: every entry so far was sealed to the device key",
             &["unlock", "--for", "2m"],
             None,
@@ -181,6 +196,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .map(|id| id[..12].to_string())
             .unwrap_or_default();
         tour.step("Show one entry by a unique id prefix", &["show", &id], None)?;
+        tour.step(
+            "Insights: feelings, needs, who shows up, repairs, streaks",
+            &["insights"],
+            None,
+        )?;
         tour.step(
             "Machine-readable output for scripts",
             &["list", "-n", "1", "--json"],

@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use jiff::civil::Date;
 use serde_json::json;
 
 use crate::context::Context;
@@ -19,12 +18,15 @@ use crate::{output, report};
 /// SVG, nothing loaded from the network) readable only by you; `--json` prints the numbers.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only entries written on or after this local day (YYYY-MM-DD)
+    /// Only entries written on or after this day (YYYY-MM-DD, "yesterday", "last monday", ...)
     #[arg(long, value_name = "DATE")]
     from: Option<String>,
-    /// Only entries written on or before this local day (YYYY-MM-DD)
+    /// Only entries written on or before this day
     #[arg(long, value_name = "DATE")]
     to: Option<String>,
+    /// Only entries written on this one day
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["from", "to"])]
+    on: Option<String>,
     /// Also write an HTML report to FILE (created with mode 0600)
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
@@ -34,36 +36,19 @@ pub struct Args {
 /// `context.rs`, which does not know the width yet).
 const TERMINAL_WIDTH: usize = 80;
 
-fn parse_day(flag: &str, text: &str) -> Result<Date> {
-    text.trim().parse::<Date>().map_err(|_| {
-        CliError::new(format!(
-            "{flag} `{}` is not a date",
-            output::clean(text, false)
-        ))
-        .hint("write the day as YYYY-MM-DD, e.g. 2026-11-01")
-    })
-}
-
 /// Runs `haven insights`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let from = args
-        .from
-        .as_deref()
-        .map(|t| parse_day("--from", t))
-        .transpose()?;
-    let to = args
-        .to
-        .as_deref()
-        .map(|t| parse_day("--to", t))
-        .transpose()?;
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(CliError::new(format!(
-            "--from {f} is after --to {t}; nothing is in between"
-        ))
-        .hint("swap the two dates"));
-    }
+    let today = jiff::Timestamp::now().to_zoned(ctx.tz.clone()).date();
+    let range = haven_model::dates::range(
+        args.from.as_deref(),
+        args.to.as_deref(),
+        args.on.as_deref(),
+        today,
+    )
+    .map_err(|e| {
+        CliError::new(output::clean(&e.to_string(), false))
+            .hint("days can be written as YYYY-MM-DD or, e.g., \"yesterday\" or \"last monday\"")
+    })?;
 
     let vault = ctx.vault()?;
     let (keys, _) = ctx.keys(&vault)?;
@@ -71,8 +56,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let view = store.read(&keys)?;
     output::warn_damaged(ctx, &view);
 
-    let today = jiff::Timestamp::now().to_zoned(ctx.tz.clone()).date();
-    let ins = haven_model::insights::compute(&view.entries, from, to, &ctx.tz, today);
+    let ins = haven_model::insights::compute(&view.entries, range.from, range.to, &ctx.tz, today);
 
     let written = match &args.html {
         Some(path) => {

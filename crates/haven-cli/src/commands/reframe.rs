@@ -35,20 +35,31 @@ pub struct Args {
 pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     let sentence = args.sentence.join(" ");
     if sentence.trim().is_empty() {
-        return Err(CliError::new("give the sentence to reframe").hint("haven reframe \"You never listen to me\""));
+        return Err(CliError::new("give the sentence to reframe")
+            .hint("haven reframe \"You never listen to me\""));
     }
     let analysis = reframe::analyze(&sentence);
     if !ctx.json && !ctx.quiet {
         if analysis.findings.is_empty() {
             if analysis.is_need_statement {
-                println!("This is already a need statement: it speaks of you and asks for something. Nothing to reframe.");
+                println!(
+                    "This is already a need statement: it speaks of you and asks for something. Nothing to reframe."
+                );
             } else {
                 println!("No blame or absolutes found in it.");
             }
         } else {
             println!("What I noticed:");
             for f in &analysis.findings {
-                println!("  {}  {}", paint(&format!("\"{}\"", clean(&f.matched, false)), "33", ctx.color), f.pattern.explanation());
+                println!(
+                    "  {}  {}",
+                    paint(
+                        &format!("\"{}\"", clean(&f.matched, false)),
+                        "33",
+                        ctx.color
+                    ),
+                    f.pattern.explanation()
+                );
             }
         }
     }
@@ -58,10 +69,16 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         let needs = reframe::suggest_needs(&analysis).join(", ");
         eprintln!("Let's turn it into a need statement.");
         if args.feel.is_none() {
-            args.feel = Some(prompt::text(&format!("I feel ... (perhaps: {feelings})"), true)?);
+            args.feel = Some(prompt::text(
+                &format!("I feel ... (perhaps: {feelings})"),
+                true,
+            )?);
         }
         if args.need.is_none() {
-            args.need = Some(prompt::text(&format!("I need ... (perhaps: {needs})"), true)?);
+            args.need = Some(prompt::text(
+                &format!("I need ... (perhaps: {needs})"),
+                true,
+            )?);
         }
         if args.request.is_none() {
             args.request = Some(prompt::text("Could we ...", true)?);
@@ -74,9 +91,13 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         .collect();
     let (Some(feel), Some(need), Some(request)) = (args.feel, args.need, args.request) else {
         if ctx.json {
-            output::print_json(&json!({"original": sentence, "findings": findings, "is_need_statement": analysis.is_need_statement, "saved": null}))?;
+            output::print_json(
+                &json!({"original": sentence, "findings": findings, "is_need_statement": analysis.is_need_statement, "saved": null}),
+            )?;
         } else if !analysis.findings.is_empty() && !ctx.quiet {
-            println!("To save a need statement, pass --feel, --need and --request (or run this in a terminal).");
+            println!(
+                "To save a need statement, pass --feel, --need and --request (or run this in a terminal)."
+            );
         }
         return Ok(ExitCode::SUCCESS);
     };
@@ -84,13 +105,23 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     let vault = ctx.vault()?;
     let mut entry = practice::new_entry(ctx, &vault, EntryKind::Reframe, statement.clone());
     practice::set_text(&mut entry, key::ORIGINAL, Some(sentence.clone()));
-    practice::set_list(&mut entry, key::PATTERNS, analysis.findings.iter().map(|f| f.pattern.id().to_string()).collect());
+    practice::set_list(
+        &mut entry,
+        key::PATTERNS,
+        analysis
+            .findings
+            .iter()
+            .map(|f| f.pattern.id().to_string())
+            .collect(),
+    );
     practice::set_text(&mut entry, key::FEEL, Some(feel));
     practice::set_text(&mut entry, key::NEED, Some(need));
     practice::set_text(&mut entry, key::REQUEST, Some(request));
     practice::target(ctx, &vault)?.seal(&entry)?;
     if ctx.json {
-        output::print_json(&json!({"original": sentence, "findings": findings, "is_need_statement": analysis.is_need_statement, "saved": output::entry_json(&entry)}))?;
+        output::print_json(
+            &json!({"original": sentence, "findings": findings, "is_need_statement": analysis.is_need_statement, "saved": output::entry_json(&entry)}),
+        )?;
     } else if !ctx.quiet {
         println!("\n  {}", clean(&statement, false));
         println!("\nSaved {} (reframe)", entry.id);
