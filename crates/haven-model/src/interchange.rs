@@ -288,6 +288,34 @@ pub fn export_json(entries: &[Entry], tz: &jiff::tz::TimeZone) -> Value {
     })
 }
 
+/// Writes the same JSON as [`export_json`] entry by entry into `out`, without building the
+/// whole document in memory first (an export of 100,000 entries stays small and fast).
+pub fn write_json(
+    entries: &[Entry],
+    tz: &jiff::tz::TimeZone,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let sorted = oldest_first(entries);
+    let mut tags: BTreeMap<&str, u64> = BTreeMap::new();
+    for e in &sorted {
+        let mut seen: Vec<&str> = Vec::new();
+        for t in &e.tags {
+            if !seen.contains(&t.as_str()) {
+                seen.push(t);
+                *tags.entry(t).or_default() += 1;
+            }
+        }
+    }
+    out.write_all(b"{\n  \"tags\": ")?;
+    serde_json::to_writer(&mut *out, &tags)?;
+    out.write_all(b",\n  \"entries\": [")?;
+    for (i, e) in sorted.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(&mut *out, &entry_to_json(e, tz))?;
+    }
+    out.write_all(b"\n  ]\n}\n")
+}
+
 /// A field key as a label: `needs_respected` -> `Needs respected`.
 fn label(key: &str) -> String {
     let spaced = key.replace('_', " ");
@@ -1120,5 +1148,34 @@ mod tests {
         assert!(md.contains("- **People:** Sam"), "{md}");
         assert!(md.contains("- **Tags:** #calm #work"), "{md}");
         assert_eq!(md.matches("\n## ").count(), 2, "{md}");
+    }
+
+    #[test]
+    fn streamed_json_equals_the_value_form() {
+        let tz = jiff::tz::TimeZone::UTC;
+        let mut entries = Vec::new();
+        for n in 0..3u64 {
+            let mut e = Entry::note(
+                EntryId::from_parts(1_700_000_000_000 + n, u128::from(n)),
+                Timestamp {
+                    unix_ms: 1_700_000_000_000 + n as i64,
+                    offset_secs: 0,
+                },
+                "dev".into(),
+                format!("entry {n} #tag{}", n % 2),
+            );
+            e.starred = n == 1;
+            entries.push(e);
+        }
+        let mut buf = Vec::new();
+        write_json(&entries, &tz, &mut buf).unwrap();
+        let streamed: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(streamed, export_json(&entries, &tz));
+        let mut empty = Vec::new();
+        write_json(&[], &tz, &mut empty).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&empty).unwrap(),
+            export_json(&[], &tz)
+        );
     }
 }

@@ -207,16 +207,43 @@ fn get_int<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<Option<i64>, S
     })
 }
 
+/// Marks a string that holds a list (see [`encode_list`]).
+const LIST_MARK: char = '\u{1e}';
+/// Separates the items of an encoded list.
+const ITEM_SEP: char = '\u{1f}';
+
+/// Encodes a list of strings as one string: U+001E, then the items separated by U+001F.
+///
+/// One scalar costs one operation, where an Automerge list costs one per item plus one;
+/// journals of many entries load markedly faster and lighter this way. Concurrent edits of
+/// the same list keep one version (like any scalar), which suits tags, people and choices.
+pub fn encode_list(items: &[String]) -> String {
+    let mut out = String::from(LIST_MARK);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(ITEM_SEP);
+        }
+        out.extend(item.chars().filter(|c| *c != LIST_MARK && *c != ITEM_SEP));
+    }
+    out
+}
+
+/// Decodes [`encode_list`]; `None` if `text` is not an encoded list.
+pub fn decode_list(text: &str) -> Option<Vec<String>> {
+    let body = text.strip_prefix(LIST_MARK)?;
+    if body.is_empty() {
+        return Some(Vec::new());
+    }
+    Some(body.split(ITEM_SEP).map(str::to_string).collect())
+}
+
 fn put_str_list(
     doc: &mut AutoCommit,
     obj: &ObjId,
     key: &str,
     items: &[String],
 ) -> Result<(), SchemaError> {
-    let list = doc.put_object(obj, key, ObjType::List)?;
-    for (i, item) in items.iter().enumerate() {
-        doc.insert(&list, i, item.as_str())?;
-    }
+    doc.put(obj, key, encode_list(items))?;
     Ok(())
 }
 
@@ -351,7 +378,10 @@ pub fn read_entry<R: ReadDoc>(doc: &R, key: &str, obj: &ObjId) -> Result<Entry, 
                 let obj = item.id();
                 for field in doc.map_range(&obj, ..) {
                     let value = match &field.value {
-                        V::Scalar(S::Str(t)) => FieldValue::Text(t.to_string()),
+                        V::Scalar(S::Str(t)) => match decode_list(t) {
+                            Some(items) => FieldValue::List(items),
+                            None => FieldValue::Text(t.to_string()),
+                        },
                         V::Scalar(S::Boolean(b)) => FieldValue::Bool(*b),
                         V::Object(ObjType::List) => {
                             FieldValue::List(list_strings(doc, &field.id()))
@@ -364,8 +394,12 @@ pub fn read_entry<R: ReadDoc>(doc: &R, key: &str, obj: &ObjId) -> Result<Entry, 
                     fields.insert(field.key.to_string(), value);
                 }
             }
-            "tags" | "people" if matches!(item.value, V::Object(ObjType::List)) => {
-                let values = list_strings(doc, &item.id());
+            "tags" | "people" => {
+                let values = match &item.value {
+                    V::Object(ObjType::List) => list_strings(doc, &item.id()),
+                    V::Scalar(S::Str(t)) => decode_list(t).unwrap_or_default(),
+                    _ => Vec::new(),
+                };
                 if item.key == "tags" {
                     tags = values;
                 } else {

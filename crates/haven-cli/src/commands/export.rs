@@ -44,7 +44,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     output::warn_damaged(ctx, &view);
     let mut text = match args.format {
         Format::Json => {
-            serde_json::to_string_pretty(&interchange::export_json(&view.entries, &ctx.tz))?
+            let mut buf = Vec::with_capacity(view.entries.len() * 512);
+            interchange::write_json(&view.entries, &ctx.tz, &mut buf)?;
+            String::from_utf8(buf).map_err(|e| CliError::new(e.to_string()))?
         }
         Format::Markdown => interchange::export_markdown(&view.entries, &ctx.tz),
     };
