@@ -55,6 +55,10 @@ pub struct Context {
     pub tz_name: Option<std::ffi::OsString>,
     /// The directory for temporary files (`TMPDIR` or `/tmp`).
     pub temp_dir: PathBuf,
+    /// `HAVEN_RELAY`: overrides `[network] relay` (default, disabled or a URL).
+    pub relay_override: Option<String>,
+    /// `HAVEN_BIND`: overrides `[network] bind`.
+    pub bind_override: Option<String>,
 }
 
 fn default_home() -> Result<PathBuf> {
@@ -104,6 +108,8 @@ impl Context {
             tz: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
             tz_name: std::env::var_os("TZ"),
             temp_dir: std::env::temp_dir(),
+            relay_override: non_empty("HAVEN_RELAY"),
+            bind_override: non_empty("HAVEN_BIND"),
         })
     }
 

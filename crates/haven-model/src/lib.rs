@@ -9,6 +9,7 @@ pub mod entry;
 pub mod fields;
 pub mod insights;
 pub mod interchange;
+pub mod members;
 pub mod reframe;
 pub mod schema;
 pub mod tags;

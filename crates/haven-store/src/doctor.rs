@@ -159,7 +159,7 @@ fn check_journal(
     for (sub, ok) in [
         (
             dir.clone(),
-            (|n: &str| ["chunks", "inbox", "view.age", "recent.age"].contains(&n))
+            (|n: &str| ["chunks", "inbox", "peers", "view.age", "recent.age"].contains(&n))
                 as fn(&str) -> bool,
         ),
         (store.chunks_dir(), |n: &str| {

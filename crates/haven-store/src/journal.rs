@@ -25,6 +25,7 @@ use std::str::FromStr;
 
 use age::x25519;
 use automerge::{ActorId, AutoCommit, ReadDoc};
+use haven_model::members::{self, Member};
 use haven_model::schema::{self, Materialized};
 use haven_model::{Entry, EntryId, JournalMeta};
 use serde::{Deserialize, Serialize};
@@ -42,7 +43,7 @@ pub const COMPACT_BYTES: usize = 64 * 1024;
 /// Sealed entries beyond which a read folds the inbox into the document first.
 pub const FOLD_AFTER: usize = 256;
 /// Version of the read-cache format.
-const VIEW_VERSION: u32 = 2;
+const VIEW_VERSION: u32 = 3;
 
 /// A journal's directory name: 16 random hex digits, revealing nothing.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -110,6 +111,10 @@ pub struct JournalView {
     pub malformed: Vec<(String, String)>,
     /// The user's own vocabulary words: `meta` keys under `vocab/` with their group.
     pub vocab: Vec<(String, String)>,
+    /// The journal's shared key (hex), the same in every copy.
+    pub key: Option<String>,
+    /// The devices allowed to sync it.
+    pub members: Vec<Member>,
     /// Sealed-entry files that could not be opened (left in place for `doctor`).
     pub damaged: Vec<PathBuf>,
 }
@@ -147,6 +152,8 @@ struct ViewFile {
     entries: Vec<Entry>,
     malformed: Vec<(String, String)>,
     vocab: Vec<(String, String)>,
+    key: Option<String>,
+    members: Vec<Member>,
 }
 
 /// The same, borrowed for writing.
@@ -159,6 +166,8 @@ struct ViewRef<'a> {
     entries: &'a [Entry],
     malformed: &'a [(String, String)],
     vocab: &'a [(String, String)],
+    key: Option<&'a str>,
+    members: &'a [Member],
 }
 
 /// How many of the newest entries `recent.age` holds.
@@ -265,14 +274,39 @@ impl JournalStore {
         Ok(self.inbox_names()?.len())
     }
 
-    pub(crate) fn create(&self, meta: &JournalMeta) -> Result<()> {
+    pub(crate) fn create(&self, meta: &JournalMeta, me: &Member) -> Result<()> {
+        self.create_with(
+            Some(meta),
+            &hex::encode(rand::random::<[u8; 16]>()),
+            Some(me),
+        )
+    }
+
+    /// Creates the local copy of a journal that another device shares with us: genesis and
+    /// the shared key; its name, members and entries arrive by sync.
+    pub(crate) fn adopt(&self, key_hex: &str) -> Result<()> {
+        self.create_with(None, key_hex, None)
+    }
+
+    fn create_with(
+        &self,
+        meta: Option<&JournalMeta>,
+        key_hex: &str,
+        me: Option<&Member>,
+    ) -> Result<()> {
         private_dir(&self.dir)?;
         private_dir(&self.chunks_dir())?;
         private_dir(&self.inbox_dir())?;
         sync_dir(self.dir.parent().unwrap_or(&self.dir))?;
         let _lock = VaultLock::exclusive(&self.lock_path)?;
         let mut doc = schema::new_document(ActorId::random())?;
-        schema::set_meta(&mut doc, meta)?;
+        if let Some(meta) = meta {
+            schema::set_meta(&mut doc, meta)?;
+        }
+        members::set_journal_key(&mut doc, key_hex)?;
+        if let Some(me) = me {
+            members::add_member(&mut doc, me)?;
+        }
         doc.commit();
         let name = format!("{}.snapshot.age", new_file_stem());
         write_atomic(
@@ -419,6 +453,8 @@ impl JournalStore {
             pending: 0,
             malformed: view.malformed,
             vocab: view.vocab,
+            key: view.key,
+            members: view.members,
             damaged,
         };
         let mut sealed = Vec::with_capacity(inbox.len());
@@ -454,6 +490,37 @@ impl JournalStore {
                 count,
             },
         })
+    }
+
+    fn peer_path(&self, device: &str) -> Option<PathBuf> {
+        (device.len() == 64 && device.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| self.dir.join("peers").join(format!("{device}.age")))
+    }
+
+    /// The Automerge sync state kept for `device`, if any (a damaged one is ignored: the
+    /// next session simply starts from scratch).
+    pub fn peer_state(&self, keys: &Keys, device: &str) -> Option<Vec<u8>> {
+        let path = self.peer_path(device)?;
+        path.exists()
+            .then(|| envelope::open_file(keys.identity(), &path).ok())
+            .flatten()
+    }
+
+    /// Stores the sync state for `device`, encrypted like everything else.
+    pub fn save_peer_state(&self, device: &str, state: &[u8]) -> Result<()> {
+        let Some(path) = self.peer_path(device) else {
+            return Ok(());
+        };
+        let dir = self.dir.join("peers");
+        if !dir.exists() {
+            private_dir(&dir)?;
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        write_atomic(&dir, &name, &envelope::seal(&self.recipient, state)?)
     }
 
     /// Loads the whole document from the chunks. Returns it with the chunk names it used.
@@ -560,6 +627,8 @@ impl JournalStore {
         covers.sort();
         let meta = schema::read_meta(&doc)?;
         let vocab = schema::meta_values(&doc, "vocab/")?;
+        let key = haven_model::members::journal_key(&doc)?;
+        let members = haven_model::members::read_members(&doc)?;
         let Materialized { entries, malformed } = schema::read_entries(&doc)?;
         // The document is no longer needed: free it before encrypting the cache.
         drop(doc);
@@ -573,6 +642,8 @@ impl JournalStore {
                 entries,
                 malformed: &malformed,
                 vocab: &vocab,
+                key: key.as_deref(),
+                members: &members,
             };
             durable::write_atomic_with(&self.dir, name, |file| {
                 envelope::seal_to_writer(&self.recipient, file, |w| {

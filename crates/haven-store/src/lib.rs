@@ -24,4 +24,4 @@ pub mod vault;
 pub use error::StoreError;
 pub use journal::{JournalId, JournalStore, JournalView};
 pub use keys::{DeviceSecrets, Keys, Passphrase};
-pub use vault::{InitOptions, Vault};
+pub use vault::{InitOptions, NetworkConfig, PeerInfo, Vault};

@@ -16,6 +16,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use age::x25519;
+use std::collections::BTreeMap;
+
+use haven_model::members::Member;
 use haven_model::{JournalKind, JournalMeta};
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +43,52 @@ pub struct Config {
     pub recipient: String,
     /// The directory id of the personal journal.
     pub personal_journal: String,
+    /// Network settings.
+    #[serde(default)]
+    pub network: NetworkConfig,
+}
+
+/// The `[network]` table of `config.toml`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NetworkConfig {
+    /// `default` (iroh's public relays and address lookup), `disabled`, or a relay URL.
+    #[serde(default = "default_relay")]
+    pub relay: String,
+    /// An address to bind, e.g. `127.0.0.1:0` or `0.0.0.0:4919` (default: all interfaces).
+    #[serde(default)]
+    pub bind: Option<String>,
+    /// `true` to never open a network endpoint at all.
+    #[serde(default)]
+    pub offline: bool,
+}
+
+fn default_relay() -> String {
+    "default".into()
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            relay: default_relay(),
+            bind: None,
+            offline: false,
+        }
+    }
+}
+
+/// What this device knows about a peer device.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PeerInfo {
+    /// Direct addresses it was last reached at.
+    pub addrs: Vec<String>,
+    /// Its home relay, if any.
+    pub relay: Option<String>,
+    /// Its name, as it told us.
+    pub device_name: String,
+    /// Its person's name.
+    pub person: String,
+    /// When the last sync with it completed (ms).
+    pub last_sync_ms: Option<i64>,
 }
 
 /// What `init` needs.
@@ -109,6 +158,7 @@ impl Vault {
             device_id,
             recipient: recipient.to_string(),
             personal_journal: personal.to_string(),
+            network: NetworkConfig::default(),
         };
         let vault = Vault {
             root: root.to_path_buf(),
@@ -120,7 +170,9 @@ impl Vault {
             kind: JournalKind::Personal,
             created_ms: opts.created_ms,
         };
-        vault.journal(personal).create(&meta)?;
+        vault
+            .journal(personal)
+            .create(&meta, &vault.me(&keys, opts.created_ms))?;
         // The config is written last: a vault without it is an interrupted init.
         let text =
             toml::to_string(&vault.config).map_err(|e| StoreError::Encrypt(e.to_string()))?;
@@ -301,8 +353,109 @@ impl Vault {
             return Err(StoreError::JournalExists(meta.name.clone()));
         }
         let store = self.journal(JournalId::random());
-        store.create(meta)?;
+        store.create(meta, &self.me(keys, meta.created_ms))?;
         Ok(store)
+    }
+
+    /// Makes `store` this device's personal journal (after joining one of my own devices):
+    /// the entries of the previous personal journal are merged into it first, then the
+    /// previous one's directory is removed. Nothing is lost.
+    pub fn take_personal(&mut self, keys: &Keys, store: &JournalStore) -> Result<usize> {
+        let old = self.personal();
+        if old.id() == store.id() {
+            return Ok(0);
+        }
+        let entries = old.read(keys)?.entries;
+        let moved = store.change(keys, |doc| {
+            let mut n = 0;
+            for e in &entries {
+                if haven_model::schema::insert_if_absent(doc, e)? {
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })?;
+        let _lock = self.lock_exclusive()?;
+        self.config.personal_journal = store.id().to_string();
+        let text = toml::to_string(&self.config).map_err(|e| StoreError::Encrypt(e.to_string()))?;
+        write_atomic(&self.root, "config.toml", text.as_bytes())?;
+        std::fs::remove_dir_all(old.dir()).map_err(StoreError::io("remove", old.dir()))?;
+        crate::durable::sync_dir(&self.root.join("journals"))?;
+        Ok(moved)
+    }
+
+    /// This device as a journal member.
+    pub fn me(&self, keys: &Keys, at_ms: i64) -> Member {
+        Member {
+            device: self.config.device_id.clone(),
+            device_name: keys.secrets.device_name.clone(),
+            person: keys.secrets.person_name.clone(),
+            added_by: self.config.device_id.clone(),
+            added_at_ms: at_ms,
+            revoked_at_ms: None,
+        }
+    }
+
+    /// The local copy of the journal whose shared key is `key_hex`, if there is one.
+    pub fn find_by_key(&self, keys: &Keys, key_hex: &str) -> Result<Option<JournalStore>> {
+        for id in self.journal_ids()? {
+            let store = self.journal(id);
+            if store.read_recent(keys, 0)?.key.as_deref() == Some(key_hex) {
+                return Ok(Some(store));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The local copy of a shared journal, created empty if this device has none yet.
+    pub fn adopt_journal(&self, keys: &Keys, key_hex: &str) -> Result<JournalStore> {
+        if let Some(store) = self.find_by_key(keys, key_hex)? {
+            return Ok(store);
+        }
+        let store = self.journal(JournalId::random());
+        store.adopt(key_hex)?;
+        Ok(store)
+    }
+
+    /// The address book of peers (device id -> what we know of how to reach it).
+    pub fn peers(&self, keys: &Keys) -> Result<BTreeMap<String, PeerInfo>> {
+        let path = self.root.join("peers.age");
+        if !path.exists() {
+            return Ok(BTreeMap::new());
+        }
+        let plain = envelope::open_file(keys.identity(), &path)?;
+        serde_json::from_slice(&plain).map_err(|e| StoreError::Damaged {
+            path,
+            reason: e.to_string(),
+        })
+    }
+
+    /// Records what we learnt about a peer (merged into the address book).
+    pub fn remember_peer(&self, keys: &Keys, device: &str, info: PeerInfo) -> Result<()> {
+        let _lock = self.lock_exclusive()?;
+        let mut all = self.peers(keys).unwrap_or_default();
+        let entry = all.entry(device.to_string()).or_default();
+        if !info.addrs.is_empty() {
+            entry.addrs = info.addrs;
+        }
+        if info.relay.is_some() {
+            entry.relay = info.relay;
+        }
+        if info.last_sync_ms.is_some() {
+            entry.last_sync_ms = info.last_sync_ms;
+        }
+        if !info.device_name.is_empty() {
+            entry.device_name = info.device_name;
+            entry.person = info.person;
+        }
+        let plain = zeroize::Zeroizing::new(
+            serde_json::to_vec(&all).map_err(|e| StoreError::Encrypt(e.to_string()))?,
+        );
+        write_atomic(
+            &self.root,
+            "peers.age",
+            &envelope::seal(&self.recipient, &plain)?,
+        )
     }
 
     /// Where `doctor` moves damaged files.

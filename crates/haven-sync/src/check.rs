@@ -25,7 +25,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_heads: 1024, max_need: 100_000, max_have: 64, max_chunks: 200_000 }
+        Limits {
+            max_heads: 1024,
+            max_need: 100_000,
+            max_have: 64,
+            max_chunks: 200_000,
+        }
     }
 }
 
@@ -98,7 +103,13 @@ mod tests {
         let msg = doc.sync().generate_sync_message(&mut state).unwrap();
         let bytes = msg.encode();
         assert!(check_message(&bytes, &Limits::default()).is_ok());
-        let tight = Limits { max_heads: 0, ..Limits::default() };
-        assert_eq!(check_message(&bytes, &tight), Err(CheckError::TooBig("heads")));
+        let tight = Limits {
+            max_heads: 0,
+            ..Limits::default()
+        };
+        assert_eq!(
+            check_message(&bytes, &tight),
+            Err(CheckError::TooBig("heads"))
+        );
     }
 }

@@ -26,6 +26,9 @@ pub enum Frame {
     HelloAck {
         /// Agreed journals.
         journals: Vec<JournalKey>,
+        /// Journals the initiator is a member of (on the responder's copy) but did not
+        /// offer: journals it has not received yet.
+        also: Vec<JournalKey>,
     },
     /// One round of Automerge sync messages, at most one per agreed journal; empty = idle.
     Round {
@@ -77,10 +80,16 @@ pub fn decode_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Fra
 
 /// Decodes the first frame of `buf`: `Ok(None)` when more bytes are needed, else the frame
 /// and how many bytes it used.
-pub fn decode<T: serde::de::DeserializeOwned>(buf: &[u8]) -> Result<Option<(T, usize)>, FrameError> {
-    let Some(prefix) = buf.get(..4) else { return Ok(None) };
+pub fn decode<T: serde::de::DeserializeOwned>(
+    buf: &[u8],
+) -> Result<Option<(T, usize)>, FrameError> {
+    let Some(prefix) = buf.get(..4) else {
+        return Ok(None);
+    };
     let len = body_len([prefix[0], prefix[1], prefix[2], prefix[3]])?;
-    let Some(body) = buf.get(4..4 + len) else { return Ok(None) };
+    let Some(body) = buf.get(4..4 + len) else {
+        return Ok(None);
+    };
     Ok(Some((decode_body(body)?, 4 + len)))
 }
 
@@ -91,8 +100,13 @@ mod tests {
     #[test]
     fn frames_round_trip_and_split() {
         let frames = vec![
-            Frame::Hello { version: VERSION, journals: vec![[7; 16]] },
-            Frame::Round { messages: vec![([1; 16], vec![1, 2, 3])] },
+            Frame::Hello {
+                version: VERSION,
+                journals: vec![[7; 16]],
+            },
+            Frame::Round {
+                messages: vec![([1; 16], vec![1, 2, 3])],
+            },
             Frame::Done,
         ];
         let mut bytes = Vec::new();
@@ -113,9 +127,15 @@ mod tests {
     #[test]
     fn oversized_and_garbage_frames_are_refused() {
         let huge = (MAX_FRAME as u32 + 1).to_be_bytes();
-        assert_eq!(decode::<Frame>(&huge), Err(FrameError::TooLarge(MAX_FRAME + 1)));
+        assert_eq!(
+            decode::<Frame>(&huge),
+            Err(FrameError::TooLarge(MAX_FRAME + 1))
+        );
         let mut garbage = 5u32.to_be_bytes().to_vec();
         garbage.extend([0xff, 0xff, 0xff, 0xff, 0xff]);
-        assert!(matches!(decode::<Frame>(&garbage), Err(FrameError::Malformed(_))));
+        assert!(matches!(
+            decode::<Frame>(&garbage),
+            Err(FrameError::Malformed(_))
+        ));
     }
 }

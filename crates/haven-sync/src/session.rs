@@ -48,7 +48,13 @@ impl JournalSync {
     /// Wraps a document and the sync state kept for this peer.
     pub fn new(mut doc: AutoCommit, state: State) -> Self {
         let start_heads = doc.get_heads();
-        JournalSync { doc, state, start_heads, bytes_in: 0, bytes_out: 0 }
+        JournalSync {
+            doc,
+            state,
+            start_heads,
+            bytes_in: 0,
+            bytes_out: 0,
+        }
     }
 
     /// The changes received during the session, as Automerge binary (empty if none).
@@ -105,6 +111,7 @@ pub struct SyncSession {
     journals: BTreeMap<JournalKey, JournalSync>,
     offered: Vec<JournalKey>,
     agreed: Vec<JournalKey>,
+    also: Vec<JournalKey>,
     phase: Phase,
     rounds: u32,
     limits: Limits,
@@ -115,11 +122,15 @@ impl SyncSession {
     /// `journals` are those whose member list holds the peer.
     pub fn initiator(journals: BTreeMap<JournalKey, JournalSync>) -> (Self, Frame) {
         let offered: Vec<JournalKey> = journals.keys().copied().collect();
-        let hello = Frame::Hello { version: VERSION, journals: offered.clone() };
+        let hello = Frame::Hello {
+            version: VERSION,
+            journals: offered.clone(),
+        };
         let session = SyncSession {
             journals,
             offered,
             agreed: Vec::new(),
+            also: Vec::new(),
             phase: Phase::AwaitAck,
             rounds: 0,
             limits: Limits::default(),
@@ -134,6 +145,7 @@ impl SyncSession {
             journals,
             offered: Vec::new(),
             agreed: Vec::new(),
+            also: Vec::new(),
             phase: Phase::AwaitHello,
             rounds: 0,
             limits: Limits::default(),
@@ -143,6 +155,12 @@ impl SyncSession {
     /// The journals both sides agreed on.
     pub fn agreed(&self) -> &[JournalKey] {
         &self.agreed
+    }
+
+    /// Journals the responder says this device is a member of but did not offer (the
+    /// initiator may create local copies and sync again).
+    pub fn also(&self) -> &[JournalKey] {
+        &self.also
     }
 
     /// Whether the session ended cleanly.
@@ -171,7 +189,9 @@ impl SyncSession {
 
     fn apply(&mut self, messages: Vec<(JournalKey, Vec<u8>)>) -> Result<(), SessionError> {
         if messages.len() > self.agreed.len() {
-            return Err(SessionError::Protocol("more messages than journals in one round"));
+            return Err(SessionError::Protocol(
+                "more messages than journals in one round",
+            ));
         }
         let mut seen = Vec::with_capacity(messages.len());
         for (key, bytes) in messages {
@@ -179,17 +199,25 @@ impl SyncSession {
                 return Err(SessionError::NotMember);
             }
             if seen.contains(&key) {
-                return Err(SessionError::Protocol("two messages for one journal in one round"));
+                return Err(SessionError::Protocol(
+                    "two messages for one journal in one round",
+                ));
             }
             seen.push(key);
             let msg = check::check_message(&bytes, &self.limits)?;
             let j = self.journals.get_mut(&key).ok_or(SessionError::NotMember)?;
             j.bytes_in += bytes.len();
-            let applied = catch_unwind(AssertUnwindSafe(|| j.doc.sync().receive_sync_message(&mut j.state, msg)));
+            let applied = catch_unwind(AssertUnwindSafe(|| {
+                j.doc.sync().receive_sync_message(&mut j.state, msg)
+            }));
             match applied {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return Err(SessionError::Apply(e.to_string())),
-                Err(_) => return Err(SessionError::Apply("Automerge failed on the peer's changes".into())),
+                Err(_) => {
+                    return Err(SessionError::Apply(
+                        "Automerge failed on the peer's changes".into(),
+                    ));
+                }
             }
         }
         Ok(())
@@ -206,26 +234,51 @@ impl SyncSession {
                 if version != VERSION {
                     return Err(SessionError::Version(version));
                 }
-                let mut agreed: Vec<JournalKey> =
-                    journals.into_iter().filter(|k| self.journals.contains_key(k)).collect();
+                let mut agreed: Vec<JournalKey> = journals
+                    .into_iter()
+                    .filter(|k| self.journals.contains_key(k))
+                    .collect();
                 agreed.sort();
                 agreed.dedup();
+                let also: Vec<JournalKey> = self
+                    .journals
+                    .keys()
+                    .filter(|k| !agreed.contains(k))
+                    .copied()
+                    .collect();
                 self.agreed = agreed.clone();
                 self.phase = Phase::Syncing;
-                Ok(Step { send: vec![Frame::HelloAck { journals: agreed }], finished: false })
+                Ok(Step {
+                    send: vec![Frame::HelloAck {
+                        journals: agreed,
+                        also,
+                    }],
+                    finished: false,
+                })
             }
-            (Phase::AwaitAck, Frame::HelloAck { journals }) => {
+            (Phase::AwaitAck, Frame::HelloAck { journals, also }) => {
                 if journals.iter().any(|k| !self.offered.contains(k)) {
                     return Err(SessionError::NotMember);
                 }
+                self.also = also
+                    .into_iter()
+                    .filter(|k| !self.offered.contains(k))
+                    .take(1024)
+                    .collect();
                 self.agreed = journals;
                 self.phase = Phase::Syncing;
                 if self.agreed.is_empty() {
                     self.phase = Phase::Finished;
-                    return Ok(Step { send: vec![Frame::Done], finished: true });
+                    return Ok(Step {
+                        send: vec![Frame::Done],
+                        finished: true,
+                    });
                 }
                 let messages = self.round();
-                Ok(Step { send: vec![Frame::Round { messages }], finished: false })
+                Ok(Step {
+                    send: vec![Frame::Round { messages }],
+                    finished: false,
+                })
             }
             (Phase::Syncing, Frame::Round { messages }) => {
                 self.rounds += 1;
@@ -237,15 +290,26 @@ impl SyncSession {
                 let own = self.round();
                 if peer_idle && own.is_empty() {
                     self.phase = Phase::Finished;
-                    return Ok(Step { send: vec![Frame::Done], finished: true });
+                    return Ok(Step {
+                        send: vec![Frame::Done],
+                        finished: true,
+                    });
                 }
-                Ok(Step { send: vec![Frame::Round { messages: own }], finished: false })
+                Ok(Step {
+                    send: vec![Frame::Round { messages: own }],
+                    finished: false,
+                })
             }
             (Phase::Syncing, Frame::Done) | (Phase::AwaitHello, Frame::Done) => {
                 self.phase = Phase::Finished;
-                Ok(Step { send: Vec::new(), finished: true })
+                Ok(Step {
+                    send: Vec::new(),
+                    finished: true,
+                })
             }
-            (Phase::Finished, _) => Err(SessionError::Protocol("frame after the end of the session")),
+            (Phase::Finished, _) => {
+                Err(SessionError::Protocol("frame after the end of the session"))
+            }
             _ => Err(SessionError::Protocol("unexpected frame")),
         }
     }
@@ -258,7 +322,9 @@ mod tests {
     use automerge::{ActorId, ReadDoc};
 
     fn doc_with(keys: &[&str]) -> AutoCommit {
-        let mut doc = AutoCommit::load(haven_model::schema::genesis_bytes()).unwrap().with_actor(ActorId::random());
+        let mut doc = AutoCommit::load(haven_model::schema::genesis_bytes())
+            .unwrap()
+            .with_actor(ActorId::random());
         for k in keys {
             doc.put(automerge::ROOT, *k, "x").unwrap();
         }
@@ -313,7 +379,10 @@ mod tests {
     fn only_journals_both_sides_agree_on_are_synced() {
         let (shared, private) = ([1; 16], [2; 16]);
         let mut offer = one(shared, doc_with(&["s"]));
-        offer.insert(private, JournalSync::new(doc_with(&["secret"]), State::new()));
+        offer.insert(
+            private,
+            JournalSync::new(doc_with(&["secret"]), State::new()),
+        );
         let (mut a, hello) = SyncSession::initiator(offer);
         let mut b = SyncSession::responder(one(shared, doc_with(&[])));
         run(&mut a, hello, &mut b).unwrap();
@@ -327,8 +396,16 @@ mod tests {
     fn a_message_for_another_journal_cuts_the_peer_off() {
         let k = [1; 16];
         let mut b = SyncSession::responder(one(k, doc_with(&[])));
-        b.handle(Frame::Hello { version: VERSION, journals: vec![k] }).unwrap();
-        let err = b.handle(Frame::Round { messages: vec![([9; 16], vec![0x42])] }).unwrap_err();
+        b.handle(Frame::Hello {
+            version: VERSION,
+            journals: vec![k],
+        })
+        .unwrap();
+        let err = b
+            .handle(Frame::Round {
+                messages: vec![([9; 16], vec![0x42])],
+            })
+            .unwrap_err();
         assert!(matches!(err, SessionError::NotMember));
     }
 
@@ -336,8 +413,16 @@ mod tests {
     fn garbage_and_crafted_messages_are_refused() {
         let k = [1; 16];
         let mut b = SyncSession::responder(one(k, doc_with(&[])));
-        b.handle(Frame::Hello { version: VERSION, journals: vec![k] }).unwrap();
-        let err = b.handle(Frame::Round { messages: vec![(k, b"garbage".to_vec())] }).unwrap_err();
+        b.handle(Frame::Hello {
+            version: VERSION,
+            journals: vec![k],
+        })
+        .unwrap();
+        let err = b
+            .handle(Frame::Round {
+                messages: vec![(k, b"garbage".to_vec())],
+            })
+            .unwrap_err();
         assert!(matches!(err, SessionError::Check(_)), "{err}");
     }
 
@@ -345,18 +430,33 @@ mod tests {
     fn floods_and_protocol_violations_end_the_session() {
         let k = [1; 16];
         let mut b = SyncSession::responder(one(k, doc_with(&[])));
-        assert!(matches!(b.handle(Frame::Round { messages: vec![] }), Err(SessionError::Protocol(_))));
+        assert!(matches!(
+            b.handle(Frame::Round { messages: vec![] }),
+            Err(SessionError::Protocol(_))
+        ));
         let mut b = SyncSession::responder(one(k, doc_with(&[])));
-        assert!(matches!(b.handle(Frame::Hello { version: 99, journals: vec![] }), Err(SessionError::Version(99))));
+        assert!(matches!(
+            b.handle(Frame::Hello {
+                version: 99,
+                journals: vec![]
+            }),
+            Err(SessionError::Version(99))
+        ));
         let mut b = SyncSession::responder(one(k, doc_with(&["x"])));
-        b.handle(Frame::Hello { version: VERSION, journals: vec![k] }).unwrap();
+        b.handle(Frame::Hello {
+            version: VERSION,
+            journals: vec![k],
+        })
+        .unwrap();
         let mut flooded = false;
         for _ in 0..=MAX_ROUNDS {
             // A peer that keeps sending non-empty rounds of a message it already sent.
             let mut peer = doc_with(&["y"]);
             let mut st = State::new();
             let msg = peer.sync().generate_sync_message(&mut st).unwrap().encode();
-            if let Err(e) = b.handle(Frame::Round { messages: vec![(k, msg)] }) {
+            if let Err(e) = b.handle(Frame::Round {
+                messages: vec![(k, msg)],
+            }) {
                 flooded = matches!(e, SessionError::TooManyRounds);
                 break;
             }
@@ -374,6 +474,6 @@ mod tests {
         let ja = a.into_journals();
         let total = ja[&k].bytes_out + ja[&k].bytes_in;
         assert!(total < 2048, "{total} bytes for peers already in sync");
-        assert!(frames <= 5, "{frames} frames");
+        assert!(frames <= 6, "{frames} frames");
     }
 }

@@ -44,7 +44,23 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 kind: JournalKind::Shared,
                 created_ms: ctx.now().unix_ms,
             };
-            vault.create_journal(&keys, &meta)?;
+            let store = vault.create_journal(&keys, &meta)?;
+            // My other devices join every journal I am in, including new ones.
+            let mine: Vec<_> = vault
+                .personal()
+                .read_recent(&keys, 0)?
+                .members
+                .into_iter()
+                .filter(|m| m.is_active() && m.device != vault.config().device_id)
+                .collect();
+            if !mine.is_empty() {
+                store.change(&keys, |doc| {
+                    for m in &mine {
+                        haven_model::members::add_member(doc, m)?;
+                    }
+                    Ok(())
+                })?;
+            }
             if ctx.json {
                 output::print_json(&json!({"name": name, "kind": "shared"}))?;
             } else if !ctx.quiet {

@@ -1,0 +1,89 @@
+//! `haven devices` and `haven members`: who may sync what.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use crate::context::Context;
+use crate::error::Result;
+use crate::network::{self, Net};
+use crate::output::{self, clean};
+
+/// List your devices (the members of your personal journal) with their ids.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// List the members of a journal (--journal NAME; default your personal journal).
+#[derive(Debug, clap::Args)]
+pub struct MembersArgs {}
+
+fn show(ctx: &Context, net: &Net, store: &haven_store::JournalStore) -> Result<ExitCode> {
+    let view = store.read_recent(&net.keys, 0)?;
+    let book = net.peers();
+    let list: Vec<_> = view
+        .members
+        .iter()
+        .map(|m| {
+            let last = book.get(&m.device).and_then(|p| p.last_sync_ms);
+            json!({
+                "device": m.device,
+                "fingerprint": network::fingerprint(&m.device),
+                "device_name": m.device_name,
+                "person": m.person,
+                "this_device": m.device == net.me(),
+                "revoked": !m.is_active(),
+                "last_sync_ms": last,
+            })
+        })
+        .collect();
+    if ctx.json {
+        output::print_json(&json!(list))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for m in &view.members {
+        let tag = if m.device == net.me() {
+            "this device".to_string()
+        } else if !m.is_active() {
+            "revoked".to_string()
+        } else {
+            match book.get(&m.device).and_then(|p| p.last_sync_ms) {
+                Some(ms) => format!(
+                    "last synced {}",
+                    output::local_time(
+                        &haven_model::Timestamp {
+                            unix_ms: ms,
+                            offset_secs: 0
+                        },
+                        &ctx.tz
+                    )
+                ),
+                None => "never synced".to_string(),
+            }
+        };
+        println!(
+            "{}  {:<16} {:<12} {tag}",
+            network::fingerprint(&m.device),
+            clean(&m.device_name, false),
+            clean(&m.person, false)
+        );
+        if ctx.quiet {
+            continue;
+        }
+        println!("      {}", m.device);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `haven devices`.
+pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
+    let net = Net::open(ctx)?;
+    let store = net.vault.personal();
+    show(ctx, &net, &store)
+}
+
+/// Runs `haven members`.
+pub fn run_members(ctx: &Context, _args: MembersArgs) -> Result<ExitCode> {
+    let net = Net::open(ctx)?;
+    let store = ctx.journal_store(&net.vault, &net.keys)?;
+    show(ctx, &net, &store)
+}

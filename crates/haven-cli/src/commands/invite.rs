@@ -1,0 +1,87 @@
+//! `haven invite`: pair one more of my own devices.
+
+use std::process::ExitCode;
+
+use haven_sync::ticket::{Scope, Ticket};
+use serde_json::json;
+
+use crate::context::Context;
+use crate::error::Result;
+use crate::network::{self, Net};
+use crate::output::{self, clean};
+
+/// Pair one more of your own devices: prints a ticket, then waits for the other device to
+/// run `haven join TICKET`. The new device gets every journal you are in.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// How long the ticket stays valid, e.g. 10m, 1h (at most 24h)
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub expires: String,
+}
+
+/// Prints a ticket for the person at the other device.
+pub fn show_ticket(ctx: &Context, ticket: &Ticket, me: &str, what: &str) {
+    let text = ticket.to_string();
+    if ctx.json {
+        let _ =
+            output::print_json(&json!({"ticket": text, "fingerprint": network::fingerprint(me)}));
+    } else {
+        println!(
+            "Ticket ({what}), valid until {}:",
+            output::local_time(
+                &haven_model::Timestamp {
+                    unix_ms: ticket.expires_at_ms,
+                    offset_secs: 0
+                },
+                &ctx.tz
+            )
+        );
+        println!("\n{text}\n");
+        println!("On the other device run: haven join <ticket>");
+        println!(
+            "This device's fingerprint: {}  (compare it with what the other device shows)",
+            network::fingerprint(me)
+        );
+        println!("Waiting for the other device...");
+    }
+}
+
+/// Hosts a pairing for `scope` and reports the result.
+pub fn host(ctx: &Context, scope: Scope, expires: &str, what: &str) -> Result<ExitCode> {
+    let ttl = crate::commands::unlock::parse_duration(expires)?;
+    let net = Net::open(ctx)?;
+    let expires_at_ms = jiff::Timestamp::now().as_millisecond() + ttl.as_millis() as i64;
+    let rt = network::runtime()?;
+    let me = net.me().to_string();
+    let paired = rt.block_on(network::host_pairing(&net, scope, expires_at_ms, |t| {
+        show_ticket(ctx, t, &me, what)
+    }))?;
+    if ctx.json {
+        output::print_json(&json!({
+            "paired": paired.device,
+            "fingerprint": network::fingerprint(&paired.device),
+            "device_name": paired.device_name,
+            "person": paired.person,
+            "journals": paired.journals,
+        }))?;
+    } else if !ctx.quiet {
+        println!(
+            "Paired with {}'s {} (fingerprint {}). Shared: {}.",
+            clean(&paired.person, false),
+            clean(&paired.device_name, false),
+            network::fingerprint(&paired.device),
+            clean(&paired.journals.join(", "), false)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `haven invite`.
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    host(
+        ctx,
+        Scope::Devices,
+        &args.expires,
+        "one more of your devices",
+    )
+}

@@ -1,0 +1,607 @@
+//! Sync with peers: which journals a peer may sync, loading them into a session, keeping
+//! what arrives, and the address book. The protocol itself is in `haven-sync`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use automerge::sync::State;
+use haven_model::members::{self, Member};
+use haven_store::{JournalStore, Keys, PeerInfo, Vault};
+use haven_sync::JournalKey;
+use haven_sync::net::{NetConfig, Relay};
+use haven_sync::session::JournalSync;
+
+use crate::context::Context;
+use crate::error::{CliError, Result};
+
+/// A journal as sync sees it: its shared key, local store, members and name.
+pub type SharedJournal = (JournalKey, JournalStore, Vec<Member>, String);
+
+/// An unlocked vault ready to sync.
+pub struct Net {
+    /// The vault.
+    pub vault: Vault,
+    /// Its keys.
+    pub keys: Keys,
+    /// Network settings.
+    pub config: NetConfig,
+}
+
+/// A short, comparable fingerprint of a device id: the first 10 hex digits in pairs.
+pub fn fingerprint(device: &str) -> String {
+    let short: String = device.chars().take(10).collect();
+    short
+        .as_bytes()
+        .chunks(2)
+        .map(|c| String::from_utf8_lossy(c).to_string())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Parses a 32-hex-digit journal key.
+pub fn key_bytes(hex_key: &str) -> Option<JournalKey> {
+    let mut out = [0u8; 16];
+    hex::decode_to_slice(hex_key, &mut out).ok()?;
+    Some(out)
+}
+
+/// Parses a 64-hex-digit device id.
+pub fn device_bytes(device: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(device, &mut out).ok()?;
+    Some(out)
+}
+
+impl Net {
+    /// Unlocks the vault and reads the network settings (config, then `HAVEN_RELAY` and
+    /// `HAVEN_BIND` from the environment).
+    pub fn open(ctx: &Context) -> Result<Net> {
+        let vault = ctx.vault()?;
+        let (keys, _) = ctx.keys(&vault)?;
+        let net = &vault.config().network;
+        if net.offline && ctx.relay_override.is_none() {
+            return Err(
+                CliError::new("this vault is set to offline mode; nothing was sent")
+                    .hint("set `offline = false` under [network] in config.toml to sync"),
+            );
+        }
+        let relay_text = ctx
+            .relay_override
+            .clone()
+            .unwrap_or_else(|| net.relay.clone());
+        let relay = match relay_text.as_str() {
+            "default" => Relay::Default,
+            "disabled" => Relay::Disabled,
+            url => Relay::Url(url.to_string()),
+        };
+        let bind_text = ctx.bind_override.clone().or_else(|| net.bind.clone());
+        let bind = match bind_text {
+            Some(b) => Some(b.parse::<SocketAddr>().map_err(|_| {
+                CliError::new(format!("`{b}` is not a socket address"))
+                    .hint("write it like 127.0.0.1:0 or 0.0.0.0:4919")
+            })?),
+            None => None,
+        };
+        let config = NetConfig {
+            relay,
+            bind,
+            step_timeout: Duration::from_secs(20),
+        };
+        Ok(Net {
+            vault,
+            keys,
+            config,
+        })
+    }
+
+    /// This device's id.
+    pub fn me(&self) -> &str {
+        &self.vault.config().device_id
+    }
+
+    /// The device's iroh secret key.
+    pub fn secret(&self) -> Result<zeroize::Zeroizing<[u8; 32]>> {
+        self.keys.secrets.iroh_secret().ok_or_else(|| {
+            CliError::new("the device secrets are damaged").hint("run `haven doctor`")
+        })
+    }
+
+    /// Every journal with its key and members.
+    pub fn journals(&self) -> Result<Vec<SharedJournal>> {
+        let mut out = Vec::new();
+        for id in self.vault.journal_ids()? {
+            let store = self.vault.journal(id);
+            let view = store.read_recent(&self.keys, 0)?;
+            let Some(key) = view.key.as_deref().and_then(key_bytes) else {
+                continue;
+            };
+            let name = view
+                .meta
+                .map(|m| m.name)
+                .unwrap_or_else(|| "(arriving)".into());
+            out.push((key, store, view.members, name));
+        }
+        Ok(out)
+    }
+
+    /// The journals `peer` is an active member of, in this device's copies.
+    pub fn journals_for(&self, peer: &str) -> Result<BTreeMap<JournalKey, JournalStore>> {
+        Ok(self
+            .journals()?
+            .into_iter()
+            .filter(|(_, _, members, _)| members.iter().any(|m| m.device == peer && m.is_active()))
+            .map(|(k, s, _, _)| (k, s))
+            .collect())
+    }
+
+    /// Whether `device` is one of mine: an active member of my personal journal.
+    pub fn is_my_device(&self, device: &str) -> bool {
+        self.vault
+            .personal()
+            .read_recent(&self.keys, 0)
+            .map(|v| {
+                v.members
+                    .iter()
+                    .any(|m| m.device == device && m.is_active())
+            })
+            .unwrap_or(false)
+    }
+
+    /// Every other active device in any of this device's journals.
+    pub fn known_devices(&self) -> Result<BTreeMap<String, Member>> {
+        let mut out = BTreeMap::new();
+        for (_, _, members, _) in self.journals()? {
+            for m in members {
+                if m.device != self.me() && m.is_active() {
+                    out.entry(m.device.clone()).or_insert(m);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Loads journals into a session (folding sealed entries in first, so they travel too).
+    pub fn load(
+        &self,
+        stores: &BTreeMap<JournalKey, JournalStore>,
+        peer: &str,
+    ) -> Result<BTreeMap<JournalKey, JournalSync>> {
+        let mut out = BTreeMap::new();
+        for (key, store) in stores {
+            if store.inbox_len()? > 0 {
+                store.change(&self.keys, |_| Ok(()))?;
+            }
+            let (doc, _) = store.load(&self.keys)?;
+            let state = store
+                .peer_state(&self.keys, peer)
+                .and_then(|b| State::decode(&b).ok())
+                .unwrap_or_default();
+            out.insert(*key, JournalSync::new(doc, state));
+        }
+        Ok(out)
+    }
+
+    /// Keeps what a finished session brought and the sync states. Returns (journal name,
+    /// entries before, entries after) for each journal that received something.
+    pub fn persist(
+        &self,
+        stores: &BTreeMap<JournalKey, JournalStore>,
+        results: BTreeMap<JournalKey, JournalSync>,
+        peer: &str,
+    ) -> Result<Vec<(String, usize, usize)>> {
+        let mut changed = Vec::new();
+        for (key, mut j) in results {
+            let Some(store) = stores.get(&key) else {
+                continue;
+            };
+            let received = j.received();
+            if !received.is_empty() {
+                let before = store.read_recent(&self.keys, 0)?.total;
+                store.change(&self.keys, |doc| {
+                    doc.load_incremental(&received).map_err(|e| {
+                        haven_store::StoreError::Schema(haven_model::SchemaError::from(e))
+                    })?;
+                    Ok(())
+                })?;
+                let view = store.read_recent(&self.keys, 0)?;
+                let name = view.meta.map(|m| m.name).unwrap_or_default();
+                changed.push((name, before, view.total));
+            }
+            store.save_peer_state(peer, &j.state.encode())?;
+        }
+        Ok(changed)
+    }
+
+    /// Adds `member` to the journals in `stores` (on this device's copies).
+    pub fn add_member(&self, stores: &[&JournalStore], member: &Member) -> Result<()> {
+        for store in stores {
+            let me = self.vault.me(&self.keys, member.added_at_ms);
+            store.change(&self.keys, |doc| {
+                members::add_member(doc, &me)?;
+                members::add_member(doc, member)?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Remembers how to reach a peer.
+    pub fn remember(
+        &self,
+        device: &str,
+        addrs: &[SocketAddr],
+        relay: Option<String>,
+        names: Option<(&str, &str)>,
+        synced_at: Option<i64>,
+    ) -> Result<()> {
+        let (device_name, person) = names
+            .map(|(d, p)| (d.to_string(), p.to_string()))
+            .unwrap_or_default();
+        let info = PeerInfo {
+            addrs: addrs.iter().map(|a| a.to_string()).collect(),
+            relay,
+            device_name,
+            person,
+            last_sync_ms: synced_at,
+        };
+        Ok(self.vault.remember_peer(&self.keys, device, info)?)
+    }
+
+    /// The address book.
+    pub fn peers(&self) -> BTreeMap<String, PeerInfo> {
+        self.vault.peers(&self.keys).unwrap_or_default()
+    }
+}
+
+/// A runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))
+}
+
+/// Turns a network error into what the user sees.
+pub fn net_error(e: haven_sync::net::NetError) -> CliError {
+    use haven_sync::net::NetError as N;
+    match &e {
+        N::Bind(_) => CliError::new(e.to_string()).hint("check [network] in config.toml (relay, bind)"),
+        N::Connect(_) | N::Timeout => CliError::new(e.to_string())
+            .hint("check that the other device is online and running `haven invite`/`haven share` or `haven daemon`"),
+        _ => CliError::new(e.to_string()),
+    }
+}
+
+/// What a pairing achieved, for printing.
+pub struct Paired {
+    /// The other device's id.
+    pub device: String,
+    /// Its name.
+    pub device_name: String,
+    /// Its person.
+    pub person: String,
+    /// Journals now shared with it, by name.
+    pub journals: Vec<String>,
+}
+
+/// Hosts a pairing: prints nothing itself; `show` is called with the ticket once the
+/// endpoint is up. Waits for one joiner with the right secret until the ticket expires.
+pub async fn host_pairing(
+    net: &Net,
+    scope: haven_sync::ticket::Scope,
+    expires_at_ms: i64,
+    show: impl FnOnce(&haven_sync::ticket::Ticket),
+) -> Result<Paired> {
+    use haven_sync::pair::{PairMsg, clean_name, secrets_match};
+    use haven_sync::{PAIR_ALPN, net as hnet};
+    let secret_key = net.secret()?;
+    let endpoint = hnet::bind(&secret_key, &net.config)
+        .await
+        .map_err(net_error)?;
+    let (addrs, relay) = hnet::own_addrs(&endpoint);
+    let inviter =
+        device_bytes(net.me()).ok_or_else(|| CliError::new("this device's id is malformed"))?;
+    let secret: [u8; 16] = rand::random();
+    let ticket = haven_sync::ticket::Ticket {
+        inviter,
+        addrs,
+        relay,
+        secret,
+        scope: scope.clone(),
+        expires_at_ms,
+    };
+    show(&ticket);
+    let deadline = Duration::from_millis(
+        u64::try_from(expires_at_ms - jiff::Timestamp::now().as_millisecond()).unwrap_or(0),
+    );
+    let timeout = net.config.step_timeout;
+    let wait = async {
+        loop {
+            let Some(incoming) = endpoint.accept().await else {
+                return Err(CliError::new("the network endpoint closed"));
+            };
+            let Ok(accepting) = incoming.accept() else {
+                continue;
+            };
+            let Ok(conn) = accepting.await else { continue };
+            if conn.alpn() != PAIR_ALPN {
+                conn.close(1u32.into(), b"not expecting this protocol now");
+                continue;
+            }
+            let joiner = hex::encode(conn.remote_id().as_bytes());
+            let Ok((mut send, mut recv)) = tokio::time::timeout(timeout, conn.accept_bi())
+                .await
+                .map_err(|_| ())
+                .and_then(|r| r.map_err(|_| ()))
+            else {
+                continue;
+            };
+            let msg: PairMsg = match hnet::recv(&mut recv, timeout).await {
+                Ok(m) => m,
+                Err(_) => continue,
+            };
+            let PairMsg::Join {
+                secret: offered,
+                device_name,
+                person,
+                addrs,
+                relay,
+            } = msg
+            else {
+                continue;
+            };
+            if !secrets_match(&offered, &secret)
+                || jiff::Timestamp::now().as_millisecond() >= expires_at_ms
+            {
+                let _ = hnet::send(
+                    &mut send,
+                    &PairMsg::Refused {
+                        reason: "the ticket is wrong, used or expired".into(),
+                    },
+                    timeout,
+                )
+                .await;
+                let _ = send.finish();
+                continue;
+            }
+            // The ticket is good: add the joiner to the journals of the scope.
+            let all = net.journals()?;
+            let chosen: Vec<&SharedJournal> = all
+                .iter()
+                .filter(|(k, _, members, _)| match &scope {
+                    haven_sync::ticket::Scope::Devices => members
+                        .iter()
+                        .any(|m| m.device == net.me() && m.is_active()),
+                    haven_sync::ticket::Scope::Journal(key) => k == key,
+                })
+                .collect();
+            let member = Member {
+                device: joiner.clone(),
+                device_name: clean_name(&device_name),
+                person: clean_name(&person),
+                added_by: net.me().to_string(),
+                added_at_ms: jiff::Timestamp::now().as_millisecond(),
+                revoked_at_ms: None,
+            };
+            let stores: Vec<&JournalStore> = chosen.iter().map(|(_, s, _, _)| s).collect();
+            net.add_member(&stores, &member)?;
+            let keys: Vec<JournalKey> = chosen.iter().map(|(k, _, _, _)| *k).collect();
+            let welcome = PairMsg::Welcome {
+                device_name: net.keys.secrets.device_name.clone(),
+                person: net.keys.secrets.person_name.clone(),
+                journals: keys.clone(),
+            };
+            hnet::send(&mut send, &welcome, timeout)
+                .await
+                .map_err(net_error)?;
+            // The joiner now syncs these journals with us on the same stream.
+            let stores = net.journals_for(&joiner)?;
+            let mut session =
+                haven_sync::session::SyncSession::responder(net.load(&stores, &joiner)?);
+            hnet::drive(&mut session, &mut send, &mut recv, None, timeout)
+                .await
+                .map_err(net_error)?;
+            net.persist(&stores, session.into_journals(), &joiner)?;
+            net.remember(
+                &joiner,
+                &addrs,
+                relay,
+                Some((&member.device_name, &member.person)),
+                Some(jiff::Timestamp::now().as_millisecond()),
+            )?;
+            // Let the joiner read the last frame before the connection goes away.
+            let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+            return Ok(Paired {
+                device: joiner,
+                device_name: member.device_name,
+                person: member.person,
+                journals: chosen.iter().map(|(_, _, _, n)| n.clone()).collect(),
+            });
+        }
+    };
+    let result = match tokio::time::timeout(deadline, wait).await {
+        Ok(r) => r,
+        Err(_) => Err(CliError::new("the ticket expired before anyone joined")
+            .hint("run the command again for a new ticket")),
+    };
+    endpoint.close().await;
+    result
+}
+
+/// The result of syncing with one peer.
+pub enum PeerOutcome {
+    /// Synced; (journal, entries before, after) for journals that received something.
+    Synced(Vec<(String, usize, usize)>, usize, usize),
+    /// No journal in common (any more).
+    NothingShared,
+    /// Could not be reached.
+    Unreachable(String),
+    /// The session failed.
+    Failed(String),
+}
+
+/// Syncs with one peer as the initiator. If the peer is one of my own devices and has
+/// journals I am a member of but have no copy of yet, they are created and synced too.
+pub async fn sync_with(
+    net: &Net,
+    endpoint: &iroh::Endpoint,
+    device: &str,
+    info: &PeerInfo,
+) -> PeerOutcome {
+    let (outcome, also) = sync_once(net, endpoint, device, info).await;
+    if also.is_empty() || !net.is_my_device(device) {
+        return outcome;
+    }
+    for key in &also {
+        if let Err(e) = net.vault.adopt_journal(&net.keys, &hex::encode(key)) {
+            return PeerOutcome::Failed(e.to_string());
+        }
+    }
+    // The new copies have no member list yet: offer them explicitly, this once.
+    let mut more = Vec::new();
+    let second = sync_session(net, endpoint, device, info, &also, &mut more).await;
+    match (outcome, second) {
+        (PeerOutcome::Synced(mut a, ai, ao), PeerOutcome::Synced(b, bi, bo)) => {
+            a.extend(b);
+            PeerOutcome::Synced(a, ai + bi, ao + bo)
+        }
+        (_, second) => second,
+    }
+}
+
+async fn sync_once(
+    net: &Net,
+    endpoint: &iroh::Endpoint,
+    device: &str,
+    info: &PeerInfo,
+) -> (PeerOutcome, Vec<JournalKey>) {
+    let mut also = Vec::new();
+    let outcome = sync_session(net, endpoint, device, info, &[], &mut also).await;
+    (outcome, also)
+}
+
+async fn sync_session(
+    net: &Net,
+    endpoint: &iroh::Endpoint,
+    device: &str,
+    info: &PeerInfo,
+    extra: &[JournalKey],
+    also: &mut Vec<JournalKey>,
+) -> PeerOutcome {
+    use haven_sync::{SYNC_ALPN, net as hnet};
+    let mut stores = match net.journals_for(device) {
+        Ok(s) => s,
+        Err(e) => return PeerOutcome::Failed(e.to_string()),
+    };
+    for key in extra {
+        if let Ok(Some(store)) = net.vault.find_by_key(&net.keys, &hex::encode(key)) {
+            stores.insert(*key, store);
+        }
+    }
+    if stores.is_empty() {
+        return PeerOutcome::NothingShared;
+    }
+    let Some(id) = device_bytes(device) else {
+        return PeerOutcome::Failed("malformed device id".into());
+    };
+    let addrs: Vec<SocketAddr> = info.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+    let addr = match hnet::peer_addr(&id, &addrs, info.relay.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return PeerOutcome::Failed(e.to_string()),
+    };
+    let timeout = net.config.step_timeout;
+    let (conn, mut send, mut recv) =
+        match hnet::connect(endpoint, addr, SYNC_ALPN, Duration::from_secs(8)).await {
+            Ok(c) => c,
+            Err(e) => return PeerOutcome::Unreachable(e.to_string()),
+        };
+    let journals = match net.load(&stores, device) {
+        Ok(j) => j,
+        Err(e) => return PeerOutcome::Failed(e.to_string()),
+    };
+    let (mut session, hello) = haven_sync::session::SyncSession::initiator(journals);
+    if let Err(e) = hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout).await {
+        conn.close(2u32.into(), b"session failed");
+        return PeerOutcome::Failed(e.to_string());
+    }
+    also.extend_from_slice(session.also());
+    let results = session.into_journals();
+    let bytes_in = results.values().map(|j| j.bytes_in).sum();
+    let bytes_out = results.values().map(|j| j.bytes_out).sum();
+    let outcome = match net.persist(&stores, results, device) {
+        Ok(changed) => {
+            let _ = net.remember(
+                device,
+                &[],
+                None,
+                None,
+                Some(jiff::Timestamp::now().as_millisecond()),
+            );
+            PeerOutcome::Synced(changed, bytes_in, bytes_out)
+        }
+        Err(e) => PeerOutcome::Failed(e.to_string()),
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+    outcome
+}
+
+/// Serves one incoming sync connection as the responder. A device that is not a member of
+/// any of this device's journals is refused before any journal data moves.
+pub async fn serve_sync(
+    net: &Net,
+    conn: iroh::endpoint::Connection,
+) -> std::result::Result<(String, usize), String> {
+    use haven_sync::frame::Frame;
+    use haven_sync::net as hnet;
+    let peer = hex::encode(conn.remote_id().as_bytes());
+    let timeout = net.config.step_timeout;
+    let (mut send, mut recv) = tokio::time::timeout(timeout, conn.accept_bi())
+        .await
+        .map_err(|_| format!("{}: no stream opened in time", fingerprint(&peer)))?
+        .map_err(|e| format!("{}: {e}", fingerprint(&peer)))?;
+    let stores = net.journals_for(&peer).map_err(|e| e.to_string())?;
+    if stores.is_empty() {
+        let _ = hnet::send(
+            &mut send,
+            &Frame::Refused {
+                reason: "not a member".into(),
+            },
+            timeout,
+        )
+        .await;
+        let _ = send.finish();
+        // Give the refusal a moment to arrive before the connection goes.
+        let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+        conn.close(3u32.into(), b"not a member");
+        return Err(format!(
+            "refused {}: not a member of any journal here",
+            fingerprint(&peer)
+        ));
+    }
+    let journals = net.load(&stores, &peer).map_err(|e| e.to_string())?;
+    let mut session = haven_sync::session::SyncSession::responder(journals);
+    if let Err(e) = hnet::drive(&mut session, &mut send, &mut recv, None, timeout).await {
+        let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+        conn.close(2u32.into(), b"session failed");
+        return Err(format!(
+            "cut off {}: {e}; nothing it sent was kept",
+            fingerprint(&peer)
+        ));
+    }
+    let changed = net
+        .persist(&stores, session.into_journals(), &peer)
+        .map_err(|e| e.to_string())?;
+    let _ = net.remember(
+        &peer,
+        &[],
+        None,
+        None,
+        Some(jiff::Timestamp::now().as_millisecond()),
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+    Ok((
+        peer,
+        changed.iter().map(|(_, b, a)| a.saturating_sub(*b)).sum(),
+    ))
+}

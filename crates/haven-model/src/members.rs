@@ -1,0 +1,153 @@
+//! Journal membership: the devices allowed to sync a journal, kept in the document's
+//! `members` map, and the journal's shared key in `meta.key`.
+//!
+//! ```text
+//! members/<device id hex> = { device_name, person, added_by, added_at, revoked_at? }
+//! meta/key                = 32 hex digits, the same in every copy of the journal
+//! ```
+//!
+//! Revocation sets `revoked_at` rather than removing the entry, so that a concurrent re-add
+//! on another device cannot silently undo it (the map merge keeps both fields).
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::schema::SchemaError;
+
+/// One device allowed to sync a journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// The device id (hex public key).
+    pub device: String,
+    /// The device's name.
+    pub device_name: String,
+    /// The person who uses it.
+    pub person: String,
+    /// The device id that added it.
+    pub added_by: String,
+    /// When it was added (ms).
+    pub added_at_ms: i64,
+    /// When it was revoked (ms), if it was.
+    pub revoked_at_ms: Option<i64>,
+}
+
+impl Member {
+    /// Whether the device may sync now.
+    pub fn is_active(&self) -> bool {
+        self.revoked_at_ms.is_none()
+    }
+}
+
+fn map_at<R: ReadDoc>(doc: &R, name: &'static str) -> Result<ObjId, SchemaError> {
+    match doc.get(ROOT, name)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(SchemaError::MissingRoot(name)),
+    }
+}
+
+fn text<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<String, SchemaError> {
+    Ok(match doc.get(obj, key)? {
+        Some((Value::Scalar(s), _)) => s.as_str().unwrap_or_default().to_string(),
+        _ => String::new(),
+    })
+}
+
+fn int<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<Option<i64>, SchemaError> {
+    Ok(match doc.get(obj, key)? {
+        Some((Value::Scalar(s), _)) => s.as_i64(),
+        _ => None,
+    })
+}
+
+/// Adds (or re-adds) a member; clears a revocation only if `reinstate`.
+pub fn add_member(doc: &mut AutoCommit, m: &Member) -> Result<(), SchemaError> {
+    let members = map_at(doc, "members")?;
+    let obj = match doc.get(&members, m.device.as_str())? {
+        Some((Value::Object(ObjType::Map), obj)) => obj,
+        _ => doc.put_object(&members, m.device.as_str(), ObjType::Map)?,
+    };
+    doc.put(&obj, "device_name", m.device_name.as_str())?;
+    doc.put(&obj, "person", m.person.as_str())?;
+    if doc.get(&obj, "added_by")?.is_none() {
+        doc.put(&obj, "added_by", m.added_by.as_str())?;
+        doc.put(&obj, "added_at", m.added_at_ms)?;
+    }
+    Ok(())
+}
+
+/// Marks a member revoked. Returns false if it was not a member.
+pub fn revoke_member(doc: &mut AutoCommit, device: &str, at_ms: i64) -> Result<bool, SchemaError> {
+    let members = map_at(doc, "members")?;
+    let Some((Value::Object(ObjType::Map), obj)) = doc.get(&members, device)? else {
+        return Ok(false);
+    };
+    doc.put(&obj, "revoked_at", at_ms)?;
+    Ok(true)
+}
+
+/// Every member, active or revoked.
+pub fn read_members<R: ReadDoc>(doc: &R) -> Result<Vec<Member>, SchemaError> {
+    let members = map_at(doc, "members")?;
+    let mut out = Vec::new();
+    for item in doc.map_range(&members, ..) {
+        if !matches!(item.value, automerge::ValueRef::Object(ObjType::Map)) {
+            continue;
+        }
+        let obj = item.id();
+        out.push(Member {
+            device: item.key.to_string(),
+            device_name: text(doc, &obj, "device_name")?,
+            person: text(doc, &obj, "person")?,
+            added_by: text(doc, &obj, "added_by")?,
+            added_at_ms: int(doc, &obj, "added_at")?.unwrap_or(0),
+            revoked_at_ms: int(doc, &obj, "revoked_at")?,
+        });
+    }
+    Ok(out)
+}
+
+/// The journal's shared key (hex), if set.
+pub fn journal_key<R: ReadDoc>(doc: &R) -> Result<Option<String>, SchemaError> {
+    let meta = map_at(doc, "meta")?;
+    let key = text(doc, &meta, "key")?;
+    Ok((key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit())).then_some(key))
+}
+
+/// Sets the journal's shared key (hex).
+pub fn set_journal_key(doc: &mut AutoCommit, key_hex: &str) -> Result<(), SchemaError> {
+    let meta = map_at(doc, "meta")?;
+    doc.put(&meta, "key", key_hex)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(device: &str) -> Member {
+        Member {
+            device: device.into(),
+            device_name: "laptop".into(),
+            person: "Robin".into(),
+            added_by: "me".into(),
+            added_at_ms: 5,
+            revoked_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn members_are_added_read_and_revoked() {
+        let mut doc = crate::schema::new_document(automerge::ActorId::random()).unwrap();
+        add_member(&mut doc, &member("aa")).unwrap();
+        add_member(&mut doc, &member("bb")).unwrap();
+        assert!(revoke_member(&mut doc, "bb", 9).unwrap());
+        assert!(!revoke_member(&mut doc, "cc", 9).unwrap());
+        let all = read_members(&doc).unwrap();
+        assert_eq!(all.len(), 2);
+        assert!(all[0].is_active());
+        assert_eq!(all[1].revoked_at_ms, Some(9));
+        set_journal_key(&mut doc, &"ab".repeat(16)).unwrap();
+        assert_eq!(journal_key(&doc).unwrap(), Some("ab".repeat(16)));
+    }
+}

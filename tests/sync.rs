@@ -1,0 +1,509 @@
+//! End-to-end sync: separate `haven` processes for three devices (two of mine, one of my
+//! partner's) on loopback with relays disabled.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Haven;
+use serde_json::Value;
+
+/// A device: a vault and the loopback port its endpoint binds.
+struct Device {
+    h: Haven,
+    port: u16,
+}
+
+fn base_port() -> u16 {
+    // Spread parallel test runs apart; each test uses a few ports above its base.
+    20_000 + (std::process::id() % 2000) as u16 * 10
+}
+
+impl Device {
+    fn new(name: &str, person: &str, port: u16) -> Device {
+        let h = Haven::empty();
+        let d = Device { h, port };
+        let out = d
+            .cmd(&[
+                "init",
+                "--device-name",
+                name,
+                "--name",
+                person,
+                "--scrypt-work-factor",
+                "10",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        d
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = self.h.cmd(args);
+        c.env("HAVEN_RELAY", "disabled")
+            .env("HAVEN_BIND", format!("127.0.0.1:{}", self.port));
+        c
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "haven {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Entry texts of a journal, sorted; empty while the journal has not arrived.
+    fn texts(&self, journal: Option<&str>) -> Vec<String> {
+        let mut args = vec!["list", "--json"];
+        if let Some(j) = journal {
+            args.extend(["--journal", j]);
+        }
+        let out = self.cmd(&args).output().unwrap();
+        if !out.status.success() {
+            return Vec::new();
+        }
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut t: Vec<String> = v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["text"].as_str().unwrap().to_string())
+            .collect();
+        t.sort();
+        t
+    }
+
+    fn journals(&self) -> Vec<String> {
+        let v: Value = serde_json::from_str(&self.ok(&["journal", "list", "--json"])).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Runs `haven <invite|share ...>` in the background and returns it with its ticket.
+    fn host(&self, args: &[&str]) -> (Child, String) {
+        let mut child = self
+            .cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut ticket = String::new();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            let mut line = String::new();
+            if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
+                break;
+            }
+            if line.trim().starts_with("haven1") {
+                ticket = line.trim().to_string();
+                break;
+            }
+        }
+        assert!(!ticket.is_empty(), "no ticket printed");
+        // Keep draining so the host never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+        });
+        (child, ticket)
+    }
+
+    fn daemon(&self) -> Child {
+        self.cmd(&["daemon", "--for", "60s", "--pull-every", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+}
+
+fn pair(host: &Device, joiner: &Device, args: &[&str]) -> String {
+    let (mut child, ticket) = host.host(args);
+    let joined = joiner.ok(&["join", &ticket]);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the host failed");
+    joined
+}
+
+/// Waits until `check` holds, retrying `haven sync` on `who` in between.
+fn converge(who: &[&Device], mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if check() {
+            return;
+        }
+        for d in who {
+            let _ = d.cmd(&["sync"]).output();
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(check(), "did not converge in 30 s");
+}
+
+#[test]
+fn three_devices_pair_share_converge_and_revoke() {
+    let base = base_port();
+    let laptop = Device::new("laptop", "Robin", base);
+    let desktop = Device::new("desktop", "Robin", base + 1);
+    let partner = Device::new("phone", "Sam", base + 2);
+
+    laptop.ok(&["write", "laptop private before pairing"]);
+    desktop.ok(&["write", "desktop private before pairing"]);
+    partner.ok(&["write", "partner private: never leaves Sam"]);
+
+    // My two devices pair; the desktop's personal journal merges into the laptop's.
+    let joined = pair(&laptop, &desktop, &["invite", "--expires", "5m"]);
+    assert!(joined.contains("Joined Robin's laptop"), "{joined}");
+    assert_eq!(desktop.journals(), vec!["personal"]);
+
+    // A shared journal, offered to my partner.
+    laptop.ok(&["journal", "new", "us"]);
+    let joined = pair(&laptop, &partner, &["share", "us", "--expires", "5m"]);
+    assert!(joined.contains("Journals: us"), "{joined}");
+    let mut partner_journals = partner.journals();
+    partner_journals.sort();
+    assert_eq!(partner_journals, vec!["personal", "us"]);
+
+    // Concurrent offline writes everywhere.
+    laptop.ok(&[
+        "--journal",
+        "us",
+        "repair",
+        "open",
+        "--with",
+        "Sam",
+        "--my-part",
+        "I was short",
+        "--their-experience",
+        "you felt brushed off",
+        "--path-forward",
+        "ask for a minute",
+    ]);
+    laptop.ok(&["write", "laptop private after pairing"]);
+    desktop.ok(&["write", "desktop private after pairing"]);
+    partner.ok(&["--journal", "us", "coreg", "need", "--need", "a hug"]);
+    partner.ok(&["write", "partner private after sharing"]);
+
+    // The laptop and the partner run daemons; everyone converges through them.
+    let mut d1 = laptop.daemon();
+    let mut d2 = partner.daemon();
+    std::thread::sleep(Duration::from_millis(500));
+    converge(&[&desktop], || {
+        desktop.texts(None).len() == 4
+            && laptop.texts(Some("us")).len() == 2
+            && partner.texts(Some("us")).len() == 2
+    });
+    converge(&[&desktop], || desktop.texts(Some("us")).len() == 2);
+    assert_eq!(laptop.texts(None), desktop.texts(None));
+    assert_eq!(laptop.texts(Some("us")), partner.texts(Some("us")));
+    assert_eq!(desktop.texts(Some("us")), partner.texts(Some("us")));
+
+    // Nothing private crossed between the two people.
+    for t in partner.texts(None) {
+        assert!(
+            t.starts_with("partner"),
+            "the partner has someone else's private entry: {t}"
+        );
+    }
+    for t in laptop.texts(None) {
+        assert!(
+            !t.starts_with("partner"),
+            "my journal has the partner's private entry: {t}"
+        );
+    }
+    assert_eq!(
+        partner.journals().len(),
+        2,
+        "the partner learns of no other journal"
+    );
+
+    // Revocation: the laptop revokes the partner's device; its new writes no longer arrive.
+    let members: Value =
+        serde_json::from_str(&laptop.ok(&["--journal", "us", "members", "--json"])).unwrap();
+    let sam = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["person"] == "Sam")
+        .unwrap()["device"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let revoked = laptop.ok(&["revoke", &sam[..12]]);
+    assert!(revoked.contains("cannot be taken back"), "{revoked}");
+    partner.ok(&["--journal", "us", "write", "after revocation"]);
+    let _ = partner.cmd(&["sync"]).output();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !laptop
+            .texts(Some("us"))
+            .iter()
+            .any(|t| t == "after revocation")
+    );
+
+    let _ = d1.kill();
+    let _ = d2.kill();
+    let _ = d1.wait();
+    let _ = d2.wait();
+}
+
+#[test]
+fn tickets_that_are_malformed_truncated_expired_or_used_are_refused() {
+    let base = base_port() + 5;
+    let a = Device::new("a", "Robin", base);
+    let b = Device::new("b", "Robin", base + 1);
+    let c = Device::new("c", "Robin", base + 2);
+    for (ticket, expected) in [
+        ("nonsense", "not a Haven ticket"),
+        ("haven1abcd", "truncated or mistyped"),
+    ] {
+        let out = b.cmd(&["join", ticket]).output().unwrap();
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(expected),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (mut child, ticket) = a.host(&["invite", "--expires", "5m"]);
+    let cut = &ticket[..ticket.len() - 8];
+    let out = b.cmd(&["join", cut]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("truncated or mistyped"));
+    b.ok(&["join", &ticket]);
+    assert!(child.wait().unwrap().success());
+    // The same ticket again: the inviter is no longer waiting.
+    let out = c.cmd(&["join", &ticket]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot be used again") || err.contains("refused"),
+        "{err}"
+    );
+    // A ticket that expires before it is used.
+    let (mut child, ticket) = a.host(&["invite", "--expires", "1s"]);
+    std::thread::sleep(Duration::from_millis(1200));
+    let out = c.cmd(&["join", &ticket]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("expired"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = child.wait();
+}
+
+#[test]
+fn sync_without_peers_is_calm() {
+    let a = Device::new("a", "Robin", base_port() + 8);
+    a.ok(&["write", "private"]);
+    let calm = a.ok(&["sync"]);
+    assert!(calm.contains("No peers yet"), "{calm}");
+    let json: Value = serde_json::from_str(&a.ok(&["sync", "--json"])).unwrap();
+    assert_eq!(json["peers"], serde_json::json!([]));
+}
+
+/// A hostile client speaking the wire protocol directly, with a given device key.
+mod hostile {
+    use std::time::Duration;
+
+    use haven_sync::frame::{Frame, VERSION};
+    use haven_sync::net::{self, NetConfig, Relay};
+
+    pub struct Client {
+        pub endpoint: iroh::Endpoint,
+    }
+
+    impl Client {
+        pub async fn new(secret: [u8; 32]) -> Client {
+            let config = NetConfig {
+                relay: Relay::Disabled,
+                bind: Some("127.0.0.1:0".parse().unwrap()),
+                step_timeout: Duration::from_secs(5),
+            };
+            Client {
+                endpoint: net::bind(&secret, &config).await.unwrap(),
+            }
+        }
+
+        /// Opens a sync stream to the target; returns what the target answered to `first`
+        /// (raw bytes written as-is), or the error that ended the exchange.
+        pub async fn send_raw(
+            &self,
+            target: [u8; 32],
+            port: u16,
+            raw: &[u8],
+        ) -> Result<Frame, String> {
+            let addr = net::peer_addr(
+                &target,
+                &[format!("127.0.0.1:{port}").parse().unwrap()],
+                None,
+            )
+            .unwrap();
+            let (_conn, mut send, mut recv) = net::connect(
+                &self.endpoint,
+                addr,
+                haven_sync::SYNC_ALPN,
+                Duration::from_secs(5),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            send.write_all(raw).await.map_err(|e| e.to_string())?;
+            net::recv::<Frame>(&mut recv, Duration::from_secs(5))
+                .await
+                .map_err(|e| e.to_string())
+        }
+
+        /// A proper hello for `journal`, then `round` as the first round.
+        pub async fn hello_then(
+            &self,
+            target: [u8; 32],
+            port: u16,
+            journal: [u8; 16],
+            round: Frame,
+        ) -> Result<Frame, String> {
+            let addr = net::peer_addr(
+                &target,
+                &[format!("127.0.0.1:{port}").parse().unwrap()],
+                None,
+            )
+            .unwrap();
+            let (_conn, mut send, mut recv) = net::connect(
+                &self.endpoint,
+                addr,
+                haven_sync::SYNC_ALPN,
+                Duration::from_secs(5),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let t = Duration::from_secs(5);
+            net::send(
+                &mut send,
+                &Frame::Hello {
+                    version: VERSION,
+                    journals: vec![journal],
+                },
+                t,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let ack: Frame = net::recv(&mut recv, t).await.map_err(|e| e.to_string())?;
+            if !matches!(ack, Frame::HelloAck { .. }) {
+                return Ok(ack);
+            }
+            net::send(&mut send, &round, t)
+                .await
+                .map_err(|e| e.to_string())?;
+            net::recv::<Frame>(&mut recv, t)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+#[test]
+fn hostile_peers_are_cut_off_and_the_daemon_keeps_serving() {
+    let base = base_port() + 3;
+    let a = Device::new("laptop", "Robin", base);
+    let b = Device::new("desktop", "Robin", base + 1);
+    pair(&a, &b, &["invite", "--expires", "5m"]);
+    a.ok(&["write", "kept safe"]);
+    let status: Value = serde_json::from_str(&a.ok(&["status", "--json"])).unwrap();
+    let a_id: [u8; 32] = hex::decode(status["device_id"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    // The member's own key, read from its vault, lets the test speak as that member.
+    let b_vault = haven_store::Vault::open(&b.h.home).unwrap();
+    let b_keys = b_vault
+        .unlock(&haven_store::Passphrase::new(common::PASSPHRASE.into()).unwrap())
+        .unwrap();
+    let b_secret = *b_keys.secrets.iroh_secret().unwrap();
+    let journal_key: [u8; 16] = {
+        let view = b_vault.personal().read_recent(&b_keys, 0).unwrap();
+        hex::decode(view.key.unwrap()).unwrap().try_into().unwrap()
+    };
+    let mut daemon = a.daemon();
+    std::thread::sleep(Duration::from_millis(700));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use haven_sync::frame::Frame;
+        let refused =
+            |r: &Result<Frame, String>| matches!(r, Ok(Frame::Refused { .. })) || r.is_err();
+
+        // A stranger: refused before any journal data moves.
+        let stranger = hostile::Client::new(rand::random()).await;
+        let hello = haven_sync::frame::encode(&Frame::Hello {
+            version: 1,
+            journals: vec![journal_key],
+        });
+        let r = stranger.send_raw(a_id, base, &hello).await;
+        assert!(
+            matches!(&r, Ok(Frame::Refused { reason }) if reason.contains("not a member")),
+            "{r:?}"
+        );
+
+        let member = hostile::Client::new(b_secret).await;
+        // Garbage frame.
+        let r = member
+            .send_raw(a_id, base, &[0, 0, 0, 5, 0xff, 0xff, 0xff, 0xff, 0xff])
+            .await;
+        assert!(refused(&r), "{r:?}");
+        // Oversized frame.
+        let r = member.send_raw(a_id, base, &u32::MAX.to_be_bytes()).await;
+        assert!(refused(&r), "{r:?}");
+        // Truncated stream: a prefix announcing more than is sent, then the stream ends.
+        let r = member.send_raw(a_id, base, &[0, 0, 0, 100, 1, 2]).await;
+        assert!(refused(&r), "{r:?}");
+        // A crafted Automerge sync message.
+        let r = member
+            .hello_then(
+                a_id,
+                base,
+                journal_key,
+                Frame::Round {
+                    messages: vec![(journal_key, vec![0x42, 0xff, 0x00, 0x13])],
+                },
+            )
+            .await;
+        assert!(refused(&r), "{r:?}");
+        // Changes for a journal it is not a member of.
+        let r = member
+            .hello_then(
+                a_id,
+                base,
+                journal_key,
+                Frame::Round {
+                    messages: vec![([7; 16], vec![1, 2, 3])],
+                },
+            )
+            .await;
+        assert!(refused(&r), "{r:?}");
+    });
+    // The daemon still serves its members, and nothing from the hostile sessions was kept.
+    b.ok(&["write", "legit"]);
+    let synced = b.ok(&["sync"]);
+    assert!(synced.contains("synced"), "{synced}");
+    let texts = a.texts(None);
+    assert_eq!(texts, vec!["kept safe", "legit"]);
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+}
