@@ -783,6 +783,11 @@ fn demo_runs_a_real_tour_and_cleans_up() {
         "\"journal\": \"personal\"",
         "The vault is healthy.",
         "Locked.",
+        "Joined Robin's laptop",
+        "Paired with Sam's phone",
+        "Journals: us.",
+        "needs a hug",
+        "Grateful the repair went well.",
     ] {
         assert!(
             stdout.contains(expected),

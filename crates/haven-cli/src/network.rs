@@ -505,6 +505,14 @@ async fn sync_session(
     let Some(id) = device_bytes(device) else {
         return PeerOutcome::Failed("malformed device id".into());
     };
+    if info.addrs.is_empty()
+        && info.relay.is_none()
+        && net.config.relay == haven_sync::net::Relay::Disabled
+    {
+        return PeerOutcome::Unreachable(
+            "no address known yet (its entries reach you through your other devices)".into(),
+        );
+    }
     let addrs: Vec<SocketAddr> = info.addrs.iter().filter_map(|a| a.parse().ok()).collect();
     let addr = match hnet::peer_addr(&id, &addrs, info.relay.as_deref()) {
         Ok(a) => a,

@@ -15,10 +15,23 @@ pub struct Args {
     keep: bool,
 }
 
+#[derive(Clone)]
 struct Tour {
     exe: std::path::PathBuf,
     home: std::path::PathBuf,
     tz: std::ffi::OsString,
+    /// Which device this is, shown in front of each command.
+    name: &'static str,
+    /// The loopback port its endpoint binds (relays are off in the demo).
+    port: u16,
+}
+
+/// A free UDP port on loopback.
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(47_000)
 }
 
 impl Tour {
@@ -41,14 +54,77 @@ impl Tour {
             .env("HAVEN_HOME", &self.home)
             .env("HAVEN_PASSPHRASE", "demo passphrase, not secret")
             .env("NO_COLOR", "1")
+            .env("HAVEN_RELAY", "disabled")
+            .env("HAVEN_BIND", format!("127.0.0.1:{}", self.port))
             .env("TZ", &self.tz);
         cmd
+    }
+
+    /// Another device in the same temporary directory.
+    fn device(&self, name: &'static str) -> Tour {
+        let home = self
+            .home
+            .parent()
+            .map(|p| p.join(name))
+            .unwrap_or_else(|| self.home.join(name));
+        Tour {
+            home,
+            name,
+            port: free_port(),
+            ..self.clone()
+        }
+    }
+
+    /// Starts `haven ARGS` in the background (an invite, a share or a daemon); for an
+    /// invite or share, returns the ticket it prints.
+    fn background(
+        &self,
+        say: &str,
+        args: &[&str],
+    ) -> Result<(std::process::Child, Option<String>)> {
+        println!("\n# {say}");
+        println!("({}) $ haven {} &", self.name, args.join(" "));
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| CliError::new(format!("cannot run haven: {e}")))?;
+        if args.first() == Some(&"daemon") {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            return Ok((child, None));
+        }
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| CliError::new("no output from the inviting device"))?;
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut ticket = None;
+        let mut line = String::new();
+        while std::io::BufRead::read_line(&mut reader, &mut line)? > 0 {
+            print!("{line}");
+            if line.trim().starts_with("haven1") {
+                ticket = Some(line.trim().to_string());
+            }
+            if line.starts_with("Waiting") {
+                break;
+            }
+            line.clear();
+        }
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+            print!("{rest}");
+        });
+        Ok((child, ticket))
     }
 
     fn step(&self, say: &str, args: &[&str], stdin: Option<&str>) -> Result<String> {
         println!("\n# {say}");
         println!(
-            "$ haven {}",
+            "({}) $ haven {}",
+            self.name,
             args.iter()
                 .map(|a| if a.contains(' ') {
                     format!("\"{a}\"")
@@ -95,8 +171,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let tour = Tour {
         exe: std::env::current_exe()
             .map_err(|e| CliError::new(format!("cannot find the haven binary: {e}")))?,
-        home: dir.join("vault"),
+        home: dir.join("laptop"),
         tz: ctx.tz_name.clone().unwrap_or_else(|| "UTC".into()),
+        name: "laptop",
+        port: free_port(),
     };
     println!("Haven demo: a throwaway vault in {}", tour.home.display());
     println!("(the demo passphrase comes from HAVEN_PASSPHRASE; a low scrypt cost keeps it quick)");
@@ -208,7 +286,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         )?;
         tour.step("Check every file of the vault", &["doctor"], None)?;
         tour.step("Lock again", &["lock"], None)?;
-        Ok(())
+        println!(
+            "\n== Two people, three devices, syncing directly over iroh (loopback, no relay) =="
+        );
+        sync_tour(&tour)
     })();
     // Always stop the agent, even if a step failed.
     let _ = crate::agent::stop(&tour.home.join("agent.sock"));
@@ -227,4 +308,148 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The second half of the tour: my desktop joins, my partner joins one shared journal,
+/// everyone writes offline, and the devices converge.
+fn sync_tour(laptop: &Tour) -> Result<()> {
+    let desktop = laptop.device("desktop");
+    let phone = laptop.device("phone");
+    desktop.step(
+        "My desktop: a vault of its own",
+        &[
+            "init",
+            "--device-name",
+            "desktop",
+            "--name",
+            "Robin",
+            "--scrypt-work-factor",
+            "12",
+        ],
+        None,
+    )?;
+    phone.step(
+        "My partner Sam's phone",
+        &[
+            "init",
+            "--device-name",
+            "phone",
+            "--name",
+            "Sam",
+            "--scrypt-work-factor",
+            "12",
+        ],
+        None,
+    )?;
+    let (mut host, ticket) = laptop.background(
+        "Pair my desktop: the laptop prints a ticket and waits",
+        &["invite", "--expires", "10m"],
+    )?;
+    let ticket = ticket.ok_or_else(|| CliError::new("the laptop printed no ticket"))?;
+    desktop.step(
+        "The desktop joins; both show the other's fingerprint",
+        &["join", &ticket],
+        None,
+    )?;
+    let _ = host.wait();
+    laptop.step(
+        "A journal for the two of us",
+        &["journal", "new", "us"],
+        None,
+    )?;
+    let (mut host, ticket) =
+        laptop.background("Share it with Sam", &["share", "us", "--expires", "10m"])?;
+    let ticket = ticket.ok_or_else(|| CliError::new("the laptop printed no ticket"))?;
+    phone.step(
+        "Sam joins the shared journal only",
+        &["join", &ticket],
+        None,
+    )?;
+    let _ = host.wait();
+    laptop.step(
+        "Offline, on the laptop: a repair after an argument, in the shared log",
+        &[
+            "--journal",
+            "us",
+            "repair",
+            "open",
+            "--with",
+            "Sam",
+            "--my-part",
+            "I snapped when you were late",
+            "--their-experience",
+            "you felt blamed for the traffic",
+            "--path-forward",
+            "I'll ask what happened first",
+        ],
+        None,
+    )?;
+    phone.step(
+        "Offline, on the phone: Sam asks for co-regulation",
+        &[
+            "--journal",
+            "us",
+            "coreg",
+            "need",
+            "--need",
+            "a hug",
+            "--overwhelm",
+            "7",
+        ],
+        None,
+    )?;
+    phone.step(
+        "Sam's private journal stays Sam's",
+        &["write", "Felt small today; I want to tell Robin tonight."],
+        None,
+    )?;
+    desktop.step(
+        "Offline, on the desktop: a private note of mine",
+        &["write", "Grateful the repair went well."],
+        None,
+    )?;
+    let (mut daemon, _) = laptop.background(
+        "The laptop stays online",
+        &["daemon", "--for", "60s", "--pull-every", "1"],
+    )?;
+    phone.step(
+        "Sam syncs: the shared journal goes both ways",
+        &["sync"],
+        None,
+    )?;
+    desktop.step("My desktop syncs with my laptop", &["sync"], None)?;
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    desktop.step(
+        "Again, to pick up what came from Sam through the laptop",
+        &["sync"],
+        None,
+    )?;
+    desktop.step(
+        "The shared log on my desktop: both people's entries",
+        &["--journal", "us", "list"],
+        None,
+    )?;
+    phone.step(
+        "The shared log on Sam's phone: the same",
+        &["--journal", "us", "list"],
+        None,
+    )?;
+    phone.step(
+        "Sam sees only the shared journal and their own",
+        &["journal", "list"],
+        None,
+    )?;
+    desktop.step(
+        "My personal journal, merged across my two devices",
+        &["list"],
+        None,
+    )?;
+    desktop.step(
+        "Insights over the shared log",
+        &["--journal", "us", "insights"],
+        None,
+    )?;
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    Ok(())
 }

@@ -81,11 +81,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 output::print_json(&json!(list))?;
             } else {
                 for j in &list {
+                    let n = j["entries"].as_u64().unwrap_or(0);
                     println!(
-                        "{:<20} {:<9} {} entries",
+                        "{:<20} {:<9} {n} {}",
                         clean(j["name"].as_str().unwrap_or(""), false),
                         j["kind"].as_str().unwrap_or(""),
-                        j["entries"]
+                        if n == 1 { "entry" } else { "entries" }
                     );
                 }
             }
