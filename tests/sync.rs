@@ -234,6 +234,50 @@ fn three_devices_pair_share_converge_and_revoke() {
         "the partner learns of no other journal"
     );
 
+    // `haven watch` on the laptop sees the partner's entry arrive through the daemon.
+    let mut watch = laptop
+        .cmd(&["--journal", "us", "watch", "--for", "20s", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    partner.ok(&[
+        "--journal",
+        "us",
+        "gratitude",
+        "--person",
+        "Robin",
+        "--way",
+        "showed up",
+        "you came home early",
+    ]);
+    let _ = partner.cmd(&["sync"]).output();
+    let watched = {
+        let stdout = watch.stdout.take().unwrap();
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        let start = Instant::now();
+        let mut found = String::new();
+        while start.elapsed() < Duration::from_secs(20) {
+            line.clear();
+            if std::io::BufRead::read_line(&mut reader, &mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            if line.contains("you came home early") {
+                found = line.clone();
+                break;
+            }
+        }
+        found
+    };
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let event: Value =
+        serde_json::from_str(watched.trim()).expect("watch printed the partner's entry");
+    assert_eq!(event["author"], "Sam");
+    assert_eq!(event["kind"], "gratitude");
+
     // Revocation: the laptop revokes the partner's device; its new writes no longer arrive.
     let members: Value =
         serde_json::from_str(&laptop.ok(&["--journal", "us", "members", "--json"])).unwrap();

@@ -751,7 +751,7 @@ fn status_reports_the_vault_honestly() {
     assert_eq!(json["peers"], serde_json::json!([]));
     let text = h.ok(&["status"]);
     assert!(
-        text.contains("locked (no unlock agent running)") && text.contains("never synced"),
+        text.contains("locked (no unlock agent running)") && text.contains("peers    none yet"),
         "{text}"
     );
 }

@@ -42,6 +42,7 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Join(args) => commands::join::run(&ctx, args),
         Command::Sync(args) => commands::sync::run(&ctx, args),
         Command::Daemon(args) => commands::daemon::run(&ctx, args),
+        Command::Watch(args) => commands::watch::run(&ctx, args),
         Command::Devices(args) => commands::devices::run(&ctx, args),
         Command::Members(args) => commands::devices::run_members(&ctx, args),
         Command::Revoke(args) => commands::revoke::run(&ctx, args),

@@ -76,6 +76,7 @@ pub enum Command {
     Join(commands::join::Args),
     Sync(commands::sync::Args),
     Daemon(commands::daemon::Args),
+    Watch(commands::watch::Args),
     Devices(commands::devices::Args),
     Members(commands::devices::MembersArgs),
     Revoke(commands::revoke::Args),

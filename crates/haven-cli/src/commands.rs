@@ -33,5 +33,6 @@ pub mod star;
 pub mod status;
 pub mod sync;
 pub mod unlock;
+pub mod watch;
 pub mod words;
 pub mod write;

@@ -37,7 +37,12 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
             "person": keys.secrets.person_name,
             "unlocked_for_secs": unlocked_for,
             "journals": journals,
-            "peers": [],
+            "peers": vault.peers(&keys).unwrap_or_default().iter().map(|(d, p)| json!({
+                "device": d,
+                "device_name": p.device_name,
+                "person": p.person,
+                "last_sync_ms": p.last_sync_ms,
+            })).collect::<Vec<_>>(),
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -68,6 +73,32 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
             j["entries"]
         );
     }
-    println!("peers    none: this device has never synced");
+    let peers = vault.peers(&keys).unwrap_or_default();
+    if peers.is_empty() {
+        println!("peers    none yet: pair with `haven invite` or `haven share`");
+    } else {
+        println!("peers");
+        for (device, p) in &peers {
+            let last = match p.last_sync_ms {
+                Some(ms) => format!(
+                    "last synced {}",
+                    output::local_time(
+                        &haven_model::Timestamp {
+                            unix_ms: ms,
+                            offset_secs: 0
+                        },
+                        &ctx.tz
+                    )
+                ),
+                None => "never synced".to_string(),
+            };
+            println!(
+                "  {}  {:<16} {:<12} {last}",
+                crate::network::fingerprint(device),
+                clean(&p.device_name, false),
+                clean(&p.person, false)
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
