@@ -399,7 +399,7 @@ pub async fn host_pairing(
             let stores = net.journals_for(&joiner)?;
             let mut session =
                 haven_sync::session::SyncSession::responder(net.load(&stores, &joiner)?);
-            hnet::drive(&mut session, &mut send, &mut recv, None, timeout)
+            let ending = hnet::drive(&mut session, &mut send, &mut recv, None, timeout)
                 .await
                 .map_err(net_error)?;
             net.persist(&stores, session.into_journals(), &joiner)?;
@@ -410,8 +410,7 @@ pub async fn host_pairing(
                 Some((&member.device_name, &member.person)),
                 Some(jiff::Timestamp::now().as_millisecond()),
             )?;
-            // Let the joiner read the last frame before the connection goes away.
-            let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+            hnet::finish(&conn, ending).await;
             return Ok(Paired {
                 device: joiner,
                 device_name: member.device_name,
@@ -529,10 +528,13 @@ async fn sync_session(
         Err(e) => return PeerOutcome::Failed(e.to_string()),
     };
     let (mut session, hello) = haven_sync::session::SyncSession::initiator(journals);
-    if let Err(e) = hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout).await {
-        conn.close(2u32.into(), b"session failed");
-        return PeerOutcome::Failed(e.to_string());
-    }
+    let ending = match hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout).await {
+        Ok(ending) => ending,
+        Err(e) => {
+            conn.close(2u32.into(), b"session failed");
+            return PeerOutcome::Failed(e.to_string());
+        }
+    };
     also.extend_from_slice(session.also());
     let results = session.into_journals();
     let bytes_in = results.values().map(|j| j.bytes_in).sum();
@@ -550,7 +552,7 @@ async fn sync_session(
         }
         Err(e) => PeerOutcome::Failed(e.to_string()),
     };
-    let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+    hnet::finish(&conn, ending).await;
     outcome
 }
 
@@ -589,14 +591,18 @@ pub async fn serve_sync(
     }
     let journals = net.load(&stores, &peer).map_err(|e| e.to_string())?;
     let mut session = haven_sync::session::SyncSession::responder(journals);
-    if let Err(e) = hnet::drive(&mut session, &mut send, &mut recv, None, timeout).await {
-        let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
-        conn.close(2u32.into(), b"session failed");
-        return Err(format!(
-            "cut off {}: {e}; nothing it sent was kept",
-            fingerprint(&peer)
-        ));
-    }
+    let ending = match hnet::drive(&mut session, &mut send, &mut recv, None, timeout).await {
+        Ok(ending) => ending,
+        Err(e) => {
+            // Let the refusal reach the peer, then close.
+            let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+            conn.close(2u32.into(), b"session failed");
+            return Err(format!(
+                "cut off {}: {e}; nothing it sent was kept",
+                fingerprint(&peer)
+            ));
+        }
+    };
     let changed = net
         .persist(&stores, session.into_journals(), &peer)
         .map_err(|e| e.to_string())?;
@@ -607,7 +613,7 @@ pub async fn serve_sync(
         None,
         Some(jiff::Timestamp::now().as_millisecond()),
     );
-    let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+    hnet::finish(&conn, ending).await;
     Ok((
         peer,
         changed.iter().map(|(_, b, a)| a.saturating_sub(*b)).sum(),

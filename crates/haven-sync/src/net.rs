@@ -185,6 +185,24 @@ pub async fn recv<T: DeserializeOwned>(
         .map_err(|_| NetError::Timeout)?
 }
 
+/// How a session ended, for closing the connection in the right order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// This side sent the last frame: let the peer read it, then it closes.
+    SentLast,
+    /// This side received the last frame: it closes the connection.
+    ReceivedLast,
+}
+
+/// Closes a connection after a session: the side that received last closes at once; the
+/// other waits (bounded) for that close so that its last frame is not cut off.
+pub async fn finish(conn: &Connection, ending: Ending) {
+    if ending == Ending::SentLast {
+        let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
+    }
+    conn.close(0u32.into(), b"done");
+}
+
 /// Drives a session over a stream until it finishes. `first` is the initiator's hello.
 /// On an error the peer is told why (best effort) and the error is returned; the caller
 /// keeps nothing from the session.
@@ -194,7 +212,7 @@ pub async fn drive(
     recv_stream: &mut RecvStream,
     first: Option<Frame>,
     timeout: Duration,
-) -> Result<(), NetError> {
+) -> Result<Ending, NetError> {
     if let Some(hello) = first {
         send(send_stream, &hello, timeout).await?;
     }
@@ -210,7 +228,11 @@ pub async fn drive(
                 }
                 if step.finished {
                     let _ = send_stream.finish();
-                    return Ok(());
+                    return Ok(if step.send.is_empty() {
+                        Ending::ReceivedLast
+                    } else {
+                        Ending::SentLast
+                    });
                 }
             }
             Err(e) => {

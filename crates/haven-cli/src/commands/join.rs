@@ -100,7 +100,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
         let (mut session, hello) =
             haven_sync::session::SyncSession::initiator(net.load(&stores, &inviter)?);
-        hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout)
+        let ending = hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout)
             .await
             .map_err(net_error)?;
         net.persist(&stores, session.into_journals(), &inviter)?;
@@ -123,7 +123,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             Some((&device_name, &person)),
             Some(jiff::Timestamp::now().as_millisecond()),
         )?;
-        conn.close(0u32.into(), b"done");
+        hnet::finish(&conn, ending).await;
         endpoint.close().await;
         let names: Vec<String> = stores
             .values()
