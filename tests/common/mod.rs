@@ -229,20 +229,27 @@ impl Tmpfs {
         ok.then(|| Tmpfs(dir.to_path_buf()))
     }
 
-    /// Remounts read-only (or back to read-write).
+    /// Remounts read-only (or back to read-write). Retries for a moment: a process that
+    /// just exited (an unlock agent) can keep the file system busy briefly.
     pub fn remount(&self, read_only: bool) -> bool {
-        Command::new("mount")
-            .args([
-                "-o",
-                if read_only {
-                    "remount,ro"
-                } else {
-                    "remount,rw"
-                },
-            ])
-            .arg(&self.0)
-            .status()
-            .is_ok_and(|s| s.success())
+        let option = if read_only {
+            "remount,ro"
+        } else {
+            "remount,rw"
+        };
+        for _ in 0..50 {
+            let ok = Command::new("mount")
+                .args(["-o", option])
+                .arg(&self.0)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if ok {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
     }
 }
 
