@@ -95,26 +95,25 @@ pub fn entry_json(e: &Entry) -> serde_json::Value {
         "people": e.people,
         "starred": e.starred,
         "conflicts": e.conflicts.iter().map(|(d, t)| json!({"device": d, "text": t})).collect::<Vec<_>>(),
-        "fields": fields_json(&e.fields),
+        "fields": haven_model::interchange::fields_to_json(&e.fields),
     })
 }
 
-/// Structured fields as a JSON object.
-pub fn fields_json(fields: &haven_model::entry::Fields) -> serde_json::Value {
-    use haven_model::entry::FieldValue;
-    let map = fields
-        .iter()
-        .map(|(k, v)| {
-            let v = match v {
-                FieldValue::Int(i) => json!(i),
-                FieldValue::Bool(b) => json!(b),
-                FieldValue::Text(t) => json!(t),
-                FieldValue::List(l) => json!(l),
-            };
-            (k.clone(), v)
-        })
-        .collect::<serde_json::Map<_, _>>();
-    serde_json::Value::Object(map)
+/// "last synced <time>" or "never synced", for peer listings.
+pub fn last_sync(ms: Option<i64>, tz: &jiff::tz::TimeZone) -> String {
+    match ms {
+        Some(unix_ms) => format!(
+            "last synced {}",
+            local_time(
+                &Timestamp {
+                    unix_ms,
+                    offset_secs: 0
+                },
+                tz
+            )
+        ),
+        None => "never synced".to_string(),
+    }
 }
 
 /// One line saying what an entry is about (its first line, or its structured fields).

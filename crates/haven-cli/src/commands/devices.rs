@@ -46,19 +46,7 @@ fn show(ctx: &Context, net: &Net, store: &haven_store::JournalStore) -> Result<E
         } else if !m.is_active() {
             "revoked".to_string()
         } else {
-            match book.get(&m.device).and_then(|p| p.last_sync_ms) {
-                Some(ms) => format!(
-                    "last synced {}",
-                    output::local_time(
-                        &haven_model::Timestamp {
-                            unix_ms: ms,
-                            offset_secs: 0
-                        },
-                        &ctx.tz
-                    )
-                ),
-                None => "never synced".to_string(),
-            }
+            output::last_sync(book.get(&m.device).and_then(|p| p.last_sync_ms), &ctx.tz)
         };
         println!(
             "{}  {:<16} {:<12} {tag}",

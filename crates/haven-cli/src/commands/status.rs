@@ -79,19 +79,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
     } else {
         println!("peers");
         for (device, p) in &peers {
-            let last = match p.last_sync_ms {
-                Some(ms) => format!(
-                    "last synced {}",
-                    output::local_time(
-                        &haven_model::Timestamp {
-                            unix_ms: ms,
-                            offset_secs: 0
-                        },
-                        &ctx.tz
-                    )
-                ),
-                None => "never synced".to_string(),
-            };
+            let last = output::last_sync(p.last_sync_ms, &ctx.tz);
             println!(
                 "  {}  {:<16} {:<12} {last}",
                 crate::network::fingerprint(device),
