@@ -7,10 +7,12 @@
 //!   rounds of Automerge sync messages until both are idle (sans-IO).
 //! * [`ticket`]: pairing tickets (inviter address, one-time secret, scope, expiry).
 //! * [`pair`]: the pairing exchange that a ticket opens (sans-IO).
-//! * [`net`]: the iroh transport that moves frames between endpoints.
+//! * `net`: the iroh transport that moves frames between endpoints (feature `net`, on by
+//!   default).
 
 pub mod check;
 pub mod frame;
+#[cfg(feature = "net")]
 pub mod net;
 pub mod pair;
 pub mod session;
