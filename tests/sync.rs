@@ -306,6 +306,13 @@ fn three_devices_pair_share_converge_and_revoke() {
     let _ = d2.kill();
     let _ = d1.wait();
     let _ = d2.wait();
+
+    // Everything sync wrote (address book, sync states, adopted journals) is a known,
+    // readable file: doctor finds nothing to quarantine on any device.
+    for d in [&laptop, &desktop, &partner] {
+        let report = d.ok(&["doctor"]);
+        assert!(report.contains("healthy"), "{report}");
+    }
 }
 
 #[test]

@@ -113,6 +113,8 @@ pub fn run(vault: &Vault, keys: &Keys, stamp: &str) -> Result<Report> {
             "journals",
             "quarantine",
             "agent.sock",
+            "daemon.sock",
+            "peers.age",
         ];
         if !known.contains(&name.as_str()) {
             let dest = quarantine.isolate(&entry.path())?;
