@@ -96,6 +96,12 @@ impl Device {
 
     /// Runs `haven <invite|share ...>` in the background and returns it with its ticket.
     fn host(&self, args: &[&str]) -> (Child, String) {
+        let (child, ticket, _) = self.host_with_rest(args);
+        (child, ticket)
+    }
+
+    /// Like [`Device::host`], also returning what the host prints after the ticket.
+    fn host_with_rest(&self, args: &[&str]) -> (Child, String, std::thread::JoinHandle<String>) {
         let mut child = self
             .cmd(args)
             .stdout(Stdio::piped())
@@ -118,11 +124,12 @@ impl Device {
         }
         assert!(!ticket.is_empty(), "no ticket printed");
         // Keep draining so the host never blocks on a full pipe.
-        std::thread::spawn(move || {
+        let rest = std::thread::spawn(move || {
             let mut rest = String::new();
             let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+            rest
         });
-        (child, ticket)
+        (child, ticket, rest)
     }
 
     fn daemon(&self) -> Child {
@@ -252,7 +259,17 @@ fn three_devices_pair_share_converge_and_revoke() {
         "showed up",
         "you came home early",
     ]);
-    let _ = partner.cmd(&["sync"]).output();
+    // The partner's daemon holds its endpoint (and port): `haven sync` goes through it.
+    let synced: Value = serde_json::from_str(&partner.ok(&["sync", "--json"])).unwrap();
+    assert_eq!(synced["via"], "daemon", "{synced}");
+    assert!(
+        synced["peers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["status"] == "synced"),
+        "{synced}"
+    );
     let watched = {
         let stdout = watch.stdout.take().unwrap();
         let mut reader = std::io::BufReader::new(stdout);
@@ -277,6 +294,36 @@ fn three_devices_pair_share_converge_and_revoke() {
         serde_json::from_str(watched.trim()).expect("watch printed the partner's entry");
     assert_eq!(event["author"], "Sam");
     assert_eq!(event["kind"], "gratitude");
+
+    // `haven status` asks the running daemon how it is doing.
+    let status: Value = serde_json::from_str(&laptop.ok(&["status", "--json"])).unwrap();
+    let daemon = &status["daemon"];
+    assert!(daemon["pid"].as_u64().is_some(), "{status}");
+    assert!(
+        daemon["addrs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a.as_str().unwrap().ends_with(&format!(":{}", laptop.port))),
+        "{status}"
+    );
+    assert!(
+        daemon["peers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["state"] == "synced"),
+        "{status}"
+    );
+    assert!(laptop.ok(&["status"]).contains("daemon   running"));
+    // A second daemon for the same vault is refused with a clear message.
+    let second = laptop.cmd(&["daemon", "--for", "2s"]).output().unwrap();
+    assert!(!second.status.success());
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("already running"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
 
     // Revocation: the laptop revokes the partner's device; its new writes no longer arrive.
     let members: Value =
@@ -386,6 +433,7 @@ mod hostile {
                 relay: Relay::Disabled,
                 bind: Some("127.0.0.1:0".parse().unwrap()),
                 step_timeout: Duration::from_secs(5),
+                local_discovery: false,
             };
             Client {
                 endpoint: net::bind(&secret, &config).await.unwrap(),
@@ -555,6 +603,89 @@ fn hostile_peers_are_cut_off_and_the_daemon_keeps_serving() {
     assert!(synced.contains("synced"), "{synced}");
     let texts = a.texts(None);
     assert_eq!(texts, vec!["kept safe", "legit"]);
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+}
+
+#[test]
+fn leaving_a_shared_journal_stops_its_sync_both_ways() {
+    let base = base_port() + 5;
+    let robin = Device::new("laptop", "Robin", base);
+    let sam = Device::new("phone", "Sam", base + 1);
+    robin.ok(&["journal", "new", "us"]);
+    robin.ok(&["--journal", "us", "write", "robin before"]);
+
+    // The ticket also comes as a QR code that carries it in capitals.
+    let (mut host, ticket, rest) = robin.host_with_rest(&["share", "us", "--qr"]);
+    sam.ok(&["join", &ticket]);
+    assert!(host.wait().unwrap().success());
+    let rest = rest.join().unwrap();
+    assert!(rest.contains("Or scan it:"), "{rest}");
+    let blocks = rest
+        .chars()
+        .filter(|c| matches!(c, '█' | '▀' | '▄'))
+        .count();
+    assert!(blocks > 300, "no QR code drawn:\n{rest}");
+    assert_eq!(sam.texts(Some("us")), vec!["robin before".to_string()]);
+
+    // Leaving needs a yes, and the personal journal cannot be left.
+    let out = sam.cmd(&["journal", "leave", "us"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    let personal = sam.journals()[0].clone();
+    let out = sam
+        .cmd(&["journal", "leave", &personal, "--yes"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("personal journal"));
+
+    // Sam leaves while Robin's daemon runs: Robin hears of it at once.
+    sam.ok(&["--journal", "us", "write", "sam before leaving"]);
+    let mut daemon = robin.daemon();
+    std::thread::sleep(Duration::from_millis(700));
+    let left: Value =
+        serde_json::from_str(&sam.ok(&["journal", "leave", "us", "--yes", "--json"])).unwrap();
+    assert_eq!(left["told"].as_array().unwrap().len(), 1, "{left}");
+    let members: Value =
+        serde_json::from_str(&robin.ok(&["--journal", "us", "members", "--json"])).unwrap();
+    let sams = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["person"] == "Sam")
+        .unwrap()
+        .clone();
+    assert_eq!(sams["revoked"], true, "{members}");
+    assert!(
+        robin
+            .texts(Some("us"))
+            .contains(&"sam before leaving".to_string()),
+        "what Sam wrote before leaving stays"
+    );
+    let list = sam.ok(&["journal", "list"]);
+    assert!(list.contains("left"), "{list}");
+    assert!(
+        sam.cmd(&["journal", "leave", "us", "--yes"])
+            .output()
+            .unwrap()
+            .stderr
+            .starts_with(b"error: you have already left")
+    );
+
+    // From now on nothing crosses, either way; Sam's copy stays readable.
+    sam.ok(&["--journal", "us", "write", "sam after leaving"]);
+    let _ = sam.cmd(&["sync"]).output();
+    robin.ok(&["--journal", "us", "write", "robin after sam left"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = sam.cmd(&["sync"]).output();
+    assert!(
+        !robin
+            .texts(Some("us"))
+            .contains(&"sam after leaving".to_string())
+    );
+    let sams_copy = sam.texts(Some("us"));
+    assert!(!sams_copy.contains(&"robin after sam left".to_string()));
+    assert!(sams_copy.contains(&"robin before".to_string()));
     let _ = daemon.kill();
     let _ = daemon.wait();
 }

@@ -59,6 +59,8 @@ pub struct Context {
     pub relay_override: Option<String>,
     /// `HAVEN_BIND`: overrides `[network] bind`.
     pub bind_override: Option<String>,
+    /// `HAVEN_DISCOVERY` (`on` or `off`): overrides `[network] local_discovery`.
+    pub discovery_override: Option<String>,
 }
 
 fn default_home() -> Result<PathBuf> {
@@ -110,6 +112,7 @@ impl Context {
             temp_dir: std::env::temp_dir(),
             relay_override: non_empty("HAVEN_RELAY"),
             bind_override: non_empty("HAVEN_BIND"),
+            discovery_override: non_empty("HAVEN_DISCOVERY"),
         })
     }
 
@@ -121,6 +124,11 @@ impl Context {
     /// Path of the unlock agent's socket.
     pub fn agent_socket(&self) -> PathBuf {
         self.home.join("agent.sock")
+    }
+
+    /// Path of the running daemon's control socket.
+    pub fn daemon_socket(&self) -> PathBuf {
+        self.home.join("daemon.sock")
     }
 
     /// The passphrase from `--passphrase-file`, `HAVEN_PASSPHRASE` or a prompt.

@@ -30,6 +30,16 @@ impl CliError {
         self
     }
 
+    /// What happened.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What to do next, if known.
+    pub fn hint_text(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         self.code

@@ -5,11 +5,13 @@ mod app;
 mod cli;
 mod commands;
 mod context;
+mod control;
 mod error;
 mod network;
 mod output;
 mod practice;
 mod prompt;
+mod qr;
 mod report;
 
 use std::process::ExitCode;

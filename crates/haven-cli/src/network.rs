@@ -13,6 +13,7 @@ use haven_sync::net::{NetConfig, Relay};
 use haven_sync::session::JournalSync;
 
 use crate::context::Context;
+use crate::control::PeerRow;
 use crate::error::{CliError, Result};
 
 /// A journal as sync sees it: its shared key, local store, members and name.
@@ -54,8 +55,8 @@ pub fn device_bytes(device: &str) -> Option<[u8; 32]> {
 }
 
 impl Net {
-    /// Unlocks the vault and reads the network settings (config, then `HAVEN_RELAY` and
-    /// `HAVEN_BIND` from the environment).
+    /// Unlocks the vault and reads the network settings (config, then `HAVEN_RELAY`,
+    /// `HAVEN_BIND` and `HAVEN_DISCOVERY` from the environment).
     pub fn open(ctx: &Context) -> Result<Net> {
         let vault = ctx.vault()?;
         let (keys, _) = ctx.keys(&vault)?;
@@ -83,10 +84,21 @@ impl Net {
             })?),
             None => None,
         };
+        let local_discovery = match ctx.discovery_override.as_deref() {
+            None => net.local_discovery,
+            Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(CliError::new(format!(
+                    "HAVEN_DISCOVERY is `{other}`; it takes `on` or `off`"
+                )));
+            }
+        };
         let config = NetConfig {
             relay,
             bind,
             step_timeout: Duration::from_secs(20),
+            local_discovery,
         };
         Ok(Net {
             vault,
@@ -557,11 +569,12 @@ async fn sync_session(
 }
 
 /// Serves one incoming sync connection as the responder. A device that is not a member of
-/// any of this device's journals is refused before any journal data moves.
+/// any of this device's journals is refused before any journal data moves. Returns the peer
+/// and (journal, entries before, after) for each journal that received something.
 pub async fn serve_sync(
     net: &Net,
     conn: iroh::endpoint::Connection,
-) -> std::result::Result<(String, usize), String> {
+) -> std::result::Result<(String, Vec<(String, usize, usize)>), String> {
     use haven_sync::frame::Frame;
     use haven_sync::net as hnet;
     let peer = hex::encode(conn.remote_id().as_bytes());
@@ -614,8 +627,118 @@ pub async fn serve_sync(
         Some(jiff::Timestamp::now().as_millisecond()),
     );
     hnet::finish(&conn, ending).await;
-    Ok((
-        peer,
-        changed.iter().map(|(_, b, a)| a.saturating_sub(*b)).sum(),
-    ))
+    Ok((peer, changed))
+}
+
+/// A peer to sync with: its id, "device (person)" and what we know of its address.
+pub struct Target {
+    /// The device id.
+    pub device: String,
+    /// "device (person)".
+    pub name: String,
+    /// Its address book entry.
+    pub info: PeerInfo,
+}
+
+/// Every peer to sync with, or those whose id or name starts with `wanted`.
+pub fn sync_targets(net: &Net, wanted: Option<&str>) -> Result<Vec<Target>> {
+    let book = net.peers();
+    let mut targets: Vec<Target> = net
+        .known_devices()?
+        .into_iter()
+        .map(|(device, m)| {
+            let info = book.get(&device).cloned().unwrap_or_default();
+            let device_name = if m.device_name.is_empty() {
+                info.device_name.clone()
+            } else {
+                m.device_name.clone()
+            };
+            let name = format!("{} ({})", device_name, m.person);
+            Target { device, name, info }
+        })
+        .collect();
+    if let Some(wanted) = wanted {
+        let w = wanted.to_lowercase();
+        targets.retain(|t| t.device.starts_with(&w) || t.name.to_lowercase().starts_with(&w));
+        if targets.is_empty() {
+            return Err(CliError::new(format!("no peer matches `{wanted}`"))
+                .hint("see `haven devices` and `haven members`"));
+        }
+    }
+    Ok(targets)
+}
+
+/// Syncs with every target at once on `endpoint`; one row per target, in order.
+pub async fn sync_now(
+    net: &Net,
+    endpoint: &iroh::Endpoint,
+    targets: &[Target],
+) -> Vec<(PeerRow, PeerOutcome)> {
+    let futures = targets
+        .iter()
+        .map(|t| sync_with(net, endpoint, &t.device, &t.info));
+    let outcomes = join_all(futures).await;
+    targets
+        .iter()
+        .zip(outcomes)
+        .map(|(t, outcome)| (row(t, &outcome), outcome))
+        .collect()
+}
+
+/// One printable row for a peer's outcome.
+fn row(t: &Target, outcome: &PeerOutcome) -> PeerRow {
+    let (status, detail, arrived, bytes_in, bytes_out) = match outcome {
+        PeerOutcome::Synced(changed, bytes_in, bytes_out) => {
+            let arrived: usize = changed.iter().map(|(_, b, a)| a.saturating_sub(*b)).sum();
+            let text = if arrived == 0 {
+                "nothing new here".to_string()
+            } else {
+                format!("{arrived} new entries arrived")
+            };
+            (
+                "synced",
+                format!("{text}; {bytes_in} bytes in, {bytes_out} out"),
+                arrived,
+                *bytes_in,
+                *bytes_out,
+            )
+        }
+        PeerOutcome::NothingShared => ("skipped", "no journal in common".to_string(), 0, 0, 0),
+        PeerOutcome::Unreachable(e) => ("unreachable", e.clone(), 0, 0, 0),
+        PeerOutcome::Failed(e) => ("failed", e.clone(), 0, 0, 0),
+    };
+    PeerRow {
+        device: t.device.clone(),
+        fingerprint: fingerprint(&t.device),
+        name: t.name.clone(),
+        status: status.to_string(),
+        detail,
+        arrived,
+        bytes_in,
+        bytes_out,
+    }
+}
+
+/// Runs futures concurrently on the current task and collects their outputs in order.
+async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set: Vec<_> = futures.map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
 }

@@ -60,6 +60,13 @@ pub struct NetworkConfig {
     /// `true` to never open a network endpoint at all.
     #[serde(default)]
     pub offline: bool,
+    /// Find peers on the local network by multicast DNS (and be found by them).
+    #[serde(default = "default_true")]
+    pub local_discovery: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_relay() -> String {
@@ -72,6 +79,7 @@ impl Default for NetworkConfig {
             relay: default_relay(),
             bind: None,
             offline: false,
+            local_discovery: true,
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct NetConfig {
     pub bind: Option<SocketAddr>,
     /// How long one step (a frame) may take.
     pub step_timeout: Duration,
+    /// Find peers on the local network by multicast DNS, and announce this device there.
+    pub local_discovery: bool,
 }
 
 impl Default for NetConfig {
@@ -42,6 +44,7 @@ impl Default for NetConfig {
             relay: Relay::Default,
             bind: None,
             step_timeout: Duration::from_secs(20),
+            local_discovery: true,
         }
     }
 }
@@ -69,7 +72,12 @@ pub enum NetError {
     Session(#[from] SessionError),
 }
 
-/// Binds an endpoint with the device's iroh secret key.
+/// The mDNS service name Haven devices announce themselves under.
+pub const MDNS_SERVICE: &str = "haven";
+
+/// Binds an endpoint with the device's iroh secret key. With `local_discovery`, it also
+/// announces itself on the local network and looks peers up there; a network that does not
+/// allow multicast only loses that, not the endpoint.
 pub async fn bind(secret: &[u8; 32], config: &NetConfig) -> Result<Endpoint, NetError> {
     let key = SecretKey::from_bytes(secret);
     let mut builder = match &config.relay {
@@ -90,10 +98,19 @@ pub async fn bind(secret: &[u8; 32], config: &NetConfig) -> Result<Endpoint, Net
             .bind_addr(addr)
             .map_err(|e| NetError::Bind(e.to_string()))?;
     }
-    builder
+    let endpoint = builder
         .bind()
         .await
-        .map_err(|e| NetError::Bind(e.to_string()))
+        .map_err(|e| NetError::Bind(e.to_string()))?;
+    if config.local_discovery {
+        let mdns = iroh_mdns_address_lookup::MdnsAddressLookup::builder()
+            .service_name(MDNS_SERVICE)
+            .build(endpoint.id());
+        if let (Ok(mdns), Ok(services)) = (mdns, endpoint.address_lookup()) {
+            services.add(mdns);
+        }
+    }
+    Ok(endpoint)
 }
 
 /// The addresses to put in a ticket or tell a peer: direct ones and the home relay.

@@ -86,7 +86,13 @@ impl fmt::Display for Ticket {
 impl FromStr for Ticket {
     type Err = TicketError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        // Whitespace and case do not matter: a ticket may be retyped, wrapped, or read
+        // from a QR code (which carries it in capitals).
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
         let hexpart = s.strip_prefix(PREFIX).ok_or(TicketError::NotATicket)?;
         let bytes = hex::decode(hexpart).map_err(|_| TicketError::Damaged)?;
         if bytes.len() < 5 {

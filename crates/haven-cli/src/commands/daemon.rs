@@ -1,17 +1,22 @@
-//! `haven daemon`: stay online, accept members, push local changes, pull theirs.
+//! `haven daemon`: stay online, accept members, push local changes, pull theirs, and answer
+//! `haven sync`, `haven status` and `haven watch` on the control socket.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tokio::sync::broadcast;
+
 use crate::context::Context;
+use crate::control::{self, Arrival, DaemonStatus, LivePeer, Reply, Request};
 use crate::error::{CliError, Result};
 use crate::network::{self, Net, PeerOutcome, net_error};
 
 /// Stay online: accept sync from members, push local changes to online peers within about
 /// a second of their being written (by any `haven` command), pull theirs, and retry
-/// unreachable peers with backoff. Runs until stopped (Ctrl-C) or for --for DURATION.
+/// unreachable peers with backoff. While it runs, `haven sync`, `haven status` and
+/// `haven watch` go through it. Runs until stopped (Ctrl-C) or for --for DURATION.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Stop after this long, e.g. 10m (default: run until stopped)
@@ -47,6 +52,110 @@ fn disk_state(net: &Net) -> Vec<(String, Vec<String>, Vec<String>)> {
         .collect()
 }
 
+/// What the daemon knows of one peer.
+#[derive(Default, Clone)]
+struct PeerState {
+    /// A session with it is running.
+    busy: bool,
+    /// Last successful sync.
+    last_ok_ms: Option<i64>,
+    /// Next attempt and the current backoff, after a failure.
+    retry: Option<(Instant, Duration)>,
+}
+
+/// The daemon's shared state: its endpoint, its peers and who is watching.
+struct Daemon {
+    net: Net,
+    endpoint: iroh::Endpoint,
+    started: Instant,
+    peers: Mutex<BTreeMap<String, PeerState>>,
+    arrivals: broadcast::Sender<Arrival>,
+}
+
+impl Daemon {
+    fn peers(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, PeerState>> {
+        self.peers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records what a session with `device` brought and tells watchers.
+    fn arrived(&self, device: &str, changed: &[(String, usize, usize)]) {
+        let mut total = 0;
+        for (journal, before, after) in changed {
+            let arrived = after.saturating_sub(*before);
+            total += arrived;
+            if arrived > 0 {
+                // Nobody watching is fine.
+                let _ = self.arrivals.send(Arrival {
+                    journal: journal.clone(),
+                    arrived,
+                    from: device.to_string(),
+                });
+            }
+        }
+        log(&format!(
+            "synced with {}: {total} new entries here",
+            network::fingerprint(device)
+        ));
+    }
+
+    /// Marks the end of a session with `device` that this daemon started.
+    fn finished(&self, device: &str, outcome: &PeerOutcome) {
+        let mut peers = self.peers();
+        let state = peers.entry(device.to_string()).or_default();
+        state.busy = false;
+        match outcome {
+            PeerOutcome::Synced(..) => {
+                state.retry = None;
+                state.last_ok_ms = Some(jiff::Timestamp::now().as_millisecond());
+            }
+            PeerOutcome::Unreachable(_) | PeerOutcome::Failed(_) => {
+                let wait = state
+                    .retry
+                    .map(|(_, w)| (w * 2).min(Duration::from_secs(60)))
+                    .unwrap_or(Duration::from_secs(1));
+                state.retry = Some((Instant::now() + wait, wait));
+            }
+            PeerOutcome::NothingShared => {}
+        }
+    }
+
+    fn status(&self) -> DaemonStatus {
+        let (addrs, _) = haven_sync::net::own_addrs(&self.endpoint);
+        let known = self.net.known_devices().unwrap_or_default();
+        let peers = self.peers();
+        let now = Instant::now();
+        DaemonStatus {
+            pid: std::process::id(),
+            up_secs: self.started.elapsed().as_secs(),
+            addrs: addrs.iter().map(|a| a.to_string()).collect(),
+            peers: known
+                .keys()
+                .map(|device| {
+                    let s = peers.get(device).cloned().unwrap_or_default();
+                    let retry_in = s
+                        .retry
+                        .map(|(at, _)| at.saturating_duration_since(now).as_secs());
+                    let state = if s.busy {
+                        "syncing"
+                    } else if s.retry.is_some() {
+                        "retrying"
+                    } else if s.last_ok_ms.is_some() {
+                        "synced"
+                    } else {
+                        "waiting"
+                    };
+                    LivePeer {
+                        device: device.clone(),
+                        state: state.into(),
+                        last_ok_ms: s.last_ok_ms,
+                        retry_in_secs: retry_in,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Runs `haven daemon`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let stop_after = args
@@ -54,112 +163,197 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .as_deref()
         .map(crate::commands::unlock::parse_duration)
         .transpose()?;
-    let net = Arc::new(Net::open(ctx)?);
+    let net = Net::open(ctx)?;
+    let socket = ctx.daemon_socket();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))?;
     rt.block_on(async move {
+        let control = control::bind(&socket).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                CliError::new("a daemon is already running for this vault")
+                    .hint("`haven status` shows it; stop it before starting another")
+            } else {
+                CliError::new(format!("cannot open {}: {e}", socket.display()))
+            }
+        })?;
         let secret = net.secret()?;
-        let endpoint = haven_sync::net::bind(&secret, &net.config).await.map_err(net_error)?;
+        let endpoint = haven_sync::net::bind(&secret, &net.config)
+            .await
+            .map_err(net_error)?;
         let (addrs, _) = haven_sync::net::own_addrs(&endpoint);
         log(&format!(
             "daemon up as {} on {}",
             network::fingerprint(net.me()),
-            addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+            addrs
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
-        let started = Instant::now();
-        let mut last_disk = disk_state(&net);
-        let mut last_pull = Instant::now() - Duration::from_secs(args.pull_every);
-        let backoff: Arc<Mutex<BTreeMap<String, (Instant, Duration)>>> = Arc::default();
-        let in_flight: Arc<Mutex<BTreeSet<String>>> = Arc::default();
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
-        loop {
-            if stop_after.is_some_and(|d| started.elapsed() >= d) {
-                log("stopping");
-                break;
+        let daemon = Arc::new(Daemon {
+            net,
+            endpoint: endpoint.clone(),
+            started: Instant::now(),
+            peers: Mutex::default(),
+            arrivals: broadcast::channel(256).0,
+        });
+        let served = serve(&daemon, control, stop_after, args.pull_every).await;
+        endpoint.close().await;
+        let _ = std::fs::remove_file(&socket);
+        served
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The daemon's main loop: incoming sessions, control requests, and a tick that merges,
+/// pushes and pulls.
+async fn serve(
+    daemon: &Arc<Daemon>,
+    control: tokio::net::UnixListener,
+    stop_after: Option<Duration>,
+    pull_every: u64,
+) -> Result<()> {
+    let mut last_disk = disk_state(&daemon.net);
+    let mut last_pull = Instant::now() - Duration::from_secs(pull_every);
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        if stop_after.is_some_and(|d| daemon.started.elapsed() >= d) {
+            log("stopping");
+            return Ok(());
+        }
+        tokio::select! {
+            incoming = daemon.endpoint.accept() => {
+                let Some(incoming) = incoming else { return Ok(()) };
+                let daemon = Arc::clone(daemon);
+                // Each session runs on its own task: a slow or hostile peer cannot stall
+                // the daemon, and a panic in it stays in it.
+                tokio::spawn(async move {
+                    let Ok(accepting) = incoming.accept() else { return };
+                    let Ok(conn) = accepting.await else { return };
+                    if conn.alpn() != haven_sync::SYNC_ALPN {
+                        conn.close(1u32.into(), b"no pairing in progress");
+                        return;
+                    }
+                    match network::serve_sync(&daemon.net, conn).await {
+                        Ok((peer, changed)) => {
+                            daemon.peers().entry(peer.clone()).or_default().last_ok_ms =
+                                Some(jiff::Timestamp::now().as_millisecond());
+                            daemon.arrived(&peer, &changed);
+                        }
+                        Err(e) => log(&e),
+                    }
+                });
             }
-            tokio::select! {
-                incoming = endpoint.accept() => {
-                    let Some(incoming) = incoming else { break };
-                    let net = Arc::clone(&net);
-                    // Each session runs on its own task: a slow or hostile peer cannot stall
-                    // the daemon, and a panic in it stays in it.
-                    tokio::spawn(async move {
-                        let Ok(accepting) = incoming.accept() else { return };
-                        let Ok(conn) = accepting.await else { return };
-                        if conn.alpn() != haven_sync::SYNC_ALPN {
-                            conn.close(1u32.into(), b"no pairing in progress");
-                            return;
-                        }
-                        match network::serve_sync(&net, conn).await {
-                            Ok((peer, arrived)) => log(&format!("synced with {}: {arrived} new entries", network::fingerprint(&peer))),
-                            Err(e) => log(&e),
-                        }
-                    });
+            client = control.accept() => {
+                let Ok((stream, _)) = client else { continue };
+                let daemon = Arc::clone(daemon);
+                tokio::spawn(async move { answer(&daemon, stream).await });
+            }
+            _ = tick.tick() => {
+                // Merge entries sealed while locked, then push if anything changed.
+                for id in daemon.net.vault.journal_ids().unwrap_or_default() {
+                    let store = daemon.net.vault.journal(id);
+                    if store.inbox_len().unwrap_or(0) > 0 {
+                        let _ = store.change(&daemon.net.keys, |_| Ok(()));
+                    }
                 }
-                _ = tick.tick() => {
-                    // Merge entries sealed while locked, then push if anything changed.
-                    for id in net.vault.journal_ids().unwrap_or_default() {
-                        let store = net.vault.journal(id);
-                        if store.inbox_len().unwrap_or(0) > 0 {
-                            let _ = store.change(&net.keys, |_| Ok(()));
-                        }
-                    }
-                    let now_disk = disk_state(&net);
-                    let changed = now_disk != last_disk;
-                    let pull = last_pull.elapsed() >= Duration::from_secs(args.pull_every);
-                    if !(changed || pull) {
-                        continue;
-                    }
+                let now_disk = disk_state(&daemon.net);
+                let changed = now_disk != last_disk;
+                let pull = last_pull.elapsed() >= Duration::from_secs(pull_every);
+                if changed || pull {
                     last_pull = Instant::now();
-                    let book = net.peers();
-                    for (device, _) in net.known_devices().unwrap_or_default() {
-                        {
-                            let waits = backoff.lock().unwrap_or_else(|p| p.into_inner());
-                            if let Some((next, _)) = waits.get(&device)
-                                && Instant::now() < *next
-                                && !changed
-                            {
-                                continue;
-                            }
-                        }
-                        if !in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(device.clone()) {
-                            continue;
-                        }
-                        // Each push runs on its own task so that an unreachable peer never
-                        // holds up accepting others.
-                        let info = book.get(&device).cloned().unwrap_or_default();
-                        let (net, endpoint, backoff, in_flight) =
-                            (Arc::clone(&net), endpoint.clone(), Arc::clone(&backoff), Arc::clone(&in_flight));
-                        tokio::spawn(async move {
-                            let outcome = network::sync_with(&net, &endpoint, &device, &info).await;
-                            let mut waits = backoff.lock().unwrap_or_else(|p| p.into_inner());
-                            match outcome {
-                                PeerOutcome::Synced(changes, _, _) => {
-                                    waits.remove(&device);
-                                    let arrived: usize = changes.iter().map(|(_, b, a)| a.saturating_sub(*b)).sum();
-                                    log(&format!("synced with {}: {arrived} new entries here", network::fingerprint(&device)));
-                                }
-                                PeerOutcome::Unreachable(_) | PeerOutcome::Failed(_) => {
-                                    let wait = waits
-                                        .get(&device)
-                                        .map(|(_, w)| (*w * 2).min(Duration::from_secs(60)))
-                                        .unwrap_or(Duration::from_secs(1));
-                                    waits.insert(device.clone(), (Instant::now() + wait, wait));
-                                }
-                                PeerOutcome::NothingShared => {}
-                            }
-                            in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&device);
-                        });
-                    }
-                    last_disk = disk_state(&net);
+                    push(daemon, changed);
+                    last_disk = disk_state(&daemon.net);
                 }
             }
         }
-        endpoint.close().await;
-        Ok::<_, CliError>(())
-    })?;
-    Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Starts a session with every peer that is not busy and not waiting out a backoff (a
+/// local change overrides the backoff). Each runs on its own task so that an unreachable
+/// peer never holds up the others.
+fn push(daemon: &Arc<Daemon>, local_change: bool) {
+    let book = daemon.net.peers();
+    for (device, _) in daemon.net.known_devices().unwrap_or_default() {
+        {
+            let mut peers = daemon.peers();
+            let state = peers.entry(device.clone()).or_default();
+            let waiting = state
+                .retry
+                .is_some_and(|(next, _)| Instant::now() < next && !local_change);
+            if state.busy || waiting {
+                continue;
+            }
+            state.busy = true;
+        }
+        let info = book.get(&device).cloned().unwrap_or_default();
+        let daemon = Arc::clone(daemon);
+        tokio::spawn(async move {
+            let outcome = network::sync_with(&daemon.net, &daemon.endpoint, &device, &info).await;
+            if let PeerOutcome::Synced(changed, _, _) = &outcome {
+                daemon.arrived(&device, changed);
+            }
+            daemon.finished(&device, &outcome);
+        });
+    }
+}
+
+/// Answers one control client.
+async fn answer(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStream) {
+    let Some(request) = control::read_request(&mut stream).await else {
+        return;
+    };
+    let reply = match request {
+        Request::Status => Reply::Status(daemon.status()),
+        Request::Sync { peer } => match network::sync_targets(&daemon.net, peer.as_deref()) {
+            Ok(targets) => {
+                for t in &targets {
+                    daemon.peers().entry(t.device.clone()).or_default().busy = true;
+                }
+                let rows = network::sync_now(&daemon.net, &daemon.endpoint, &targets).await;
+                let mut out = Vec::new();
+                for (row, outcome) in rows {
+                    if let PeerOutcome::Synced(changed, _, _) = &outcome {
+                        daemon.arrived(&row.device, changed);
+                    }
+                    daemon.finished(&row.device, &outcome);
+                    out.push(row);
+                }
+                Reply::Synced { peers: out }
+            }
+            Err(e) => Reply::Error {
+                message: e.message().to_string(),
+                hint: e.hint_text().map(str::to_string),
+            },
+        },
+        Request::Watch => {
+            let mut arrivals = daemon.arrivals.subscribe();
+            if control::write_reply(&mut stream, &Reply::Watching)
+                .await
+                .is_err()
+            {
+                return;
+            }
+            loop {
+                match arrivals.recv().await {
+                    Ok(a) => {
+                        if control::write_reply(&mut stream, &Reply::Arrived(a))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    // A slow watcher missed some: it re-reads the journal anyway.
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        }
+    };
+    let _ = control::write_reply(&mut stream, &reply).await;
 }

@@ -17,10 +17,14 @@ pub struct Args {
     /// How long the ticket stays valid, e.g. 10m, 1h (at most 24h)
     #[arg(long, value_name = "DURATION", default_value = "1h")]
     pub expires: String,
+    /// Draw the ticket's QR code even when the output is not a terminal
+    #[arg(long)]
+    pub qr: bool,
 }
 
-/// Prints a ticket for the person at the other device.
-pub fn show_ticket(ctx: &Context, ticket: &Ticket, me: &str, what: &str) {
+/// Prints a ticket for the person at the other device, with its QR code on a terminal or
+/// when `qr` asks for it.
+pub fn show_ticket(ctx: &Context, ticket: &Ticket, me: &str, what: &str, qr: bool) {
     let text = ticket.to_string();
     if ctx.json {
         let _ =
@@ -37,6 +41,11 @@ pub fn show_ticket(ctx: &Context, ticket: &Ticket, me: &str, what: &str) {
             )
         );
         println!("\n{text}\n");
+        if (qr || std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            && let Some(drawn) = crate::qr::render(&text)
+        {
+            println!("Or scan it:\n{drawn}");
+        }
         println!("On the other device run: haven join <ticket>");
         println!(
             "This device's fingerprint: {}  (compare it with what the other device shows)",
@@ -47,14 +56,14 @@ pub fn show_ticket(ctx: &Context, ticket: &Ticket, me: &str, what: &str) {
 }
 
 /// Hosts a pairing for `scope` and reports the result.
-pub fn host(ctx: &Context, scope: Scope, expires: &str, what: &str) -> Result<ExitCode> {
+pub fn host(ctx: &Context, scope: Scope, expires: &str, what: &str, qr: bool) -> Result<ExitCode> {
     let ttl = crate::commands::unlock::parse_duration(expires)?;
     let net = Net::open(ctx)?;
     let expires_at_ms = jiff::Timestamp::now().as_millisecond() + ttl.as_millis() as i64;
     let rt = network::runtime()?;
     let me = net.me().to_string();
     let paired = rt.block_on(network::host_pairing(&net, scope, expires_at_ms, |t| {
-        show_ticket(ctx, t, &me, what)
+        show_ticket(ctx, t, &me, what, qr)
     }))?;
     if ctx.json {
         output::print_json(&json!({
@@ -83,5 +92,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Scope::Devices,
         &args.expires,
         "one more of your devices",
+        args.qr,
     )
 }

@@ -1,4 +1,4 @@
-//! `haven journal`: create and list journals.
+//! `haven journal`: create, list and leave journals.
 
 use std::process::ExitCode;
 
@@ -8,8 +8,10 @@ use serde_json::json;
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::output::{self, clean};
+use crate::prompt;
+use haven_model::members;
 
-/// Create and list journals. Every command takes --journal NAME to use one.
+/// Create, list and leave journals. Every command takes --journal NAME to use one.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -25,6 +27,16 @@ enum Action {
     },
     /// List journals
     List,
+    /// Leave a shared journal: your devices stop syncing it with everyone, and its other
+    /// members are told (those reachable now, or later through anyone who heard). Your copy
+    /// stays readable here; what the others have cannot be taken back.
+    Leave {
+        /// The journal's name
+        name: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Runs `haven journal`.
@@ -71,11 +83,24 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 );
             }
         }
+        Action::Leave { name, yes } => {
+            drop(keys);
+            return leave(ctx, vault, &name, yes);
+        }
         Action::List => {
             let mut list = Vec::new();
+            let me = vault.config().device_id.clone();
             for (store, meta) in vault.journals(&keys)? {
-                let total = store.read_recent(&keys, 0)?.total;
-                list.push(json!({"name": meta.name, "kind": meta.kind.as_str(), "entries": total}));
+                let view = store.read_recent(&keys, 0)?;
+                let left = meta.kind == JournalKind::Shared
+                    && !view.members.is_empty()
+                    && !view.members.iter().any(|m| m.device == me && m.is_active());
+                list.push(json!({
+                    "name": meta.name,
+                    "kind": meta.kind.as_str(),
+                    "entries": view.total,
+                    "left": left,
+                }));
             }
             if ctx.json {
                 output::print_json(&json!(list))?;
@@ -83,14 +108,113 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 for j in &list {
                     let n = j["entries"].as_u64().unwrap_or(0);
                     println!(
-                        "{:<20} {:<9} {n} {}",
+                        "{:<20} {:<9} {n} {}{}",
                         clean(j["name"].as_str().unwrap_or(""), false),
                         j["kind"].as_str().unwrap_or(""),
-                        if n == 1 { "entry" } else { "entries" }
+                        if n == 1 { "entry" } else { "entries" },
+                        if j["left"] == true {
+                            " (left: no longer syncs)"
+                        } else {
+                            ""
+                        }
                     );
                 }
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Leaves a shared journal: revokes every one of my devices in it, tells whoever is
+/// reachable, then stops syncing it with anyone from this copy.
+fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Result<ExitCode> {
+    let (keys, _) = ctx.keys(&vault)?;
+    let store = vault.find_journal(&keys, name)?;
+    let view = store.read_recent(&keys, 0)?;
+    let kind = view.meta.as_ref().map(|m| m.kind);
+    if kind != Some(JournalKind::Shared) {
+        return Err(CliError::new("you cannot leave your personal journal")
+            .hint("`haven journal leave` is for journals shared with someone"));
+    }
+    let me = vault.config().device_id.clone();
+    if !view.members.iter().any(|m| m.device == me && m.is_active()) {
+        return Err(CliError::new(format!(
+            "you have already left `{}`",
+            clean(name, false)
+        )));
+    }
+    if !yes {
+        if !ctx.can_ask {
+            return Err(
+                CliError::new("leaving a journal needs confirmation; nothing was changed")
+                    .hint("pass --yes"),
+            );
+        }
+        let question = format!(
+            "Leave `{}`? Your devices stop syncing it; your copy stays here.",
+            clean(name, false)
+        );
+        if !prompt::confirm(&question)? {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    // My devices: this one and the active members of my personal journal.
+    let mut mine: Vec<String> = vault
+        .personal()
+        .read_recent(&keys, 0)?
+        .members
+        .into_iter()
+        .filter(|m| m.is_active())
+        .map(|m| m.device)
+        .collect();
+    mine.push(me.clone());
+    let others: Vec<String> = view
+        .members
+        .iter()
+        .filter(|m| m.is_active() && !mine.contains(&m.device))
+        .map(|m| m.device.clone())
+        .collect();
+    // Revoke every device of mine, this one included, then sync once with the others: on
+    // their copies this device is still a member, so they accept the change, and from then
+    // on they refuse to sync this journal with any of my devices.
+    let at = jiff::Timestamp::now().as_millisecond();
+    store.change(&keys, |doc| {
+        for device in &mine {
+            members::revoke_member(doc, device, at)?;
+        }
+        Ok(())
+    })?;
+    let heard: Vec<String> = if others.is_empty() {
+        Vec::new()
+    } else {
+        crate::commands::sync::sync_members(ctx, &others)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.status == "synced")
+            .map(|r| r.device)
+            .collect()
+    };
+    // This copy stops syncing with anyone.
+    store.change(&keys, |doc| {
+        for m in members::read_members(doc)? {
+            if m.is_active() {
+                members::revoke_member(doc, &m.device, at)?;
+            }
+        }
+        Ok(())
+    })?;
+    if ctx.json {
+        output::print_json(&json!({"left": name, "told": heard}))?;
+    } else if !ctx.quiet {
+        println!("You left `{}`.", clean(name, false));
+        if heard.is_empty() {
+            println!(
+                "Nobody was reachable to tell now; they stop syncing with you when they next try."
+            );
+        } else {
+            println!("Told {} device(s) now.", heard.len());
+        }
+        println!("Your copy stays readable here. What the others have cannot be taken back.");
     }
     Ok(ExitCode::SUCCESS)
 }

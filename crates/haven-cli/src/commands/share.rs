@@ -17,6 +17,9 @@ pub struct Args {
     /// How long the ticket stays valid, e.g. 10m, 1h (at most 24h)
     #[arg(long, value_name = "DURATION", default_value = "1h")]
     expires: String,
+    /// Draw the ticket's QR code even when the output is not a terminal
+    #[arg(long)]
+    qr: bool,
 }
 
 /// Runs `haven share`.
@@ -45,5 +48,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Scope::Journal(key),
         &args.expires,
         &format!("the journal `{}`", args.journal),
+        args.qr,
     )
 }

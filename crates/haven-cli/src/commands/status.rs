@@ -4,8 +4,11 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
+use std::time::Duration;
+
 use crate::agent;
 use crate::context::Context;
+use crate::control::{self, Reply, Request};
 use crate::error::Result;
 use crate::output::{self, clean};
 
@@ -17,6 +20,14 @@ pub struct Args {}
 pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
     let vault = ctx.vault()?;
     let unlocked_for = agent::seconds_left(&ctx.agent_socket());
+    let daemon = match control::ask(
+        &ctx.daemon_socket(),
+        &Request::Status,
+        Duration::from_secs(3),
+    ) {
+        Some(Reply::Status(s)) => Some(s),
+        _ => None,
+    };
     let (keys, _) = ctx.keys(&vault)?;
     let mut journals = Vec::new();
     for (store, meta) in vault.journals(&keys)? {
@@ -36,6 +47,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
             "device_name": keys.secrets.device_name,
             "person": keys.secrets.person_name,
             "unlocked_for_secs": unlocked_for,
+            "daemon": daemon,
             "journals": journals,
             "peers": vault.peers(&keys).unwrap_or_default().iter().map(|(d, p)| json!({
                 "device": d,
@@ -57,6 +69,18 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
     match unlocked_for {
         Some(secs) => println!("unlocked for {}m{:02}s more", secs / 60, secs % 60),
         None => println!("locked (no unlock agent running)"),
+    }
+    match &daemon {
+        Some(d) => println!(
+            "daemon   running (pid {}) for {}m{:02}s on {}",
+            d.pid,
+            d.up_secs / 60,
+            d.up_secs % 60,
+            d.addrs.join(", ")
+        ),
+        None => {
+            println!("daemon   not running: `haven sync` syncs once, `haven daemon` stays online")
+        }
     }
     println!("journals");
     for j in &journals {
@@ -80,8 +104,18 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
         println!("peers");
         for (device, p) in &peers {
             let last = output::last_sync(p.last_sync_ms, &ctx.tz);
+            let live = daemon
+                .as_ref()
+                .and_then(|d| d.peers.iter().find(|l| &l.device == device))
+                .map(|l| match l.retry_in_secs {
+                    Some(secs) if l.state == "retrying" => {
+                        format!("  (daemon: retrying in {secs}s)")
+                    }
+                    _ => format!("  (daemon: {})", l.state),
+                })
+                .unwrap_or_default();
             println!(
-                "  {}  {:<16} {:<12} {last}",
+                "  {}  {:<16} {:<12} {last}{live}",
                 crate::network::fingerprint(device),
                 clean(&p.device_name, false),
                 clean(&p.person, false)

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::context::Context;
+use crate::control::{self, Arrival, Reply, Request};
 use crate::error::Result;
 use crate::output::{self, clean};
 use crate::practice;
@@ -60,14 +61,52 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     {
         print(e)?;
     }
+    // With a daemon running, entries from other devices arrive through it: it says when, so
+    // the journal is re-read at once. Entries written on this device show up on the next
+    // read either way.
+    let (tx, arrivals) = std::sync::mpsc::channel::<Arrival>();
+    let daemon = control::Client::open(&ctx.daemon_socket(), &Request::Watch, None).and_then(
+        |mut client| match client.next() {
+            Some(Reply::Watching) => Some(client),
+            _ => None,
+        },
+    );
+    let with_daemon = daemon.is_some();
+    if let Some(mut client) = daemon {
+        std::thread::spawn(move || {
+            while let Some(reply) = client.next() {
+                if let Reply::Arrived(a) = reply
+                    && tx.send(a).is_err()
+                {
+                    return;
+                }
+            }
+        });
+    }
     if !ctx.json && !ctx.quiet {
-        eprintln!("Watching for new entries (Ctrl-C to stop)...");
+        if with_daemon {
+            eprintln!("Watching for new entries, with the daemon (Ctrl-C to stop)...");
+        } else {
+            eprintln!(
+                "Watching for new entries written here (Ctrl-C to stop). No daemon is running: \
+                 start `haven daemon` to see entries from other devices as they arrive."
+            );
+        }
     }
     loop {
         if stop_after.is_some_and(|d| started.elapsed() >= d) {
             return Ok(ExitCode::SUCCESS);
         }
-        std::thread::sleep(Duration::from_millis(300));
+        let wait = if with_daemon {
+            Duration::from_millis(1000)
+        } else {
+            Duration::from_millis(300)
+        };
+        // An arrival wakes us early; otherwise read again after the wait.
+        if let Err(std::sync::mpsc::RecvTimeoutError::Disconnected) = arrivals.recv_timeout(wait) {
+            // The daemon went away: keep following what is written here.
+            std::thread::sleep(wait);
+        }
         let view = match store.read(&keys) {
             Ok(v) => v,
             Err(_) => continue,

@@ -1,0 +1,218 @@
+//! The daemon's control socket, `<vault>/daemon.sock` (mode 0600, peer uid checked).
+//!
+//! While `haven daemon` runs it owns the device's endpoint, so `haven sync`, `haven status`
+//! and `haven watch` ask it instead of opening a second one. The client writes one JSON
+//! request line; the daemon answers with JSON lines: one reply, or for `watch` a stream of
+//! arrivals until either side hangs up.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The longest request line the daemon reads.
+const MAX_REQUEST: u64 = 4096;
+
+/// What a client asks of the daemon.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// The daemon's endpoint and what it knows of each peer now.
+    Status,
+    /// Sync now with every peer, or those matching `peer`.
+    Sync {
+        /// A device id prefix or a device name prefix.
+        peer: Option<String>,
+    },
+    /// Stream an [`Arrival`] each time entries arrive from a peer.
+    Watch,
+}
+
+/// One peer's outcome in a sync, as `haven sync` prints it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PeerRow {
+    /// The device id.
+    pub device: String,
+    /// Its short fingerprint.
+    pub fingerprint: String,
+    /// "device (person)".
+    pub name: String,
+    /// synced, skipped, unreachable or failed.
+    pub status: String,
+    /// What happened, in words.
+    pub detail: String,
+    /// Entries that arrived here.
+    pub arrived: usize,
+    /// Sync message bytes received.
+    pub bytes_in: usize,
+    /// Sync message bytes sent.
+    pub bytes_out: usize,
+}
+
+/// A peer as the running daemon sees it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LivePeer {
+    /// The device id.
+    pub device: String,
+    /// synced, syncing, retrying or waiting.
+    pub state: String,
+    /// When the daemon last synced with it (ms since the epoch).
+    pub last_ok_ms: Option<i64>,
+    /// Seconds until the next attempt, while retrying.
+    pub retry_in_secs: Option<u64>,
+}
+
+/// The running daemon.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DaemonStatus {
+    /// Its process id.
+    pub pid: u32,
+    /// Seconds since it started.
+    pub up_secs: u64,
+    /// The addresses its endpoint listens on.
+    pub addrs: Vec<String>,
+    /// Every peer it syncs with.
+    pub peers: Vec<LivePeer>,
+}
+
+/// Entries that arrived in one journal from one peer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Arrival {
+    /// The journal's name (as received: untrusted text).
+    pub journal: String,
+    /// How many entries arrived.
+    pub arrived: usize,
+    /// The sending device's id.
+    pub from: String,
+}
+
+/// What the daemon answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Reply {
+    /// For [`Request::Status`].
+    Status(DaemonStatus),
+    /// For [`Request::Sync`].
+    Synced {
+        /// One row per peer.
+        peers: Vec<PeerRow>,
+    },
+    /// For [`Request::Watch`], before any arrival.
+    Watching,
+    /// Streamed after [`Reply::Watching`].
+    Arrived(Arrival),
+    /// The request could not be served.
+    Error {
+        /// What went wrong.
+        message: String,
+        /// What to do about it.
+        hint: Option<String>,
+    },
+}
+
+/// A client connection to a running daemon.
+pub struct Client {
+    reader: BufReader<UnixStream>,
+}
+
+impl Client {
+    /// Connects and sends `request`; `None` when no daemon is listening on `socket`.
+    pub fn open(socket: &Path, request: &Request, timeout: Option<Duration>) -> Option<Client> {
+        let mut stream = UnixStream::connect(socket).ok()?;
+        stream.set_read_timeout(timeout).ok()?;
+        stream
+            .set_write_timeout(Some(Duration::from_secs(2)))
+            .ok()?;
+        let mut line = serde_json::to_vec(request).ok()?;
+        line.push(b'\n');
+        stream.write_all(&line).ok()?;
+        Some(Client {
+            reader: BufReader::new(stream),
+        })
+    }
+
+    /// The next reply; `None` when the daemon hung up, timed out or sent nonsense.
+    pub fn next(&mut self) -> Option<Reply> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => serde_json::from_str(&line).ok(),
+        }
+    }
+}
+
+/// Asks a running daemon one question; `None` when none answers.
+pub fn ask(socket: &Path, request: &Request, timeout: Duration) -> Option<Reply> {
+    Client::open(socket, request, Some(timeout))?.next()
+}
+
+/// Binds the control socket, replacing a stale one left by a daemon that died. Fails with
+/// `AddrInUse` when another daemon answers on it.
+pub fn bind(socket: &Path) -> std::io::Result<tokio::net::UnixListener> {
+    if socket.exists() {
+        if UnixStream::connect(socket).is_ok() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AddrInUse,
+                "a daemon is already running for this vault",
+            ));
+        }
+        std::fs::remove_file(socket)?;
+    }
+    let listener = tokio::net::UnixListener::bind(socket)?;
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+/// Reads a client's request, after checking that it runs as the same user. `None` for
+/// anyone else, a line that is too long, or one that does not parse.
+pub async fn read_request(stream: &mut tokio::net::UnixStream) -> Option<Request> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+    let uid = rustix::process::getuid().as_raw();
+    if stream.peer_cred().ok()?.uid() != uid {
+        return None;
+    }
+    let mut line = String::new();
+    let mut limited = tokio::io::BufReader::new(stream.take(MAX_REQUEST));
+    tokio::time::timeout(Duration::from_secs(5), limited.read_line(&mut line))
+        .await
+        .ok()?
+        .ok()?;
+    serde_json::from_str(&line).ok()
+}
+
+/// Writes one reply line.
+pub async fn write_reply(
+    stream: &mut tokio::net::UnixStream,
+    reply: &Reply,
+) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut line = serde_json::to_vec(reply)?;
+    line.push(b'\n');
+    stream.write_all(&line).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_replies_are_one_json_line_each() {
+        let req = serde_json::to_string(&Request::Sync {
+            peer: Some("ab".into()),
+        })
+        .unwrap_or_default();
+        assert_eq!(req, r#"{"op":"sync","peer":"ab"}"#);
+        let reply = Reply::Arrived(Arrival {
+            journal: "us\nfake".into(),
+            arrived: 2,
+            from: "00".into(),
+        });
+        let text = serde_json::to_string(&reply).unwrap_or_default();
+        assert!(!text.contains('\n'), "{text}");
+        let back: Reply = serde_json::from_str(&text).unwrap_or(Reply::Watching);
+        assert!(matches!(back, Reply::Arrived(a) if a.arrived == 2 && a.journal == "us\nfake"));
+    }
+}
