@@ -468,6 +468,46 @@ mod hostile {
                 .map_err(|e| e.to_string())
         }
 
+        /// A proper hello for `journal`, then silence: reads (and never answers) until the
+        /// target ends the connection; returns how long it stayed open after the hello.
+        pub async fn hello_then_silence(
+            &self,
+            target: [u8; 32],
+            port: u16,
+            journal: [u8; 16],
+        ) -> Result<Duration, String> {
+            let addr = net::peer_addr(
+                &target,
+                &[format!("127.0.0.1:{port}").parse().unwrap()],
+                None,
+            )
+            .unwrap();
+            let (_conn, mut send, mut recv) = net::connect(
+                &self.endpoint,
+                addr,
+                haven_sync::SYNC_ALPN,
+                Duration::from_secs(5),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let started = std::time::Instant::now();
+            net::send(
+                &mut send,
+                &Frame::Hello {
+                    version: VERSION,
+                    journals: vec![journal],
+                },
+                Duration::from_secs(5),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            while net::recv::<Frame>(&mut recv, Duration::from_secs(60))
+                .await
+                .is_ok()
+            {}
+            Ok(started.elapsed())
+        }
+
         /// A proper hello for `journal`, then `round` as the first round.
         pub async fn hello_then(
             &self,
@@ -686,6 +726,70 @@ fn leaving_a_shared_journal_stops_its_sync_both_ways() {
     let sams_copy = sam.texts(Some("us"));
     assert!(!sams_copy.contains(&"robin after sam left".to_string()));
     assert!(sams_copy.contains(&"robin before".to_string()));
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+}
+
+#[test]
+fn a_silent_member_holds_nobody_up_and_revoking_it_closes_its_connection() {
+    let base = base_port() + 7;
+    let a = Device::new("laptop", "Robin", base);
+    let b = Device::new("desktop", "Robin", base + 1);
+    let c = Device::new("old phone", "Robin", base + 2);
+    pair(&a, &b, &["invite"]);
+    pair(&a, &c, &["invite"]);
+    let status: Value = serde_json::from_str(&a.ok(&["status", "--json"])).unwrap();
+    let a_id: [u8; 32] = hex::decode(status["device_id"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let c_vault = haven_store::Vault::open(&c.h.home).unwrap();
+    let c_keys = c_vault
+        .unlock(&haven_store::Passphrase::new(common::PASSPHRASE.into()).unwrap())
+        .unwrap();
+    let c_secret = *c_keys.secrets.iroh_secret().unwrap();
+    let c_id = c_vault.config().device_id.clone();
+    let journal_key: [u8; 16] = {
+        let view = c_vault.personal().read_recent(&c_keys, 0).unwrap();
+        hex::decode(view.key.unwrap()).unwrap().try_into().unwrap()
+    };
+    let mut daemon = a.daemon();
+    std::thread::sleep(Duration::from_millis(700));
+
+    // The old phone opens a session and then says nothing.
+    let silent = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let client = hostile::Client::new(c_secret).await;
+            client
+                .hello_then_silence(a_id, base, journal_key)
+                .await
+                .unwrap()
+        })
+    });
+    std::thread::sleep(Duration::from_millis(800));
+
+    // Meanwhile the daemon serves the desktop as usual.
+    b.ok(&["write", "while the phone is silent"]);
+    let synced: Value = serde_json::from_str(&b.ok(&["sync", "--json"])).unwrap();
+    assert_eq!(synced["peers"][0]["status"], "synced", "{synced}");
+    assert!(
+        a.texts(None)
+            .contains(&"while the phone is silent".to_string())
+    );
+
+    // Revoking the phone closes its live connection at once, long before the 20 s step
+    // timeout would have.
+    let revoked: Value = serde_json::from_str(&a.ok(&["revoke", &c_id[..16], "--json"])).unwrap();
+    assert_eq!(revoked["connections_closed"], 1, "{revoked}");
+    let open_for = silent.join().unwrap();
+    assert!(
+        open_for < Duration::from_secs(10),
+        "the silent session stayed open {open_for:?}"
+    );
     let _ = daemon.kill();
     let _ = daemon.wait();
 }

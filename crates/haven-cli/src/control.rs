@@ -29,6 +29,11 @@ pub enum Request {
     },
     /// Stream an [`Arrival`] each time entries arrive from a peer.
     Watch,
+    /// Close every open sync connection with a device that was just revoked.
+    Cut {
+        /// The revoked device's id.
+        device: String,
+    },
 }
 
 /// One peer's outcome in a sync, as `haven sync` prints it.
@@ -50,6 +55,14 @@ pub struct PeerRow {
     pub bytes_in: usize,
     /// Sync message bytes sent.
     pub bytes_out: usize,
+    /// Protocol frames received.
+    pub frames_in: u32,
+    /// Protocol frames sent.
+    pub frames_out: u32,
+    /// UDP payload bytes received (QUIC, encrypted, handshake included).
+    pub wire_in: u64,
+    /// UDP payload bytes sent.
+    pub wire_out: u64,
 }
 
 /// A peer as the running daemon sees it.
@@ -104,6 +117,11 @@ pub enum Reply {
     Watching,
     /// Streamed after [`Reply::Watching`].
     Arrived(Arrival),
+    /// For [`Request::Cut`]: how many connections were closed.
+    Cut {
+        /// Connections closed.
+        closed: usize,
+    },
     /// The request could not be served.
     Error {
         /// What went wrong.

@@ -27,6 +27,9 @@ pub struct Net {
     pub keys: Keys,
     /// Network settings.
     pub config: NetConfig,
+    /// Sync connections open now, by peer device id, so that revoking a device can close
+    /// them at once.
+    live: std::sync::Mutex<BTreeMap<String, Vec<iroh::endpoint::Connection>>>,
 }
 
 /// A short, comparable fingerprint of a device id: the first 10 hex digits in pairs.
@@ -104,7 +107,40 @@ impl Net {
             vault,
             keys,
             config,
+            live: std::sync::Mutex::default(),
         })
+    }
+
+    fn live(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<iroh::endpoint::Connection>>> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Notes a sync connection with `peer` as open.
+    fn track(&self, peer: &str, conn: &iroh::endpoint::Connection) {
+        self.live()
+            .entry(peer.to_string())
+            .or_default()
+            .push(conn.clone());
+    }
+
+    /// Notes a sync connection with `peer` as over.
+    fn untrack(&self, peer: &str, conn: &iroh::endpoint::Connection) {
+        let mut live = self.live();
+        if let Some(conns) = live.get_mut(peer) {
+            conns.retain(|c| c.stable_id() != conn.stable_id());
+            if conns.is_empty() {
+                live.remove(peer);
+            }
+        }
+    }
+
+    /// Closes every open sync connection with `peer` (it was revoked); returns how many.
+    pub fn cut(&self, peer: &str) -> usize {
+        let conns = self.live().remove(peer).unwrap_or_default();
+        for conn in &conns {
+            conn.close(4u32.into(), b"revoked");
+        }
+        conns.len()
     }
 
     /// This device's id.
@@ -440,10 +476,41 @@ pub async fn host_pairing(
     result
 }
 
+/// What one sync moved, for reports and benchmarks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Traffic {
+    /// Automerge sync message bytes received.
+    pub bytes_in: usize,
+    /// Automerge sync message bytes sent.
+    pub bytes_out: usize,
+    /// Protocol frames received.
+    pub frames_in: u32,
+    /// Protocol frames sent.
+    pub frames_out: u32,
+    /// UDP payload bytes received on the connection (QUIC, encrypted, handshake included).
+    pub wire_in: u64,
+    /// UDP payload bytes sent on the connection.
+    pub wire_out: u64,
+}
+
+impl std::ops::Add for Traffic {
+    type Output = Traffic;
+    fn add(self, o: Traffic) -> Traffic {
+        Traffic {
+            bytes_in: self.bytes_in + o.bytes_in,
+            bytes_out: self.bytes_out + o.bytes_out,
+            frames_in: self.frames_in + o.frames_in,
+            frames_out: self.frames_out + o.frames_out,
+            wire_in: self.wire_in + o.wire_in,
+            wire_out: self.wire_out + o.wire_out,
+        }
+    }
+}
+
 /// The result of syncing with one peer.
 pub enum PeerOutcome {
     /// Synced; (journal, entries before, after) for journals that received something.
-    Synced(Vec<(String, usize, usize)>, usize, usize),
+    Synced(Vec<(String, usize, usize)>, Traffic),
     /// No journal in common (any more).
     NothingShared,
     /// Could not be reached.
@@ -473,9 +540,9 @@ pub async fn sync_with(
     let mut more = Vec::new();
     let second = sync_session(net, endpoint, device, info, &also, &mut more).await;
     match (outcome, second) {
-        (PeerOutcome::Synced(mut a, ai, ao), PeerOutcome::Synced(b, bi, bo)) => {
+        (PeerOutcome::Synced(mut a, ta), PeerOutcome::Synced(b, tb)) => {
             a.extend(b);
-            PeerOutcome::Synced(a, ai + bi, ao + bo)
+            PeerOutcome::Synced(a, ta + tb)
         }
         (_, second) => second,
     }
@@ -529,18 +596,35 @@ async fn sync_session(
         Ok(a) => a,
         Err(e) => return PeerOutcome::Failed(e.to_string()),
     };
-    let timeout = net.config.step_timeout;
     let (conn, mut send, mut recv) =
         match hnet::connect(endpoint, addr, SYNC_ALPN, Duration::from_secs(8)).await {
             Ok(c) => c,
             Err(e) => return PeerOutcome::Unreachable(e.to_string()),
         };
-    let journals = match net.load(&stores, device) {
+    net.track(device, &conn);
+    let outcome = run_initiator(net, &conn, &mut send, &mut recv, &stores, device, also).await;
+    net.untrack(device, &conn);
+    outcome
+}
+
+/// The initiator's side of a session on an open connection.
+async fn run_initiator(
+    net: &Net,
+    conn: &iroh::endpoint::Connection,
+    send: &mut iroh::endpoint::SendStream,
+    recv: &mut iroh::endpoint::RecvStream,
+    stores: &BTreeMap<JournalKey, JournalStore>,
+    device: &str,
+    also: &mut Vec<JournalKey>,
+) -> PeerOutcome {
+    use haven_sync::net as hnet;
+    let timeout = net.config.step_timeout;
+    let journals = match net.load(stores, device) {
         Ok(j) => j,
         Err(e) => return PeerOutcome::Failed(e.to_string()),
     };
     let (mut session, hello) = haven_sync::session::SyncSession::initiator(journals);
-    let ending = match hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout).await {
+    let ending = match hnet::drive(&mut session, send, recv, Some(hello), timeout).await {
         Ok(ending) => ending,
         Err(e) => {
             conn.close(2u32.into(), b"session failed");
@@ -548,10 +632,18 @@ async fn sync_session(
         }
     };
     also.extend_from_slice(session.also());
+    let (frames_in, frames_out) = session.frames();
     let results = session.into_journals();
-    let bytes_in = results.values().map(|j| j.bytes_in).sum();
-    let bytes_out = results.values().map(|j| j.bytes_out).sum();
-    let outcome = match net.persist(&stores, results, device) {
+    let stats = conn.stats();
+    let traffic = Traffic {
+        bytes_in: results.values().map(|j| j.bytes_in).sum(),
+        bytes_out: results.values().map(|j| j.bytes_out).sum(),
+        frames_in,
+        frames_out,
+        wire_in: stats.udp_rx.bytes,
+        wire_out: stats.udp_tx.bytes,
+    };
+    let outcome = match net.persist(stores, results, device) {
         Ok(changed) => {
             let _ = net.remember(
                 device,
@@ -560,11 +652,11 @@ async fn sync_session(
                 None,
                 Some(jiff::Timestamp::now().as_millisecond()),
             );
-            PeerOutcome::Synced(changed, bytes_in, bytes_out)
+            PeerOutcome::Synced(changed, traffic)
         }
         Err(e) => PeerOutcome::Failed(e.to_string()),
     };
-    hnet::finish(&conn, ending).await;
+    hnet::finish(conn, ending).await;
     outcome
 }
 
@@ -574,6 +666,27 @@ async fn sync_session(
 pub async fn serve_sync(
     net: &Net,
     conn: iroh::endpoint::Connection,
+) -> std::result::Result<(String, Vec<(String, usize, usize)>), String> {
+    let peer = hex::encode(conn.remote_id().as_bytes());
+    net.track(&peer, &conn);
+    let served = serve_session(net, &conn).await;
+    net.untrack(&peer, &conn);
+    if served.is_err()
+        && conn
+            .close_reason()
+            .is_some_and(|r| r.to_string().contains("revoked"))
+    {
+        return Err(format!(
+            "closed the connection of {}: it was revoked",
+            fingerprint(&peer)
+        ));
+    }
+    served
+}
+
+async fn serve_session(
+    net: &Net,
+    conn: &iroh::endpoint::Connection,
 ) -> std::result::Result<(String, Vec<(String, usize, usize)>), String> {
     use haven_sync::frame::Frame;
     use haven_sync::net as hnet;
@@ -626,7 +739,7 @@ pub async fn serve_sync(
         None,
         Some(jiff::Timestamp::now().as_millisecond()),
     );
-    hnet::finish(&conn, ending).await;
+    hnet::finish(conn, ending).await;
     Ok((peer, changed))
 }
 
@@ -687,8 +800,8 @@ pub async fn sync_now(
 
 /// One printable row for a peer's outcome.
 fn row(t: &Target, outcome: &PeerOutcome) -> PeerRow {
-    let (status, detail, arrived, bytes_in, bytes_out) = match outcome {
-        PeerOutcome::Synced(changed, bytes_in, bytes_out) => {
+    let (status, detail, arrived, traffic) = match outcome {
+        PeerOutcome::Synced(changed, traffic) => {
             let arrived: usize = changed.iter().map(|(_, b, a)| a.saturating_sub(*b)).sum();
             let text = if arrived == 0 {
                 "nothing new here".to_string()
@@ -697,15 +810,22 @@ fn row(t: &Target, outcome: &PeerOutcome) -> PeerRow {
             };
             (
                 "synced",
-                format!("{text}; {bytes_in} bytes in, {bytes_out} out"),
+                format!(
+                    "{text}; {} bytes in, {} out",
+                    traffic.bytes_in, traffic.bytes_out
+                ),
                 arrived,
-                *bytes_in,
-                *bytes_out,
+                *traffic,
             )
         }
-        PeerOutcome::NothingShared => ("skipped", "no journal in common".to_string(), 0, 0, 0),
-        PeerOutcome::Unreachable(e) => ("unreachable", e.clone(), 0, 0, 0),
-        PeerOutcome::Failed(e) => ("failed", e.clone(), 0, 0, 0),
+        PeerOutcome::NothingShared => (
+            "skipped",
+            "no journal in common".to_string(),
+            0,
+            Traffic::default(),
+        ),
+        PeerOutcome::Unreachable(e) => ("unreachable", e.clone(), 0, Traffic::default()),
+        PeerOutcome::Failed(e) => ("failed", e.clone(), 0, Traffic::default()),
     };
     PeerRow {
         device: t.device.clone(),
@@ -714,8 +834,12 @@ fn row(t: &Target, outcome: &PeerOutcome) -> PeerRow {
         status: status.to_string(),
         detail,
         arrived,
-        bytes_in,
-        bytes_out,
+        bytes_in: traffic.bytes_in,
+        bytes_out: traffic.bytes_out,
+        frames_in: traffic.frames_in,
+        frames_out: traffic.frames_out,
+        wire_in: traffic.wire_in,
+        wire_out: traffic.wire_out,
     }
 }
 

@@ -114,6 +114,8 @@ pub struct SyncSession {
     also: Vec<JournalKey>,
     phase: Phase,
     rounds: u32,
+    frames_in: u32,
+    frames_out: u32,
     limits: Limits,
 }
 
@@ -133,6 +135,8 @@ impl SyncSession {
             also: Vec::new(),
             phase: Phase::AwaitAck,
             rounds: 0,
+            frames_in: 0,
+            frames_out: 1,
             limits: Limits::default(),
         };
         (session, hello)
@@ -148,6 +152,8 @@ impl SyncSession {
             also: Vec::new(),
             phase: Phase::AwaitHello,
             rounds: 0,
+            frames_in: 0,
+            frames_out: 0,
             limits: Limits::default(),
         }
     }
@@ -187,6 +193,21 @@ impl SyncSession {
         out
     }
 
+    /// Whether, in every agreed journal, the peer's last announced heads are ours.
+    fn all_in_sync(&mut self) -> bool {
+        self.agreed.iter().all(|key| {
+            self.journals.get_mut(key).is_some_and(|j| {
+                let mut ours = j.doc.get_heads();
+                ours.sort();
+                j.state.their_heads.as_ref().is_some_and(|theirs| {
+                    let mut theirs = theirs.clone();
+                    theirs.sort();
+                    theirs == ours
+                })
+            })
+        })
+    }
+
     fn apply(&mut self, messages: Vec<(JournalKey, Vec<u8>)>) -> Result<(), SessionError> {
         if messages.len() > self.agreed.len() {
             return Err(SessionError::Protocol(
@@ -223,8 +244,20 @@ impl SyncSession {
         Ok(())
     }
 
+    /// Frames received and sent so far (the initiator's hello counts as sent).
+    pub fn frames(&self) -> (u32, u32) {
+        (self.frames_in, self.frames_out)
+    }
+
     /// Handles one frame from the peer.
     pub fn handle(&mut self, frame: Frame) -> Result<Step, SessionError> {
+        self.frames_in += 1;
+        let step = self.step(frame)?;
+        self.frames_out += step.send.len() as u32;
+        Ok(step)
+    }
+
+    fn step(&mut self, frame: Frame) -> Result<Step, SessionError> {
         if let Frame::Refused { reason } = frame {
             self.phase = Phase::Finished;
             return Err(SessionError::Refused(reason.chars().take(200).collect()));
@@ -288,7 +321,11 @@ impl SyncSession {
                 let peer_idle = messages.is_empty();
                 self.apply(messages)?;
                 let own = self.round();
-                if peer_idle && own.is_empty() {
+                // Done when neither side has anything left to say: the peer was idle, or
+                // its message showed heads equal to ours in every journal (so it needs
+                // nothing from us and we need nothing from it). Up-to-date peers thus
+                // finish after one round trip of sync messages.
+                if own.is_empty() && (peer_idle || self.all_in_sync()) {
                     self.phase = Phase::Finished;
                     return Ok(Step {
                         send: vec![Frame::Done],
@@ -471,9 +508,18 @@ mod tests {
         let (mut a, hello) = SyncSession::initiator(one(k, doc.clone()));
         let mut b = SyncSession::responder(one(k, doc));
         let frames = run(&mut a, hello, &mut b).unwrap();
+        let (a_in, a_out) = a.frames();
+        let (b_in, b_out) = b.frames();
+        assert_eq!(
+            (a_in, a_out),
+            (b_out, b_in),
+            "each side counts what the other sent"
+        );
+        assert_eq!(a_in + a_out, frames as u32);
         let ja = a.into_journals();
         let total = ja[&k].bytes_out + ja[&k].bytes_in;
         assert!(total < 2048, "{total} bytes for peers already in sync");
-        assert!(frames <= 6, "{frames} frames");
+        // Hello, ack, one sync message each way, done.
+        assert_eq!(frames, 5, "one round trip of sync messages");
     }
 }

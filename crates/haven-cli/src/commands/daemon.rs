@@ -294,7 +294,7 @@ fn push(daemon: &Arc<Daemon>, local_change: bool) {
         let daemon = Arc::clone(daemon);
         tokio::spawn(async move {
             let outcome = network::sync_with(&daemon.net, &daemon.endpoint, &device, &info).await;
-            if let PeerOutcome::Synced(changed, _, _) = &outcome {
+            if let PeerOutcome::Synced(changed, _) = &outcome {
                 daemon.arrived(&device, changed);
             }
             daemon.finished(&device, &outcome);
@@ -309,6 +309,16 @@ async fn answer(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStream) {
     };
     let reply = match request {
         Request::Status => Reply::Status(daemon.status()),
+        Request::Cut { device } => {
+            let closed = daemon.net.cut(&device);
+            if closed > 0 {
+                log(&format!(
+                    "closed {closed} connection(s) of {}: revoked",
+                    network::fingerprint(&device)
+                ));
+            }
+            Reply::Cut { closed }
+        }
         Request::Sync { peer } => match network::sync_targets(&daemon.net, peer.as_deref()) {
             Ok(targets) => {
                 for t in &targets {
@@ -317,7 +327,7 @@ async fn answer(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStream) {
                 let rows = network::sync_now(&daemon.net, &daemon.endpoint, &targets).await;
                 let mut out = Vec::new();
                 for (row, outcome) in rows {
-                    if let PeerOutcome::Synced(changed, _, _) = &outcome {
+                    if let PeerOutcome::Synced(changed, _) = &outcome {
                         daemon.arrived(&row.device, changed);
                     }
                     daemon.finished(&row.device, &outcome);

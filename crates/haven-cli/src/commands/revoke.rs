@@ -5,13 +5,17 @@ use std::process::ExitCode;
 use haven_model::members;
 use serde_json::json;
 
+use std::time::Duration;
+
 use crate::context::Context;
+use crate::control::{self, Reply, Request};
 use crate::error::{CliError, Result};
 use crate::network::{self, Net};
 use crate::output;
 
-/// Stop all further sync with a device, in every journal it is a member of. Every device
-/// that learns of the revocation refuses it too. What it already has cannot be taken back.
+/// Stop all further sync with a device, in every journal it is a member of; a running
+/// daemon closes its live connections at once. Every device that learns of the revocation
+/// refuses it too. What it already has cannot be taken back.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The device id (or a unique prefix of it)
@@ -53,8 +57,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         })?;
         count += 1;
     }
+    // A running daemon may be in a session with it right now: close it.
+    let closed = match control::ask(
+        &ctx.daemon_socket(),
+        &Request::Cut {
+            device: device.clone(),
+        },
+        Duration::from_secs(3),
+    ) {
+        Some(Reply::Cut { closed }) => closed,
+        _ => 0,
+    };
     if ctx.json {
-        output::print_json(&json!({"revoked": device, "journals": count}))?;
+        output::print_json(
+            &json!({"revoked": device, "journals": count, "connections_closed": closed}),
+        )?;
     } else if !ctx.quiet {
         println!(
             "Revoked {} from {count} journal(s).",
@@ -63,6 +80,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         println!(
             "It can no longer sync with this device, nor with any device that learns of this."
         );
+        if closed > 0 {
+            println!("Closed {closed} live connection(s) with it.");
+        }
         println!("What it already has cannot be taken back.");
     }
     Ok(ExitCode::SUCCESS)
