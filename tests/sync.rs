@@ -325,6 +325,27 @@ fn three_devices_pair_share_converge_and_revoke() {
         String::from_utf8_lossy(&second.stderr)
     );
 
+    // The desktop never paired with the partner's phone, and relays are off: it reaches the
+    // phone directly at the address the phone's daemon announced in `us`, with the laptop
+    // (which introduced them) offline.
+    let _ = d1.kill();
+    let _ = d1.wait();
+    desktop.ok(&["--journal", "us", "write", "desktop to the phone, directly"]);
+    let synced: Value = serde_json::from_str(&desktop.ok(&["sync", "--json"])).unwrap();
+    let to_phone = synced["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"].as_str().unwrap().contains("Sam"))
+        .unwrap()
+        .clone();
+    assert_eq!(to_phone["status"], "synced", "{synced}");
+    assert!(
+        partner
+            .texts(Some("us"))
+            .contains(&"desktop to the phone, directly".to_string())
+    );
+
     // Revocation: the laptop revokes the partner's device; its new writes no longer arrive.
     let members: Value =
         serde_json::from_str(&laptop.ok(&["--journal", "us", "members", "--json"])).unwrap();

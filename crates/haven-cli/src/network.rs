@@ -196,17 +196,55 @@ impl Net {
             .unwrap_or(false)
     }
 
-    /// Every other active device in any of this device's journals.
+    /// Every other active device in any of this device's journals, with the addresses it
+    /// announced in any of them.
     pub fn known_devices(&self) -> Result<BTreeMap<String, Member>> {
-        let mut out = BTreeMap::new();
+        let mut out: BTreeMap<String, Member> = BTreeMap::new();
         for (_, _, members, _) in self.journals()? {
             for m in members {
-                if m.device != self.me() && m.is_active() {
-                    out.entry(m.device.clone()).or_insert(m);
+                if m.device == self.me() || !m.is_active() {
+                    continue;
+                }
+                match out.get_mut(&m.device) {
+                    Some(known) => {
+                        for a in m.addrs {
+                            if !known.addrs.contains(&a) {
+                                known.addrs.push(a);
+                            }
+                        }
+                    }
+                    None => {
+                        out.insert(m.device.clone(), m);
+                    }
                 }
             }
         }
         Ok(out)
+    }
+
+    /// Announces where this device listens in every journal it is an active member of, so
+    /// that the other members (and their other devices) can reach it. Returns how many
+    /// journals changed.
+    pub fn announce(&self, addrs: &[SocketAddr]) -> Result<usize> {
+        let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+        let mut changed = 0;
+        for (_, store, members, _) in self.journals()? {
+            let Some(mine) = members
+                .iter()
+                .find(|m| m.device == self.me() && m.is_active())
+            else {
+                continue;
+            };
+            if mine.addrs == addrs {
+                continue;
+            }
+            store.change(&self.keys, |doc| {
+                members::set_addrs(doc, self.me(), &addrs)?;
+                Ok(())
+            })?;
+            changed += 1;
+        }
+        Ok(changed)
     }
 
     /// Loads journals into a session (folding sealed entries in first, so they travel too).
@@ -431,6 +469,7 @@ pub async fn host_pairing(
                 added_by: net.me().to_string(),
                 added_at_ms: jiff::Timestamp::now().as_millisecond(),
                 revoked_at_ms: None,
+                addrs: Vec::new(),
             };
             let stores: Vec<&JournalStore> = chosen.iter().map(|(_, s, _, _)| s).collect();
             net.add_member(&stores, &member)?;
@@ -760,7 +799,13 @@ pub fn sync_targets(net: &Net, wanted: Option<&str>) -> Result<Vec<Target>> {
         .known_devices()?
         .into_iter()
         .map(|(device, m)| {
-            let info = book.get(&device).cloned().unwrap_or_default();
+            let mut info = book.get(&device).cloned().unwrap_or_default();
+            // What it announced in a shared journal adds to what this device remembers.
+            for a in &m.addrs {
+                if !info.addrs.contains(a) {
+                    info.addrs.push(a.clone());
+                }
+            }
             let device_name = if m.device_name.is_empty() {
                 info.device_name.clone()
             } else {

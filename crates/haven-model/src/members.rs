@@ -2,12 +2,17 @@
 //! `members` map, and the journal's shared key in `meta.key`.
 //!
 //! ```text
-//! members/<device id hex> = { device_name, person, added_by, added_at, revoked_at? }
+//! members/<device id hex> = { device_name, person, added_by, added_at, revoked_at?, addrs? }
 //! meta/key                = 32 hex digits, the same in every copy of the journal
 //! ```
 //!
 //! Revocation sets `revoked_at` rather than removing the entry, so that a concurrent re-add
 //! on another device cannot silently undo it (the map merge keeps both fields).
+//!
+//! `addrs` is where the device's daemon last listened (socket addresses separated by
+//! spaces), written by the device itself. It travels with the journal, so that devices that
+//! never paired directly can still reach each other. It is a hint only: connections are
+//! authenticated by device id, and readers cap and validate it.
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value};
@@ -30,7 +35,13 @@ pub struct Member {
     pub added_at_ms: i64,
     /// When it was revoked (ms), if it was.
     pub revoked_at_ms: Option<i64>,
+    /// Where its daemon last listened, as it announced itself (a hint; may be stale).
+    #[serde(default)]
+    pub addrs: Vec<String>,
 }
+
+/// The most addresses read from one member entry.
+pub const MAX_ADDRS: usize = 16;
 
 impl Member {
     /// Whether the device may sync now.
@@ -86,6 +97,41 @@ pub fn revoke_member(doc: &mut AutoCommit, device: &str, at_ms: i64) -> Result<b
     Ok(true)
 }
 
+/// Valid socket addresses from an `addrs` value, at most [`MAX_ADDRS`].
+fn parse_addrs(value: &str) -> Vec<String> {
+    value
+        .split_ascii_whitespace()
+        .filter(|a| a.parse::<std::net::SocketAddr>().is_ok())
+        .take(MAX_ADDRS)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Records where `device` listens now. Changes nothing (and returns false) when it is not
+/// a member or the addresses are the same already.
+pub fn set_addrs(
+    doc: &mut AutoCommit,
+    device: &str,
+    addrs: &[String],
+) -> Result<bool, SchemaError> {
+    let members = map_at(doc, "members")?;
+    let Some((Value::Object(ObjType::Map), obj)) = doc.get(&members, device)? else {
+        return Ok(false);
+    };
+    let value = addrs
+        .iter()
+        .filter(|a| a.parse::<std::net::SocketAddr>().is_ok())
+        .take(MAX_ADDRS)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if text(doc, &obj, "addrs")? == value {
+        return Ok(false);
+    }
+    doc.put(&obj, "addrs", value)?;
+    Ok(true)
+}
+
 /// Every member, active or revoked.
 pub fn read_members<R: ReadDoc>(doc: &R) -> Result<Vec<Member>, SchemaError> {
     let members = map_at(doc, "members")?;
@@ -102,6 +148,7 @@ pub fn read_members<R: ReadDoc>(doc: &R) -> Result<Vec<Member>, SchemaError> {
             added_by: text(doc, &obj, "added_by")?,
             added_at_ms: int(doc, &obj, "added_at")?.unwrap_or(0),
             revoked_at_ms: int(doc, &obj, "revoked_at")?,
+            addrs: parse_addrs(&text(doc, &obj, "addrs")?),
         });
     }
     Ok(out)
@@ -133,6 +180,7 @@ mod tests {
             added_by: "me".into(),
             added_at_ms: 5,
             revoked_at_ms: None,
+            addrs: Vec::new(),
         }
     }
 
@@ -149,5 +197,23 @@ mod tests {
         assert_eq!(all[1].revoked_at_ms, Some(9));
         set_journal_key(&mut doc, &"ab".repeat(16)).unwrap();
         assert_eq!(journal_key(&doc).unwrap(), Some("ab".repeat(16)));
+    }
+
+    #[test]
+    fn addresses_are_kept_per_member_validated_and_capped() {
+        let mut doc = crate::schema::new_document(automerge::ActorId::random()).unwrap();
+        add_member(&mut doc, &member("aa")).unwrap();
+        let given: Vec<String> = ["10.0.0.2:4919", "not an address", "[::1]:7"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert!(set_addrs(&mut doc, "aa", &given).unwrap());
+        assert!(!set_addrs(&mut doc, "aa", &given).unwrap(), "unchanged");
+        assert!(!set_addrs(&mut doc, "zz", &given).unwrap(), "not a member");
+        let all = read_members(&doc).unwrap();
+        assert_eq!(all[0].addrs, vec!["10.0.0.2:4919", "[::1]:7"]);
+        let many: Vec<String> = (0..40).map(|i| format!("10.0.0.{i}:1")).collect();
+        set_addrs(&mut doc, "aa", &many).unwrap();
+        assert_eq!(read_members(&doc).unwrap()[0].addrs.len(), MAX_ADDRS);
     }
 }

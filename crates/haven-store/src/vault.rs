@@ -401,6 +401,7 @@ impl Vault {
             added_by: self.config.device_id.clone(),
             added_at_ms: at_ms,
             revoked_at_ms: None,
+            addrs: Vec::new(),
         }
     }
 

@@ -193,6 +193,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+        // Tell the members of every journal where this device listens now.
+        match net.announce(&addrs) {
+            Ok(0) => {}
+            Ok(n) => log(&format!(
+                "announced this device's addresses in {n} journal(s)"
+            )),
+            Err(e) => log(&format!("could not announce this device's addresses: {e}")),
+        }
         let daemon = Arc::new(Daemon {
             net,
             endpoint: endpoint.clone(),
@@ -277,8 +285,8 @@ async fn serve(
 /// local change overrides the backoff). Each runs on its own task so that an unreachable
 /// peer never holds up the others.
 fn push(daemon: &Arc<Daemon>, local_change: bool) {
-    let book = daemon.net.peers();
-    for (device, _) in daemon.net.known_devices().unwrap_or_default() {
+    for target in network::sync_targets(&daemon.net, None).unwrap_or_default() {
+        let device = target.device;
         {
             let mut peers = daemon.peers();
             let state = peers.entry(device.clone()).or_default();
@@ -290,7 +298,7 @@ fn push(daemon: &Arc<Daemon>, local_change: bool) {
             }
             state.busy = true;
         }
-        let info = book.get(&device).cloned().unwrap_or_default();
+        let info = target.info;
         let daemon = Arc::clone(daemon);
         tokio::spawn(async move {
             let outcome = network::sync_with(&daemon.net, &daemon.endpoint, &device, &info).await;
