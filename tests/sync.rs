@@ -5,148 +5,15 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::Haven;
+use common::{Device, pair};
 use serde_json::Value;
-
-/// A device: a vault and the loopback port its endpoint binds.
-struct Device {
-    h: Haven,
-    port: u16,
-}
 
 fn base_port() -> u16 {
     // Spread parallel test runs apart; each test uses a few ports above its base.
     20_000 + (std::process::id() % 2000) as u16 * 10
-}
-
-impl Device {
-    fn new(name: &str, person: &str, port: u16) -> Device {
-        let h = Haven::empty();
-        let d = Device { h, port };
-        let out = d
-            .cmd(&[
-                "init",
-                "--device-name",
-                name,
-                "--name",
-                person,
-                "--scrypt-work-factor",
-                "10",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        d
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = self.h.cmd(args);
-        c.env("HAVEN_RELAY", "disabled")
-            .env("HAVEN_BIND", format!("127.0.0.1:{}", self.port));
-        c
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "haven {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Entry texts of a journal, sorted; empty while the journal has not arrived.
-    fn texts(&self, journal: Option<&str>) -> Vec<String> {
-        let mut args = vec!["list", "--json"];
-        if let Some(j) = journal {
-            args.extend(["--journal", j]);
-        }
-        let out = self.cmd(&args).output().unwrap();
-        if !out.status.success() {
-            return Vec::new();
-        }
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let mut t: Vec<String> = v["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["text"].as_str().unwrap().to_string())
-            .collect();
-        t.sort();
-        t
-    }
-
-    fn journals(&self) -> Vec<String> {
-        let v: Value = serde_json::from_str(&self.ok(&["journal", "list", "--json"])).unwrap();
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|j| j["name"].as_str().unwrap().to_string())
-            .collect()
-    }
-
-    /// Runs `haven <invite|share ...>` in the background and returns it with its ticket.
-    fn host(&self, args: &[&str]) -> (Child, String) {
-        let (child, ticket, _) = self.host_with_rest(args);
-        (child, ticket)
-    }
-
-    /// Like [`Device::host`], also returning what the host prints after the ticket.
-    fn host_with_rest(&self, args: &[&str]) -> (Child, String, std::thread::JoinHandle<String>) {
-        let mut child = self
-            .cmd(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut reader = std::io::BufReader::new(stdout);
-        let mut ticket = String::new();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(20) {
-            let mut line = String::new();
-            if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
-                break;
-            }
-            if line.trim().starts_with("haven1") {
-                ticket = line.trim().to_string();
-                break;
-            }
-        }
-        assert!(!ticket.is_empty(), "no ticket printed");
-        // Keep draining so the host never blocks on a full pipe.
-        let rest = std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
-            rest
-        });
-        (child, ticket, rest)
-    }
-
-    fn daemon(&self) -> Child {
-        self.cmd(&["daemon", "--for", "60s", "--pull-every", "1"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    }
-}
-
-fn pair(host: &Device, joiner: &Device, args: &[&str]) -> String {
-    let (mut child, ticket) = host.host(args);
-    let joined = joiner.ok(&["join", &ticket]);
-    let status = child.wait().unwrap();
-    assert!(status.success(), "the host failed");
-    joined
 }
 
 /// Waits until `check` holds, retrying `haven sync` on `who` in between.
@@ -300,11 +167,10 @@ fn three_devices_pair_share_converge_and_revoke() {
     let daemon = &status["daemon"];
     assert!(daemon["pid"].as_u64().is_some(), "{status}");
     assert!(
-        daemon["addrs"]
-            .as_array()
+        daemon["addrs"].as_array().unwrap().iter().any(|a| a
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|a| a.as_str().unwrap().ends_with(&format!(":{}", laptop.port))),
+            .ends_with(&format!(":{}", laptop.bind.port()))),
         "{status}"
     );
     assert!(

@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The passphrase every test vault uses.
 pub const PASSPHRASE: &str = "correct horse battery staple";
@@ -75,13 +77,31 @@ impl Haven {
             env!("CARGO_BIN_EXE_haven")
         };
         let mut cmd = Command::new(program);
-        cmd.args(args)
-            .env_clear()
+        cmd.args(args);
+        self.clean_env(&mut cmd);
+        cmd
+    }
+
+    /// `haven` started through `prefix` (a program and its arguments, such as
+    /// `ip netns exec NS`), with the same clean environment, vault and passphrase as
+    /// [`Haven::cmd`]. An empty prefix runs `haven` directly.
+    pub fn cmd_via(&self, prefix: &[String], args: &[&str]) -> Command {
+        let Some((program, before)) = prefix.split_first() else {
+            return self.cmd(args);
+        };
+        let mut cmd = Command::new(program);
+        cmd.args(before).arg(env!("CARGO_BIN_EXE_haven")).args(args);
+        self.clean_env(&mut cmd);
+        cmd.env("HAVEN_PASSPHRASE", PASSPHRASE);
+        cmd
+    }
+
+    fn clean_env(&self, cmd: &mut Command) {
+        cmd.env_clear()
             .env("HAVEN_HOME", &self.home)
             .env("TZ", "UTC")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
-        cmd
     }
 
     /// Runs with the passphrase.
@@ -201,6 +221,11 @@ pub fn can_mount() -> bool {
             .is_ok_and(|o| o.status.success())
 }
 
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
+    rustix_is_root()
+}
+
 fn rustix_is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -256,5 +281,234 @@ impl Tmpfs {
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// A device in a sync test: a vault whose `haven` runs with relays disabled and a fixed bind
+/// address, optionally started through a prefix (such as `ip netns exec NS`).
+pub struct Device {
+    pub h: Haven,
+    pub bind: SocketAddr,
+    prefix: Vec<String>,
+}
+
+impl Device {
+    /// A device on loopback at `port`, initialised as `name`, a device of `person`.
+    pub fn new(name: &str, person: &str, port: u16) -> Device {
+        Self::via(
+            Vec::new(),
+            name,
+            person,
+            SocketAddr::from(([127, 0, 0, 1], port)),
+        )
+    }
+
+    /// A device whose every `haven` runs through `prefix`, bound to `bind`.
+    pub fn via(prefix: Vec<String>, name: &str, person: &str, bind: SocketAddr) -> Device {
+        let d = Device {
+            h: Haven::empty(),
+            bind,
+            prefix,
+        };
+        d.ok(&[
+            "init",
+            "--device-name",
+            name,
+            "--name",
+            person,
+            "--scrypt-work-factor",
+            "10",
+        ]);
+        d
+    }
+
+    /// `haven` on this device, with the passphrase.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = self.h.cmd_via(&self.prefix, args);
+        c.env("HAVEN_RELAY", "disabled")
+            .env("HAVEN_BIND", self.bind.to_string());
+        c
+    }
+
+    /// Runs `haven`, asserts success, returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().expect("run haven");
+        assert!(
+            out.status.success(),
+            "haven {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    /// Runs `haven` with `stdin` as standard input, asserts success, returns stdout.
+    pub fn ok_with_stdin(&self, args: &[&str], stdin: &str) -> String {
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn haven");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes())
+            .expect("write stdin");
+        let out = child.wait_with_output().expect("wait for haven");
+        assert!(
+            out.status.success(),
+            "haven {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    /// Entry texts of a journal, sorted; empty while the journal has not arrived.
+    pub fn texts(&self, journal: Option<&str>) -> Vec<String> {
+        let mut args = vec!["list", "--json"];
+        if let Some(j) = journal {
+            args.extend(["--journal", j]);
+        }
+        let out = self.cmd(&args).output().expect("run haven");
+        if !out.status.success() {
+            return Vec::new();
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list --json");
+        let mut t: Vec<String> = v["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| e["text"].as_str().expect("text").to_string())
+            .collect();
+        t.sort();
+        t
+    }
+
+    /// Names of the journals on this device.
+    pub fn journals(&self) -> Vec<String> {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.ok(&["journal", "list", "--json"])).expect("JSON");
+        v.as_array()
+            .expect("journals")
+            .iter()
+            .map(|j| j["name"].as_str().expect("name").to_string())
+            .collect()
+    }
+
+    /// Runs `haven <invite|share ...>` in the background and returns it with its ticket.
+    pub fn host(&self, args: &[&str]) -> (Child, String) {
+        let (child, ticket, _) = self.host_with_rest(args);
+        (child, ticket)
+    }
+
+    /// Like [`Device::host`], also returning what the host prints after the ticket.
+    pub fn host_with_rest(
+        &self,
+        args: &[&str],
+    ) -> (Child, String, std::thread::JoinHandle<String>) {
+        let mut child = self
+            .cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn haven");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut ticket = String::new();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            let mut line = String::new();
+            if std::io::BufRead::read_line(&mut reader, &mut line).expect("read stdout") == 0 {
+                break;
+            }
+            if line.trim().starts_with("haven1") {
+                ticket = line.trim().to_string();
+                break;
+            }
+        }
+        assert!(!ticket.is_empty(), "no ticket printed");
+        // Keep draining so the host never blocks on a full pipe.
+        let rest = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+            rest
+        });
+        (child, ticket, rest)
+    }
+
+    /// `haven daemon` for a minute, pulling every second, its output discarded.
+    pub fn daemon(&self) -> Child {
+        self.cmd(&["daemon", "--for", "60s", "--pull-every", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn haven daemon")
+    }
+
+    /// `haven daemon ARGS` with its log appended to `log`; returns once it says it is up.
+    pub fn daemon_logged(&self, args: &[&str], log: &Path) -> Running {
+        let before = count_in(log, "daemon up");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("daemon log");
+        let mut all = vec!["daemon"];
+        all.extend_from_slice(args);
+        let child = self
+            .cmd(&all)
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("spawn haven daemon");
+        let mut running = Running(child);
+        let start = Instant::now();
+        while count_in(log, "daemon up") == before {
+            if let Ok(Some(status)) = running.0.try_wait() {
+                panic!(
+                    "the daemon exited with {status}:\n{}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                );
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the daemon did not come up in 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        running
+    }
+}
+
+/// How many lines of the file at `path` contain `needle` (0 if it does not exist).
+pub fn count_in(path: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().filter(|l| l.contains(needle)).count())
+        .unwrap_or(0)
+}
+
+/// Pairs `joiner` with `host` through a ticket from `haven ARGS` on the host; returns what
+/// `haven join` printed.
+pub fn pair(host: &Device, joiner: &Device, args: &[&str]) -> String {
+    let (mut child, ticket) = host.host(args);
+    let joined = joiner.ok(&["join", &ticket]);
+    let status = child.wait().expect("wait for the host");
+    assert!(status.success(), "the host failed");
+    joined
+}
+
+/// A child process that is killed (SIGKILL) and reaped when dropped, also on panic.
+pub struct Running(pub Child);
+
+impl Running {
+    /// Kills the process now and waits for it.
+    pub fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

@@ -1,0 +1,216 @@
+//! End-to-end sync between two Linux network namespaces joined by a veth pair: each device
+//! has a network stack of its own, so pairing and sync must go over a real link between two
+//! addresses rather than over a shared loopback.
+//!
+//! Needs root and iproute2. Without them the test is skipped with a note on stderr, except
+//! when `CI` is set: CI runs as root with iproute2 installed, so there it fails instead.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Device, Running};
+use serde_json::Value;
+
+const IP: &str = "/usr/sbin/ip";
+
+/// Why namespaces cannot be made here, if they cannot.
+fn unavailable() -> Option<String> {
+    if !common::is_root() {
+        return Some("creating network namespaces needs root".into());
+    }
+    if !Path::new(IP).exists() {
+        return Some(format!("{IP} is missing (install iproute2)"));
+    }
+    None
+}
+
+/// Runs `ip ARGS` and returns stdout; panics with ip's own message if it fails.
+fn ip(args: &[&str]) -> String {
+    let out = Command::new(IP).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "ip {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Two namespaces joined by a veth pair, `10.77.X.1/24` in `a` and `10.77.X.2/24` in `b`.
+/// Both are deleted on drop, also when the test panics; deleting a namespace removes its end
+/// of the pair and with it the pair.
+struct Link {
+    a: String,
+    b: String,
+    subnet: u8,
+}
+
+impl Link {
+    fn create() -> Link {
+        let pid = std::process::id();
+        let link = Link {
+            a: format!("haven-a-{pid}"),
+            b: format!("haven-b-{pid}"),
+            // Keeps parallel runs on different subnets, which also tells them apart in
+            // `ip addr` output.
+            subnet: (pid % 250) as u8 + 1,
+        };
+        // A run killed before its clean-up could have left namespaces under these names.
+        link.delete();
+        let (veth_a, veth_b) = (format!("hv{pid}a"), format!("hv{pid}b"));
+        ip(&["netns", "add", &link.a]);
+        ip(&["netns", "add", &link.b]);
+        ip(&[
+            "link", "add", &veth_a, "netns", &link.a, "type", "veth", "peer", "name", &veth_b,
+            "netns", &link.b,
+        ]);
+        for (ns, dev, host) in [(&link.a, &veth_a, 1), (&link.b, &veth_b, 2)] {
+            let cidr = format!("{}/24", link.addr(host));
+            ip(&["-n", ns, "addr", "add", &cidr, "dev", dev]);
+            ip(&["-n", ns, "link", "set", dev, "up"]);
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+        }
+        link
+    }
+
+    /// `10.77.X.host`.
+    fn addr(&self, host: u8) -> String {
+        format!("10.77.{}.{host}", self.subnet)
+    }
+
+    /// The prefix that runs a program in namespace `ns`.
+    fn exec_in(ns: &str) -> Vec<String> {
+        [IP, "netns", "exec", ns].map(String::from).to_vec()
+    }
+
+    /// The IPv4 addresses of namespace `ns` (or of this process's own, for `None`).
+    fn ipv4(ns: Option<&str>) -> String {
+        match ns {
+            Some(ns) => ip(&["-n", ns, "-o", "-4", "addr", "show"]),
+            None => ip(&["-o", "-4", "addr", "show"]),
+        }
+    }
+
+    fn delete(&self) {
+        for ns in [&self.a, &self.b] {
+            let _ = Command::new(IP)
+                .args(["netns", "del", ns])
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        self.delete();
+    }
+}
+
+#[test]
+fn two_devices_in_separate_network_namespaces_pair_and_converge() {
+    if let Some(why) = unavailable() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the network namespace test cannot run: {why}; CI must run it as root with iproute2 installed"
+        );
+        eprintln!("skipping the network namespace test: {why}");
+        return;
+    }
+    let link = Link::create();
+    let port = 4919;
+    let a_addr: SocketAddr = format!("{}:{port}", link.addr(1)).parse().unwrap();
+    let b_addr: SocketAddr = format!("{}:{port}", link.addr(2)).parse().unwrap();
+
+    // Each namespace sees only its own end of the link; this process sees neither.
+    let (in_a, in_b, here) = (
+        Link::ipv4(Some(&link.a)),
+        Link::ipv4(Some(&link.b)),
+        Link::ipv4(None),
+    );
+    let (a_cidr, b_cidr) = (
+        format!("{}/24", link.addr(1)),
+        format!("{}/24", link.addr(2)),
+    );
+    assert!(in_a.contains(&a_cidr) && !in_a.contains(&b_cidr), "{in_a}");
+    assert!(in_b.contains(&b_cidr) && !in_b.contains(&a_cidr), "{in_b}");
+    assert!(!here.contains(&a_cidr) && !here.contains(&b_cidr), "{here}");
+
+    let laptop = Device::via(Link::exec_in(&link.a), "laptop", "Robin", a_addr);
+    let desktop = Device::via(Link::exec_in(&link.b), "desktop", "Robin", b_addr);
+    laptop.ok(&["write", "laptop before pairing"]);
+    desktop.ok(&["write", "desktop before pairing"]);
+
+    // The ticket carries only the laptop's address on the link, which is not an address of
+    // the desktop's namespace: joining has to cross the veth pair.
+    let started = Instant::now();
+    let (host, ticket) = laptop.host(&["invite", "--expires", "5m"]);
+    let mut host = Running(host);
+    let parsed: haven_sync::ticket::Ticket = ticket.parse().unwrap();
+    assert_eq!(parsed.addrs, vec![a_addr], "{parsed:?}");
+    let hosted_in = ip(&["netns", "identify", &host.0.id().to_string()]);
+    assert_eq!(
+        hosted_in.trim(),
+        link.a,
+        "the invite runs in the laptop's namespace"
+    );
+    let joined = desktop.ok(&["join", &ticket]);
+    assert!(host.0.wait().unwrap().success(), "the invite failed");
+    assert!(joined.contains("Joined Robin's laptop"), "{joined}");
+    eprintln!("paired across the link in {:?}", started.elapsed());
+
+    // Offline writes on both sides, one of them several lines long.
+    laptop.ok(&["write", "laptop offline one"]);
+    laptop.ok_with_stdin(&["write"], "laptop offline two\nwith a second line");
+    desktop.ok(&["write", "desktop offline one"]);
+    desktop.ok(&["write", "desktop offline two #link"]);
+    let mut expected = vec![
+        "laptop before pairing",
+        "desktop before pairing",
+        "laptop offline one",
+        "laptop offline two\nwith a second line",
+        "desktop offline one",
+        "desktop offline two #link",
+    ];
+    expected.sort();
+
+    // The laptop serves from its namespace; the desktop syncs from its own.
+    let log = laptop.h.scratch().join("daemon.log");
+    let daemon = laptop.daemon_logged(&["--for", "30s", "--pull-every", "1"], &log);
+    let served_from = ip(&["netns", "identify", &daemon.0.id().to_string()]);
+    assert_eq!(
+        served_from.trim(),
+        link.a,
+        "the daemon runs in the laptop's namespace"
+    );
+    let started = Instant::now();
+    let report: Value = serde_json::from_str(&desktop.ok(&["sync", "--json"])).unwrap();
+    eprintln!("synced across the link in {:?}", started.elapsed());
+    let peers = report["peers"].as_array().unwrap();
+    assert_eq!(peers.len(), 1, "{report}");
+    assert_eq!(peers[0]["status"], "synced", "{report}");
+
+    assert_eq!(desktop.texts(None), expected);
+    // The laptop keeps what arrived once its side of the session has ended.
+    let start = Instant::now();
+    while laptop.texts(None) != expected && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(laptop.texts(None), expected);
+    drop(daemon);
+    assert!(
+        common::count_in(&log, "synced with") >= 1,
+        "{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    for d in [&laptop, &desktop] {
+        let report = d.ok(&["doctor"]);
+        assert!(report.contains("healthy"), "{report}");
+    }
+}
