@@ -75,6 +75,9 @@ impl Link {
             ip(&["-n", ns, "addr", "add", &cidr, "dev", dev]);
             ip(&["-n", ns, "link", "set", dev, "up"]);
             ip(&["-n", ns, "link", "set", "lo", "up"]);
+            // Like any LAN, the link carries multicast (mDNS needs a route for it; with no
+            // default route in the namespace there would be none).
+            ip(&["-n", ns, "route", "add", "224.0.0.0/4", "dev", dev]);
         }
         link
     }
@@ -142,7 +145,7 @@ fn two_devices_in_separate_network_namespaces_pair_and_converge() {
     assert!(in_b.contains(&b_cidr) && !in_b.contains(&a_cidr), "{in_b}");
     assert!(!here.contains(&a_cidr) && !here.contains(&b_cidr), "{here}");
 
-    let laptop = Device::via(Link::exec_in(&link.a), "laptop", "Robin", a_addr);
+    let mut laptop = Device::via(Link::exec_in(&link.a), "laptop", "Robin", a_addr);
     let desktop = Device::via(Link::exec_in(&link.b), "desktop", "Robin", b_addr);
     laptop.ok(&["write", "laptop before pairing"]);
     desktop.ok(&["write", "desktop before pairing"]);
@@ -213,4 +216,31 @@ fn two_devices_in_separate_network_namespaces_pair_and_converge() {
         let report = d.ok(&["doctor"]);
         assert!(report.contains("healthy"), "{report}");
     }
+
+    // Local-network discovery: the laptop's daemon comes back on another port. The desktop
+    // remembers only the old address and relays are off, yet it finds the laptop by mDNS
+    // on the link.
+    laptop.bind = format!("{}:{}", link.addr(1), port + 1).parse().unwrap();
+    laptop.ok(&["write", "laptop after moving"]);
+    let log = laptop.h.scratch().join("daemon-moved.log");
+    let moved = laptop.daemon_logged(&["--for", "30s", "--pull-every", "1"], &log);
+    let started = Instant::now();
+    let mut report = Value::Null;
+    while started.elapsed() < Duration::from_secs(20) {
+        report = serde_json::from_str(&desktop.ok(&["sync", "--json"])).unwrap();
+        if report["peers"][0]["status"] == "synced" {
+            break;
+        }
+    }
+    assert_eq!(report["peers"][0]["status"], "synced", "{report}");
+    eprintln!(
+        "found the moved laptop by mDNS and synced in {:?}",
+        started.elapsed()
+    );
+    assert!(
+        desktop
+            .texts(None)
+            .contains(&"laptop after moving".to_string())
+    );
+    drop(moved);
 }
