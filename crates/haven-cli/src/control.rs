@@ -26,6 +26,9 @@ pub enum Request {
     Sync {
         /// A device id prefix or a device name prefix.
         peer: Option<String>,
+        /// Keys (hex) of journals to offer beyond membership: one being left.
+        #[serde(default)]
+        offer: Vec<String>,
     },
     /// Stream an [`Arrival`] each time entries arrive from a peer.
     Watch,
@@ -162,9 +165,35 @@ impl Client {
     }
 }
 
+/// What asking the daemon gave.
+#[derive(Debug)]
+pub enum Asked {
+    /// No daemon is listening: the caller may do the work itself.
+    NoDaemon,
+    /// The daemon's answer.
+    Reply(Reply),
+    /// A daemon took the request but gave no answer in time (or hung up): it may be busy
+    /// with it, so the caller must not start the same work beside it.
+    Silent,
+}
+
+/// Asks a running daemon one question.
+pub fn ask_daemon(socket: &Path, request: &Request, timeout: Duration) -> Asked {
+    match Client::open(socket, request, Some(timeout)) {
+        None => Asked::NoDaemon,
+        Some(mut client) => match client.next() {
+            Some(reply) => Asked::Reply(reply),
+            None => Asked::Silent,
+        },
+    }
+}
+
 /// Asks a running daemon one question; `None` when none answers.
 pub fn ask(socket: &Path, request: &Request, timeout: Duration) -> Option<Reply> {
-    Client::open(socket, request, Some(timeout))?.next()
+    match ask_daemon(socket, request, timeout) {
+        Asked::Reply(reply) => Some(reply),
+        Asked::NoDaemon | Asked::Silent => None,
+    }
 }
 
 /// Binds the control socket, replacing a stale one left by a daemon that died. Fails with
@@ -220,9 +249,10 @@ mod tests {
     fn requests_and_replies_are_one_json_line_each() {
         let req = serde_json::to_string(&Request::Sync {
             peer: Some("ab".into()),
+            offer: Vec::new(),
         })
         .unwrap_or_default();
-        assert_eq!(req, r#"{"op":"sync","peer":"ab"}"#);
+        assert_eq!(req, r#"{"op":"sync","peer":"ab","offer":[]}"#);
         let reply = Reply::Arrived(Arrival {
             journal: "us\nfake".into(),
             arrived: 2,

@@ -173,12 +173,17 @@ impl Net {
         Ok(out)
     }
 
-    /// The journals `peer` is an active member of, in this device's copies.
+    /// The journals `peer` and this device are both active members of, in this device's
+    /// copies.
     pub fn journals_for(&self, peer: &str) -> Result<BTreeMap<JournalKey, JournalStore>> {
+        let active = |members: &[Member], device: &str| {
+            members.iter().any(|m| m.device == device && m.is_active())
+        };
         Ok(self
             .journals()?
             .into_iter()
-            .filter(|(_, _, members, _)| members.iter().any(|m| m.device == peer && m.is_active()))
+            // Both must be members: a journal this device left syncs with nobody.
+            .filter(|(_, _, members, _)| active(members, peer) && active(members, self.me()))
             .map(|(k, s, _, _)| (k, s))
             .collect())
     }
@@ -208,7 +213,7 @@ impl Net {
                 match out.get_mut(&m.device) {
                     Some(known) => {
                         for a in m.addrs {
-                            if !known.addrs.contains(&a) {
+                            if !known.addrs.contains(&a) && known.addrs.len() < members::MAX_ADDRS {
                                 known.addrs.push(a);
                             }
                         }
@@ -226,8 +231,16 @@ impl Net {
     /// that the other members (and their other devices) can reach it. Returns how many
     /// journals changed.
     pub fn announce(&self, addrs: &[SocketAddr]) -> Result<usize> {
-        let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+        // Sorted, so that the same addresses in another order are no change.
+        let mut addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+        addrs.sort();
+        addrs.dedup();
+        let addrs = members::usable_addrs(&addrs);
         let mut changed = 0;
+        if addrs.is_empty() {
+            // Keep the last good hint rather than erase it.
+            return Ok(0);
+        }
         for (_, store, members, _) in self.journals()? {
             let Some(mine) = members
                 .iter()
@@ -238,11 +251,12 @@ impl Net {
             if mine.addrs == addrs {
                 continue;
             }
+            let mut wrote = false;
             store.change(&self.keys, |doc| {
-                members::set_addrs(doc, self.me(), &addrs)?;
+                wrote = members::set_addrs(doc, self.me(), &addrs)?;
                 Ok(())
             })?;
-            changed += 1;
+            changed += usize::from(wrote);
         }
         Ok(changed)
     }
@@ -560,13 +574,16 @@ pub enum PeerOutcome {
 
 /// Syncs with one peer as the initiator. If the peer is one of my own devices and has
 /// journals I am a member of but have no copy of yet, they are created and synced too.
+/// `offer` adds journals that membership alone would not offer (a journal being left, whose
+/// last change tells the others so).
 pub async fn sync_with(
     net: &Net,
     endpoint: &iroh::Endpoint,
     device: &str,
     info: &PeerInfo,
+    offer: &[JournalKey],
 ) -> PeerOutcome {
-    let (outcome, also) = sync_once(net, endpoint, device, info).await;
+    let (outcome, also) = sync_once(net, endpoint, device, info, offer).await;
     if also.is_empty() || !net.is_my_device(device) {
         return outcome;
     }
@@ -592,9 +609,10 @@ async fn sync_once(
     endpoint: &iroh::Endpoint,
     device: &str,
     info: &PeerInfo,
+    offer: &[JournalKey],
 ) -> (PeerOutcome, Vec<JournalKey>) {
     let mut also = Vec::new();
-    let outcome = sync_session(net, endpoint, device, info, &[], &mut also).await;
+    let outcome = sync_session(net, endpoint, device, info, offer, &mut also).await;
     (outcome, also)
 }
 
@@ -625,6 +643,7 @@ async fn sync_session(
     if info.addrs.is_empty()
         && info.relay.is_none()
         && net.config.relay == haven_sync::net::Relay::Disabled
+        && !net.config.local_discovery
     {
         return PeerOutcome::Unreachable(
             "no address known yet (its entries reach you through your other devices)".into(),
@@ -641,6 +660,15 @@ async fn sync_session(
             Err(e) => return PeerOutcome::Unreachable(e.to_string()),
         };
     net.track(device, &conn);
+    // Membership may have changed while connecting (a revocation, a leave): look again now
+    // that a revocation can close this connection.
+    let now_shared = net.journals_for(device).unwrap_or_default();
+    stores.retain(|k, _| now_shared.contains_key(k) || extra.contains(k));
+    if stores.is_empty() {
+        net.untrack(device, &conn);
+        conn.close(3u32.into(), b"not a member any more");
+        return PeerOutcome::NothingShared;
+    }
     let outcome = run_initiator(net, &conn, &mut send, &mut recv, &stores, device, also).await;
     net.untrack(device, &conn);
     outcome
@@ -710,16 +738,6 @@ pub async fn serve_sync(
     net.track(&peer, &conn);
     let served = serve_session(net, &conn).await;
     net.untrack(&peer, &conn);
-    if served.is_err()
-        && conn
-            .close_reason()
-            .is_some_and(|r| r.to_string().contains("revoked"))
-    {
-        return Err(format!(
-            "closed the connection of {}: it was revoked",
-            fingerprint(&peer)
-        ));
-    }
     served
 }
 
@@ -826,15 +844,17 @@ pub fn sync_targets(net: &Net, wanted: Option<&str>) -> Result<Vec<Target>> {
     Ok(targets)
 }
 
-/// Syncs with every target at once on `endpoint`; one row per target, in order.
+/// Syncs with every target at once on `endpoint` (offering `offer` too, see [`sync_with`]);
+/// one row per target, in order.
 pub async fn sync_now(
     net: &Net,
     endpoint: &iroh::Endpoint,
     targets: &[Target],
+    offer: &[JournalKey],
 ) -> Vec<(PeerRow, PeerOutcome)> {
     let futures = targets
         .iter()
-        .map(|t| sync_with(net, endpoint, &t.device, &t.info));
+        .map(|t| sync_with(net, endpoint, &t.device, &t.info, offer));
     let outcomes = join_all(futures).await;
     targets
         .iter()

@@ -97,14 +97,40 @@ pub fn revoke_member(doc: &mut AutoCommit, device: &str, at_ms: i64) -> Result<b
     Ok(true)
 }
 
-/// Valid socket addresses from an `addrs` value, at most [`MAX_ADDRS`].
+/// Whether `addr` could be where a device listens: a socket address with a port, not
+/// unspecified, multicast or broadcast. Anything else in a journal is ignored.
+fn usable(addr: &str) -> bool {
+    let Ok(a) = addr.parse::<std::net::SocketAddr>() else {
+        return false;
+    };
+    let ip = a.ip();
+    let broadcast = matches!(ip, std::net::IpAddr::V4(v4) if v4.is_broadcast());
+    a.port() != 0 && !ip.is_unspecified() && !ip.is_multicast() && !broadcast
+}
+
+/// Usable socket addresses from an `addrs` value, at most [`MAX_ADDRS`].
 fn parse_addrs(value: &str) -> Vec<String> {
     value
         .split_ascii_whitespace()
-        .filter(|a| a.parse::<std::net::SocketAddr>().is_ok())
+        .filter(|a| usable(a))
         .take(MAX_ADDRS)
         .map(str::to_string)
         .collect()
+}
+
+/// The addresses of `addrs` that a journal keeps (usable ones, at most [`MAX_ADDRS`]).
+pub fn usable_addrs(addrs: &[String]) -> Vec<String> {
+    addrs
+        .iter()
+        .filter(|a| usable(a))
+        .take(MAX_ADDRS)
+        .cloned()
+        .collect()
+}
+
+/// Whether `key` is a device id: 64 lowercase hex digits.
+fn is_device_id(key: &str) -> bool {
+    key.len() == 64 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Records where `device` listens now. Changes nothing (and returns false) when it is not
@@ -118,13 +144,7 @@ pub fn set_addrs(
     let Some((Value::Object(ObjType::Map), obj)) = doc.get(&members, device)? else {
         return Ok(false);
     };
-    let value = addrs
-        .iter()
-        .filter(|a| a.parse::<std::net::SocketAddr>().is_ok())
-        .take(MAX_ADDRS)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let value = usable_addrs(addrs).join(" ");
     if text(doc, &obj, "addrs")? == value {
         return Ok(false);
     }
@@ -132,12 +152,15 @@ pub fn set_addrs(
     Ok(true)
 }
 
-/// Every member, active or revoked.
+/// Every member, active or revoked (entries whose key is not a device id are skipped).
 pub fn read_members<R: ReadDoc>(doc: &R) -> Result<Vec<Member>, SchemaError> {
     let members = map_at(doc, "members")?;
     let mut out = Vec::new();
     for item in doc.map_range(&members, ..) {
-        if !matches!(item.value, automerge::ValueRef::Object(ObjType::Map)) {
+        // Members arrive from other devices: skip anything that is not a device entry.
+        if !matches!(item.value, automerge::ValueRef::Object(ObjType::Map))
+            || !is_device_id(&item.key)
+        {
             continue;
         }
         let obj = item.id();
@@ -172,9 +195,14 @@ pub fn set_journal_key(doc: &mut AutoCommit, key_hex: &str) -> Result<(), Schema
 mod tests {
     use super::*;
 
+    /// A device id made of one repeated hex digit pair.
+    fn id(pair: &str) -> String {
+        pair.repeat(32)
+    }
+
     fn member(device: &str) -> Member {
         Member {
-            device: device.into(),
+            device: id(device),
             device_name: "laptop".into(),
             person: "Robin".into(),
             added_by: "me".into(),
@@ -189,8 +217,8 @@ mod tests {
         let mut doc = crate::schema::new_document(automerge::ActorId::random()).unwrap();
         add_member(&mut doc, &member("aa")).unwrap();
         add_member(&mut doc, &member("bb")).unwrap();
-        assert!(revoke_member(&mut doc, "bb", 9).unwrap());
-        assert!(!revoke_member(&mut doc, "cc", 9).unwrap());
+        assert!(revoke_member(&mut doc, &id("bb"), 9).unwrap());
+        assert!(!revoke_member(&mut doc, &id("cc"), 9).unwrap());
         let all = read_members(&doc).unwrap();
         assert_eq!(all.len(), 2);
         assert!(all[0].is_active());
@@ -203,17 +231,43 @@ mod tests {
     fn addresses_are_kept_per_member_validated_and_capped() {
         let mut doc = crate::schema::new_document(automerge::ActorId::random()).unwrap();
         add_member(&mut doc, &member("aa")).unwrap();
-        let given: Vec<String> = ["10.0.0.2:4919", "not an address", "[::1]:7"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert!(set_addrs(&mut doc, "aa", &given).unwrap());
-        assert!(!set_addrs(&mut doc, "aa", &given).unwrap(), "unchanged");
-        assert!(!set_addrs(&mut doc, "zz", &given).unwrap(), "not a member");
+        let given: Vec<String> = [
+            "10.0.0.2:4919",
+            "not an address",
+            "[::1]:7",
+            "0.0.0.0:4919",
+            "224.0.0.251:5353",
+            "255.255.255.255:9",
+            "10.0.0.3:0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert!(set_addrs(&mut doc, &id("aa"), &given).unwrap());
+        assert!(
+            !set_addrs(&mut doc, &id("aa"), &given).unwrap(),
+            "unchanged"
+        );
+        assert!(
+            !set_addrs(&mut doc, &id("ee"), &given).unwrap(),
+            "not a member"
+        );
         let all = read_members(&doc).unwrap();
         assert_eq!(all[0].addrs, vec!["10.0.0.2:4919", "[::1]:7"]);
         let many: Vec<String> = (0..40).map(|i| format!("10.0.0.{i}:1")).collect();
-        set_addrs(&mut doc, "aa", &many).unwrap();
+        set_addrs(&mut doc, &id("aa"), &many).unwrap();
         assert_eq!(read_members(&doc).unwrap()[0].addrs.len(), MAX_ADDRS);
+    }
+
+    #[test]
+    fn entries_that_are_not_device_ids_are_ignored() {
+        let mut doc = crate::schema::new_document(automerge::ActorId::random()).unwrap();
+        add_member(&mut doc, &member("aa")).unwrap();
+        let mut fake = member("bb");
+        fake.device = "\u{1b}[31mnot-a-device".into();
+        add_member(&mut doc, &fake).unwrap();
+        let all = read_members(&doc).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].device, id("aa"));
     }
 }

@@ -55,8 +55,8 @@ fn disk_state(net: &Net) -> Vec<(String, Vec<String>, Vec<String>)> {
 /// What the daemon knows of one peer.
 #[derive(Default, Clone)]
 struct PeerState {
-    /// A session with it is running.
-    busy: bool,
+    /// Sessions with it running now.
+    busy: u32,
     /// Last successful sync.
     last_ok_ms: Option<i64>,
     /// Next attempt and the current backoff, after a failure.
@@ -102,7 +102,6 @@ impl Daemon {
     fn finished(&self, device: &str, outcome: &PeerOutcome) {
         let mut peers = self.peers();
         let state = peers.entry(device.to_string()).or_default();
-        state.busy = false;
         match outcome {
             PeerOutcome::Synced(..) => {
                 state.retry = None;
@@ -135,7 +134,7 @@ impl Daemon {
                     let retry_in = s
                         .retry
                         .map(|(at, _)| at.saturating_duration_since(now).as_secs());
-                    let state = if s.busy {
+                    let state = if s.busy > 0 {
                         "syncing"
                     } else if s.retry.is_some() {
                         "retrying"
@@ -152,6 +151,31 @@ impl Daemon {
                     }
                 })
                 .collect(),
+        }
+    }
+}
+
+/// A session with a peer in progress; dropping it (at the end, or if the task panics)
+/// marks the session over.
+struct Busy {
+    daemon: Arc<Daemon>,
+    device: String,
+}
+
+impl Busy {
+    fn begin(daemon: &Arc<Daemon>, device: &str) -> Busy {
+        daemon.peers().entry(device.to_string()).or_default().busy += 1;
+        Busy {
+            daemon: Arc::clone(daemon),
+            device: device.to_string(),
+        }
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Some(state) = self.daemon.peers().get_mut(&self.device) {
+            state.busy = state.busy.saturating_sub(1);
         }
     }
 }
@@ -271,6 +295,16 @@ async fn serve(
                 let now_disk = disk_state(&daemon.net);
                 let changed = now_disk != last_disk;
                 let pull = last_pull.elapsed() >= Duration::from_secs(pull_every);
+                if pull {
+                    // Addresses change with the network: announce them again (only a
+                    // change is written).
+                    let (addrs, _) = haven_sync::net::own_addrs(&daemon.endpoint);
+                    if let Ok(n) = daemon.net.announce(&addrs)
+                        && n > 0
+                    {
+                        log(&format!("announced new addresses in {n} journal(s)"));
+                    }
+                }
                 if changed || pull {
                     last_pull = Instant::now();
                     push(daemon, changed);
@@ -293,15 +327,17 @@ fn push(daemon: &Arc<Daemon>, local_change: bool) {
             let waiting = state
                 .retry
                 .is_some_and(|(next, _)| Instant::now() < next && !local_change);
-            if state.busy || waiting {
+            if state.busy > 0 || waiting {
                 continue;
             }
-            state.busy = true;
         }
+        let busy = Busy::begin(daemon, &device);
         let info = target.info;
         let daemon = Arc::clone(daemon);
         tokio::spawn(async move {
-            let outcome = network::sync_with(&daemon.net, &daemon.endpoint, &device, &info).await;
+            let _busy = busy;
+            let outcome =
+                network::sync_with(&daemon.net, &daemon.endpoint, &device, &info, &[]).await;
             if let PeerOutcome::Synced(changed, _) = &outcome {
                 daemon.arrived(&device, changed);
             }
@@ -327,27 +363,33 @@ async fn answer(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStream) {
             }
             Reply::Cut { closed }
         }
-        Request::Sync { peer } => match network::sync_targets(&daemon.net, peer.as_deref()) {
-            Ok(targets) => {
-                for t in &targets {
-                    daemon.peers().entry(t.device.clone()).or_default().busy = true;
-                }
-                let rows = network::sync_now(&daemon.net, &daemon.endpoint, &targets).await;
-                let mut out = Vec::new();
-                for (row, outcome) in rows {
-                    if let PeerOutcome::Synced(changed, _) = &outcome {
-                        daemon.arrived(&row.device, changed);
+        Request::Sync { peer, offer } => {
+            match network::sync_targets(&daemon.net, peer.as_deref()) {
+                Ok(targets) => {
+                    let _busy: Vec<Busy> = targets
+                        .iter()
+                        .map(|t| Busy::begin(daemon, &t.device))
+                        .collect();
+                    let offer: Vec<_> =
+                        offer.iter().filter_map(|k| network::key_bytes(k)).collect();
+                    let rows =
+                        network::sync_now(&daemon.net, &daemon.endpoint, &targets, &offer).await;
+                    let mut out = Vec::new();
+                    for (row, outcome) in rows {
+                        if let PeerOutcome::Synced(changed, _) = &outcome {
+                            daemon.arrived(&row.device, changed);
+                        }
+                        daemon.finished(&row.device, &outcome);
+                        out.push(row);
                     }
-                    daemon.finished(&row.device, &outcome);
-                    out.push(row);
+                    Reply::Synced { peers: out }
                 }
-                Reply::Synced { peers: out }
+                Err(e) => Reply::Error {
+                    message: e.message().to_string(),
+                    hint: e.hint_text().map(str::to_string),
+                },
             }
-            Err(e) => Reply::Error {
-                message: e.message().to_string(),
-                hint: e.hint_text().map(str::to_string),
-            },
-        },
+        }
         Request::Watch => {
             let mut arrivals = daemon.arrivals.subscribe();
             if control::write_reply(&mut stream, &Reply::Watching)

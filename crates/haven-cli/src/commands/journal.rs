@@ -125,8 +125,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Leaves a shared journal: revokes every one of my devices in it, tells whoever is
-/// reachable, then stops syncing it with anyone from this copy.
+/// Leaves a shared journal: revokes every one of my devices in it, then syncs it once with
+/// its other members and my other devices so that they learn it. On this copy this device
+/// is no longer a member, so the journal syncs with nobody from now on. Run again, it tells
+/// the devices that were not reachable the first time.
 fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Result<ExitCode> {
     let (keys, _) = ctx.keys(&vault)?;
     let store = vault.find_journal(&keys, name)?;
@@ -136,14 +138,16 @@ fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Res
         return Err(CliError::new("you cannot leave your personal journal")
             .hint("`haven journal leave` is for journals shared with someone"));
     }
+    let key = view
+        .key
+        .as_deref()
+        .and_then(crate::network::key_bytes)
+        .ok_or_else(|| {
+            CliError::new("this journal has no shared key").hint("run `haven doctor`")
+        })?;
     let me = vault.config().device_id.clone();
-    if !view.members.iter().any(|m| m.device == me && m.is_active()) {
-        return Err(CliError::new(format!(
-            "you have already left `{}`",
-            clean(name, false)
-        )));
-    }
-    if !yes {
+    let already_left = !view.members.iter().any(|m| m.device == me && m.is_active());
+    if !yes && !already_left {
         if !ctx.can_ask {
             return Err(
                 CliError::new("leaving a journal needs confirmation; nothing was changed")
@@ -168,53 +172,60 @@ fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Res
         .map(|m| m.device)
         .collect();
     mine.push(me.clone());
+    // Who must hear of it: the other members, and my other devices in the journal (which
+    // this copy may already list as revoked, by a first `leave`).
     let others: Vec<String> = view
         .members
         .iter()
-        .filter(|m| m.is_active() && !mine.contains(&m.device))
+        .filter(|m| m.device != me && (m.is_active() || mine.contains(&m.device)))
         .map(|m| m.device.clone())
         .collect();
-    // Revoke every device of mine, this one included, then sync once with the others: on
-    // their copies this device is still a member, so they accept the change, and from then
-    // on they refuse to sync this journal with any of my devices.
-    let at = jiff::Timestamp::now().as_millisecond();
-    store.change(&keys, |doc| {
-        for device in &mine {
-            members::revoke_member(doc, device, at)?;
-        }
-        Ok(())
-    })?;
+    if !already_left {
+        let at = jiff::Timestamp::now().as_millisecond();
+        store.change(&keys, |doc| {
+            for device in &mine {
+                members::revoke_member(doc, device, at)?;
+            }
+            Ok(())
+        })?;
+    }
+    drop(keys);
+    // Offer the journal explicitly: on their copies this device is still a member, so they
+    // accept the change, and from then on refuse to sync it with any of my devices.
     let heard: Vec<String> = if others.is_empty() {
         Vec::new()
     } else {
-        crate::commands::sync::sync_members(ctx, &others)
+        crate::commands::sync::sync_members(ctx, &others, key)
             .unwrap_or_default()
             .into_iter()
             .filter(|r| r.status == "synced")
             .map(|r| r.device)
             .collect()
     };
-    // This copy stops syncing with anyone.
-    store.change(&keys, |doc| {
-        for m in members::read_members(doc)? {
-            if m.is_active() {
-                members::revoke_member(doc, &m.device, at)?;
-            }
-        }
-        Ok(())
-    })?;
+    let missed = others.len().saturating_sub(heard.len());
     if ctx.json {
-        output::print_json(&json!({"left": name, "told": heard}))?;
+        output::print_json(&json!({
+            "left": name,
+            "already_left": already_left,
+            "told": heard,
+            "not_reached": missed,
+        }))?;
     } else if !ctx.quiet {
-        println!("You left `{}`.", clean(name, false));
-        if heard.is_empty() {
-            println!(
-                "Nobody was reachable to tell now; they stop syncing with you when they next try."
-            );
+        if already_left {
+            println!("You had already left `{}`.", clean(name, false));
         } else {
-            println!("Told {} device(s) now.", heard.len());
+            println!("You left `{}`.", clean(name, false));
         }
-        println!("Your copy stays readable here. What the others have cannot be taken back.");
+        println!("Told {} of {} device(s) now.", heard.len(), others.len());
+        if missed > 0 {
+            println!(
+                "Run `haven journal leave {} --yes` again when the others are online, to tell them.",
+                clean(name, false)
+            );
+        }
+        println!(
+            "This device no longer syncs it with anyone. Your copy stays readable here; what the others have cannot be taken back."
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::context::Context;
-use crate::control::{self, PeerRow, Reply, Request};
+use crate::control::{self, Asked, PeerRow, Reply, Request};
 use crate::error::{CliError, Result};
 use crate::network::{self, Net, net_error};
 use crate::output::{self, clean};
@@ -30,23 +30,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     ctx.vault()?;
     let request = Request::Sync {
         peer: args.peer.clone(),
+        offer: Vec::new(),
     };
-    let (rows, via) = match control::ask(&ctx.daemon_socket(), &request, DAEMON_SYNC_TIMEOUT) {
-        Some(Reply::Synced { peers }) => (peers, "daemon"),
-        Some(Reply::Error { message, hint }) => {
-            let err = CliError::new(message);
-            return Err(match hint {
-                Some(h) => err.hint(h),
-                None => err,
-            });
-        }
-        Some(_) => {
-            return Err(
-                CliError::new("the running daemon gave an unexpected answer")
-                    .hint("restart `haven daemon`"),
-            );
-        }
-        None => (sync_here(ctx, args.peer.as_deref(), None)?, "this process"),
+    let rows = match control::ask_daemon(&ctx.daemon_socket(), &request, DAEMON_SYNC_TIMEOUT) {
+        Asked::NoDaemon => None,
+        asked => Some(through_daemon(asked)?),
+    };
+    let (rows, via) = match rows {
+        Some(rows) => (rows, "daemon"),
+        None => (
+            sync_here(ctx, args.peer.as_deref(), None, &[])?,
+            "this process",
+        ),
     };
     if rows.is_empty() {
         if ctx.json {
@@ -67,8 +62,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             println!(
                 "{:<28} {} {:<12} {}",
                 clean(&r.name, false),
-                r.fingerprint,
-                r.status,
+                clean(&r.fingerprint, false),
+                clean(&r.status, false),
                 clean(&r.detail, false)
             );
         }
@@ -76,12 +71,35 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The rows of a sync the daemon ran, or what went wrong with it.
+fn through_daemon(asked: Asked) -> Result<Vec<PeerRow>> {
+    match asked {
+        Asked::Reply(Reply::Synced { peers }) => Ok(peers),
+        Asked::Reply(Reply::Error { message, hint }) => {
+            let err = CliError::new(message);
+            Err(match hint {
+                Some(h) => err.hint(h),
+                None => err,
+            })
+        }
+        Asked::Reply(_) => Err(
+            CliError::new("the running daemon gave an unexpected answer")
+                .hint("restart `haven daemon`"),
+        ),
+        Asked::Silent | Asked::NoDaemon => Err(CliError::new(
+            "the running daemon took the request but did not answer in time",
+        )
+        .hint("see its log; `haven status` shows whether it is still up")),
+    }
+}
+
 /// Syncs from this process on an endpoint of its own (no daemon is running), with every
-/// peer or those matching `peer`, and only `devices` when given.
+/// peer or those matching `peer`, and only `devices` when given, offering `offer` too.
 fn sync_here(
     ctx: &Context,
     peer: Option<&str>,
     devices: Option<&[String]>,
+    offer: &[haven_sync::JournalKey],
 ) -> Result<Vec<PeerRow>> {
     let net = Net::open(ctx)?;
     let mut targets = network::sync_targets(&net, peer)?;
@@ -97,22 +115,27 @@ fn sync_here(
         let endpoint = haven_sync::net::bind(&secret, &net.config)
             .await
             .map_err(net_error)?;
-        let rows = network::sync_now(&net, &endpoint, &targets).await;
+        let rows = network::sync_now(&net, &endpoint, &targets, offer).await;
         endpoint.close().await;
         Ok(rows.into_iter().map(|(row, _)| row).collect())
     })
 }
 
-/// Syncs once with `devices` (through the daemon when one runs), for commands that need
-/// a change to reach them now. Returns their rows.
-pub fn sync_members(ctx: &Context, devices: &[String]) -> Result<Vec<PeerRow>> {
-    let rows = match control::ask(
-        &ctx.daemon_socket(),
-        &Request::Sync { peer: None },
-        DAEMON_SYNC_TIMEOUT,
-    ) {
-        Some(Reply::Synced { peers }) => peers,
-        _ => sync_here(ctx, None, Some(devices))?,
+/// Syncs once with `devices` (through the daemon when one runs), offering the journal
+/// `offer` even where membership alone would not; for commands whose change must reach
+/// them now. Returns their rows.
+pub fn sync_members(
+    ctx: &Context,
+    devices: &[String],
+    offer: haven_sync::JournalKey,
+) -> Result<Vec<PeerRow>> {
+    let request = Request::Sync {
+        peer: None,
+        offer: vec![hex::encode(offer)],
+    };
+    let rows = match control::ask_daemon(&ctx.daemon_socket(), &request, DAEMON_SYNC_TIMEOUT) {
+        Asked::NoDaemon => sync_here(ctx, None, Some(devices), &[offer])?,
+        asked => through_daemon(asked)?,
     };
     Ok(rows
         .into_iter()
