@@ -660,7 +660,7 @@ fn leaving_a_shared_journal_stops_its_sync_both_ways() {
 }
 
 #[test]
-fn a_silent_member_holds_nobody_up_and_revoking_it_closes_its_connection() {
+fn a_silent_member_is_timed_out_holds_nobody_up_and_revoking_it_cuts_it_off() {
     let base = base_port() + 7;
     let a = Device::new("laptop", "Robin", base);
     let b = Device::new("desktop", "Robin", base + 1);
@@ -682,23 +682,26 @@ fn a_silent_member_holds_nobody_up_and_revoking_it_closes_its_connection() {
         let view = c_vault.personal().read_recent(&c_keys, 0).unwrap();
         hex::decode(view.key.unwrap()).unwrap().try_into().unwrap()
     };
-    let mut daemon = a.daemon();
-    std::thread::sleep(Duration::from_millis(700));
+    let log = a.h.scratch().join("daemon.log");
+    let daemon = a.daemon_logged(&["--for", "120s", "--pull-every", "1"], &log);
 
-    // The old phone opens a session and then says nothing.
-    let silent = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let client = hostile::Client::new(c_secret).await;
-            client
-                .hello_then_silence(a_id, base, journal_key)
-                .await
-                .unwrap()
+    // The old phone opens a session and then says nothing, twice.
+    let go_silent = move || {
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let client = hostile::Client::new(c_secret).await;
+                client
+                    .hello_then_silence(a_id, base, journal_key)
+                    .await
+                    .unwrap()
+            })
         })
-    });
+    };
+    let silent = go_silent();
     std::thread::sleep(Duration::from_millis(800));
 
     // Meanwhile the daemon serves the desktop as usual.
@@ -725,8 +728,22 @@ fn a_silent_member_holds_nobody_up_and_revoking_it_closes_its_connection() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    // Revoking the phone closes its live connection at once, long before the 20 s step
+    // The daemon's step timeout (20 s) cuts the first silent session off, saying why.
+    let open_for = silent.join().unwrap();
+    assert!(
+        open_for >= Duration::from_secs(15) && open_for < Duration::from_secs(40),
+        "the silent session was cut off after {open_for:?}"
+    );
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("did not answer in time") && logged.contains("nothing it sent was kept"),
+        "{logged}"
+    );
+
+    // Revoking the phone closes its second silent session at once, long before the step
     // timeout would have.
+    let silent = go_silent();
+    std::thread::sleep(Duration::from_millis(800));
     let revoked: Value = serde_json::from_str(&a.ok(&["revoke", &c_id[..16], "--json"])).unwrap();
     assert_eq!(revoked["connections_closed"], 1, "{revoked}");
     let open_for = silent.join().unwrap();
@@ -734,6 +751,5 @@ fn a_silent_member_holds_nobody_up_and_revoking_it_closes_its_connection() {
         open_for < Duration::from_secs(10),
         "the silent session stayed open {open_for:?}"
     );
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    drop(daemon);
 }
