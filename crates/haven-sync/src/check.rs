@@ -67,7 +67,52 @@ pub fn check_message(bytes: &[u8], limits: &Limits) -> Result<Message, CheckErro
     if msg.changes.len() > limits.max_chunks {
         return Err(CheckError::TooBig("changes"));
     }
+    for have in &msg.have {
+        check_bloom(&have.bloom.to_bytes())?;
+    }
     Ok(msg)
+}
+
+/// The most hash probes a bloom filter may ask for (Automerge's own filters use 7). Each
+/// probe is computed for every change this device holds, and their number sizes an
+/// allocation, so a crafted count could exhaust memory.
+const MAX_PROBES: u64 = 64;
+
+/// Checks a bloom filter from a peer's "have": Automerge divides by its size in bits and
+/// allocates a vector of its probe count when it generates the reply, so an empty filter
+/// that claims entries, or a huge probe count, would crash or exhaust the process.
+fn check_bloom(bytes: &[u8]) -> Result<(), CheckError> {
+    if bytes.is_empty() {
+        // The empty filter: no entries.
+        return Ok(());
+    }
+    let mut rest = bytes;
+    let mut fields = [0u64; 3];
+    for field in &mut fields {
+        let (value, used) = leb128(rest).ok_or(CheckError::Crafted)?;
+        *field = value;
+        rest = &rest[used..];
+    }
+    let [entries, bits_per_entry, probes] = fields;
+    if probes > MAX_PROBES || bits_per_entry > 64 {
+        return Err(CheckError::TooBig("bloom filter"));
+    }
+    if entries > 0 && (rest.is_empty() || probes == 0) {
+        return Err(CheckError::Crafted);
+    }
+    Ok(())
+}
+
+/// An unsigned LEB128 number at the start of `bytes`, and how many bytes it took.
+fn leb128(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, b) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -91,6 +136,21 @@ mod tests {
                 .collect();
             let _ = check_message(&bytes, &limits);
         }
+    }
+
+    #[test]
+    fn crafted_bloom_filters_are_refused() {
+        // Found by the `message` fuzz target: a "have" whose bloom filter claims entries but
+        // has no bits made Automerge divide by zero while generating the reply.
+        let empty_bloom: &[u8] = &[66, 0, 0, 2, 0, 5, 46, 0, 0, 2, 0, 0, 0, 0];
+        assert!(check_message(empty_bloom, &Limits::default()).is_err());
+        // A filter asking for billions of probes.
+        assert_eq!(
+            check_bloom(&[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff]),
+            Err(CheckError::TooBig("bloom filter"))
+        );
+        assert_eq!(check_bloom(&[3, 10, 7, 0xaa, 0xbb, 0xcc, 0xdd]), Ok(()));
+        assert_eq!(check_bloom(&[]), Ok(()));
     }
 
     #[test]

@@ -179,18 +179,27 @@ impl SyncSession {
         self.journals
     }
 
-    fn round(&mut self) -> Vec<(JournalKey, Vec<u8>)> {
+    /// This side's next messages. Generating one reads what the peer said about itself (its
+    /// bloom filters), so it runs under `catch_unwind` too.
+    fn round(&mut self) -> Result<Vec<(JournalKey, Vec<u8>)>, SessionError> {
         let mut out = Vec::new();
         for key in &self.agreed {
-            if let Some(j) = self.journals.get_mut(key)
-                && let Some(msg) = j.doc.sync().generate_sync_message(&mut j.state)
-            {
+            let Some(j) = self.journals.get_mut(key) else {
+                continue;
+            };
+            let generated = catch_unwind(AssertUnwindSafe(|| {
+                j.doc.sync().generate_sync_message(&mut j.state)
+            }))
+            .map_err(|_| {
+                SessionError::Apply("Automerge failed on what the peer said it has".into())
+            })?;
+            if let Some(msg) = generated {
                 let bytes = msg.encode();
                 j.bytes_out += bytes.len();
                 out.push((*key, bytes));
             }
         }
-        out
+        Ok(out)
     }
 
     /// Whether, in every agreed journal, the peer's last announced heads are ours.
@@ -307,7 +316,7 @@ impl SyncSession {
                         finished: true,
                     });
                 }
-                let messages = self.round();
+                let messages = self.round()?;
                 Ok(Step {
                     send: vec![Frame::Round { messages }],
                     finished: false,
@@ -320,7 +329,7 @@ impl SyncSession {
                 }
                 let peer_idle = messages.is_empty();
                 self.apply(messages)?;
-                let own = self.round();
+                let own = self.round()?;
                 // Done when neither side has anything left to say: the peer was idle, or
                 // its message showed heads equal to ours in every journal (so it needs
                 // nothing from us and we need nothing from it). Up-to-date peers thus
