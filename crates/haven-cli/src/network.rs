@@ -354,6 +354,17 @@ impl Net {
     }
 }
 
+/// Runs disk and CPU work (decrypting, loading and saving whole journals, waiting for the
+/// vault lock) without holding up other tasks: on the daemon's multi-threaded runtime the
+/// worker hands its other tasks to another thread meanwhile. A one-shot command's
+/// single-threaded runtime has nothing else to run, so there it just runs.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// A runtime for one command.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -640,11 +651,11 @@ async fn sync_session(
     let Some(id) = device_bytes(device) else {
         return PeerOutcome::Failed("malformed device id".into());
     };
-    if info.addrs.is_empty()
+    // With no address and no relay, only the local network can tell where it is.
+    let only_local = info.addrs.is_empty()
         && info.relay.is_none()
-        && net.config.relay == haven_sync::net::Relay::Disabled
-        && !net.config.local_discovery
-    {
+        && net.config.relay == haven_sync::net::Relay::Disabled;
+    if only_local && !net.config.local_discovery {
         return PeerOutcome::Unreachable(
             "no address known yet (its entries reach you through your other devices)".into(),
         );
@@ -654,11 +665,22 @@ async fn sync_session(
         Ok(a) => a,
         Err(e) => return PeerOutcome::Failed(e.to_string()),
     };
-    let (conn, mut send, mut recv) =
-        match hnet::connect(endpoint, addr, SYNC_ALPN, Duration::from_secs(8)).await {
-            Ok(c) => c,
-            Err(e) => return PeerOutcome::Unreachable(e.to_string()),
-        };
+    let (conn, mut send, mut recv) = match hnet::connect(
+        endpoint,
+        addr,
+        SYNC_ALPN,
+        Duration::from_secs(if only_local { 3 } else { 8 }),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(_) if only_local => {
+            return PeerOutcome::Unreachable(
+                "no address known yet, and not found on the local network".into(),
+            );
+        }
+        Err(e) => return PeerOutcome::Unreachable(e.to_string()),
+    };
     net.track(device, &conn);
     // Membership may have changed while connecting (a revocation, a leave): look again now
     // that a revocation can close this connection.
@@ -686,7 +708,7 @@ async fn run_initiator(
 ) -> PeerOutcome {
     use haven_sync::net as hnet;
     let timeout = net.config.step_timeout;
-    let journals = match net.load(stores, device) {
+    let journals = match blocking(|| net.load(stores, device)) {
         Ok(j) => j,
         Err(e) => return PeerOutcome::Failed(e.to_string()),
     };
@@ -710,7 +732,7 @@ async fn run_initiator(
         wire_in: stats.udp_rx.bytes,
         wire_out: stats.udp_tx.bytes,
     };
-    let outcome = match net.persist(stores, results, device) {
+    let outcome = match blocking(|| net.persist(stores, results, device)) {
         Ok(changed) => {
             let _ = net.remember(
                 device,
@@ -772,7 +794,7 @@ async fn serve_session(
             fingerprint(&peer)
         ));
     }
-    let journals = net.load(&stores, &peer).map_err(|e| e.to_string())?;
+    let journals = blocking(|| net.load(&stores, &peer)).map_err(|e| e.to_string())?;
     let mut session = haven_sync::session::SyncSession::responder(journals);
     let ending = match hnet::drive(&mut session, &mut send, &mut recv, None, timeout).await {
         Ok(ending) => ending,
@@ -786,9 +808,8 @@ async fn serve_session(
             ));
         }
     };
-    let changed = net
-        .persist(&stores, session.into_journals(), &peer)
-        .map_err(|e| e.to_string())?;
+    let results = session.into_journals();
+    let changed = blocking(|| net.persist(&stores, results, &peer)).map_err(|e| e.to_string())?;
     let _ = net.remember(
         &peer,
         &[],

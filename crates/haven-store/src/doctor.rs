@@ -114,6 +114,7 @@ pub fn run(vault: &Vault, keys: &Keys, stamp: &str) -> Result<Report> {
             "quarantine",
             "agent.sock",
             "daemon.sock",
+            "daemon.lock",
             "peers.age",
         ];
         if !known.contains(&name.as_str()) {

@@ -180,6 +180,25 @@ impl Drop for Busy {
     }
 }
 
+/// Takes the daemon lock of the vault, or says that a daemon already runs.
+fn hold_daemon_lock(path: &std::path::Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| CliError::new(format!("cannot open {}: {e}", path.display())))?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(
+        |_| {
+            CliError::new("a daemon is already running for this vault")
+                .hint("`haven status` shows it; stop it before starting another")
+        },
+    )?;
+    Ok(file)
+}
+
 /// Runs `haven daemon`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let stop_after = args
@@ -194,6 +213,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .enable_all()
         .build()
         .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))?;
+    // One daemon per vault, even when two start at the same instant: the lock is held for
+    // as long as this process lives.
+    let _one_daemon = hold_daemon_lock(&ctx.home.join("daemon.lock"))?;
     rt.block_on(async move {
         let control = control::bind(&socket).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AddrInUse {
@@ -286,13 +308,15 @@ async fn serve(
             }
             _ = tick.tick() => {
                 // Merge entries sealed while locked, then push if anything changed.
-                for id in daemon.net.vault.journal_ids().unwrap_or_default() {
-                    let store = daemon.net.vault.journal(id);
-                    if store.inbox_len().unwrap_or(0) > 0 {
-                        let _ = store.change(&daemon.net.keys, |_| Ok(()));
+                let now_disk = network::blocking(|| {
+                    for id in daemon.net.vault.journal_ids().unwrap_or_default() {
+                        let store = daemon.net.vault.journal(id);
+                        if store.inbox_len().unwrap_or(0) > 0 {
+                            let _ = store.change(&daemon.net.keys, |_| Ok(()));
+                        }
                     }
-                }
-                let now_disk = disk_state(&daemon.net);
+                    disk_state(&daemon.net)
+                });
                 let changed = now_disk != last_disk;
                 let pull = last_pull.elapsed() >= Duration::from_secs(pull_every);
                 if pull {

@@ -55,6 +55,8 @@ impl Tour {
             .env("HAVEN_PASSPHRASE", "demo passphrase, not secret")
             .env("NO_COLOR", "1")
             .env("HAVEN_RELAY", "disabled")
+            // Loopback only: nothing to announce on the local network.
+            .env("HAVEN_DISCOVERY", "off")
             .env("HAVEN_BIND", format!("127.0.0.1:{}", self.port))
             .env("TZ", &self.tz);
         cmd
