@@ -395,6 +395,67 @@ mod hostile {
             Ok(started.elapsed())
         }
 
+        /// A proper hello for `journal`, then `rounds` rounds of a valid sync message sent
+        /// without waiting for answers; returns the first refusal (or error) that comes back.
+        pub async fn flood(
+            &self,
+            target: [u8; 32],
+            port: u16,
+            journal: [u8; 16],
+            rounds: usize,
+        ) -> Result<Frame, String> {
+            use automerge::sync::SyncDoc;
+            use automerge::transaction::Transactable;
+            let addr = net::peer_addr(
+                &target,
+                &[format!("127.0.0.1:{port}").parse().unwrap()],
+                None,
+            )
+            .unwrap();
+            let (_conn, mut send, mut recv) = net::connect(
+                &self.endpoint,
+                addr,
+                haven_sync::SYNC_ALPN,
+                Duration::from_secs(5),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let t = Duration::from_secs(5);
+            net::send(
+                &mut send,
+                &Frame::Hello {
+                    version: VERSION,
+                    journals: vec![journal],
+                },
+                t,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let _ack: Frame = net::recv(&mut recv, t).await.map_err(|e| e.to_string())?;
+            let mut doc = automerge::AutoCommit::new();
+            doc.put(automerge::ROOT, "flood", 1).unwrap();
+            let msg = doc
+                .sync()
+                .generate_sync_message(&mut automerge::sync::State::new())
+                .unwrap()
+                .encode();
+            for _ in 0..rounds {
+                let round = Frame::Round {
+                    messages: vec![(journal, msg.clone())],
+                };
+                if net::send(&mut send, &round, t).await.is_err() {
+                    break;
+                }
+            }
+            loop {
+                match net::recv::<Frame>(&mut recv, t).await {
+                    Ok(Frame::Refused { reason }) => return Ok(Frame::Refused { reason }),
+                    Ok(_) => continue,
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        }
+
         /// A proper hello for `journal`, then `round` as the first round.
         pub async fn hello_then(
             &self,
@@ -511,6 +572,12 @@ fn hostile_peers_are_cut_off_and_the_daemon_keeps_serving() {
             )
             .await;
         assert!(refused(&r), "{r:?}");
+        // A flood: hundreds of rounds of a valid message, without listening.
+        let r = member.flood(a_id, base, journal_key, 400).await;
+        assert!(
+            matches!(&r, Ok(Frame::Refused { reason }) if reason.contains("more than 256 rounds")),
+            "{r:?}"
+        );
         // Changes for a journal it is not a member of.
         let r = member
             .hello_then(
