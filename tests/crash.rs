@@ -6,22 +6,7 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::Haven;
-
-/// A small deterministic generator, so a failing run can be replayed from its seed.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use common::{Haven, XorShift};
 
 #[test]
 fn sigkill_at_random_moments_never_loses_a_reported_entry() {

@@ -13,23 +13,8 @@ use std::collections::BTreeSet;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Device, pair};
+use common::{Device, XorShift, pair};
 use serde_json::Value;
-
-/// A small deterministic generator, so a failing run can be replayed from its seed.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const SEED: u64 = 0x5eed_0f51_c0de_0001;
 /// Entries each device writes while offline before the first sync.

@@ -309,6 +309,7 @@ mod hostile {
 
     use haven_sync::frame::{Frame, VERSION};
     use haven_sync::net::{self, NetConfig, Relay};
+    use iroh::endpoint::{Connection, RecvStream, SendStream};
 
     pub struct Client {
         pub endpoint: iroh::Endpoint,
@@ -327,6 +328,40 @@ mod hostile {
             }
         }
 
+        /// Connects to the daemon of `target` on loopback `port` and opens a sync stream.
+        async fn open(
+            &self,
+            target: [u8; 32],
+            port: u16,
+        ) -> Result<(Connection, SendStream, RecvStream), String> {
+            let addr = net::peer_addr(
+                &target,
+                &[format!("127.0.0.1:{port}").parse().unwrap()],
+                None,
+            )
+            .unwrap();
+            net::connect(
+                &self.endpoint,
+                addr,
+                haven_sync::SYNC_ALPN,
+                Duration::from_secs(5),
+            )
+            .await
+            .map_err(|e| e.to_string())
+        }
+
+        /// Sends a proper hello for `journal`.
+        async fn hello(send: &mut SendStream, journal: [u8; 16]) -> Result<(), String> {
+            let hello = Frame::Hello {
+                version: VERSION,
+                journals: vec![journal],
+            };
+            net::send(send, &hello, Duration::from_secs(5))
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+
         /// Opens a sync stream to the target; returns what the target answered to `first`
         /// (raw bytes written as-is), or the error that ended the exchange.
         pub async fn send_raw(
@@ -335,20 +370,7 @@ mod hostile {
             port: u16,
             raw: &[u8],
         ) -> Result<Frame, String> {
-            let addr = net::peer_addr(
-                &target,
-                &[format!("127.0.0.1:{port}").parse().unwrap()],
-                None,
-            )
-            .unwrap();
-            let (_conn, mut send, mut recv) = net::connect(
-                &self.endpoint,
-                addr,
-                haven_sync::SYNC_ALPN,
-                Duration::from_secs(5),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let (_conn, mut send, mut recv) = self.open(target, port).await?;
             send.write_all(raw).await.map_err(|e| e.to_string())?;
             net::recv::<Frame>(&mut recv, Duration::from_secs(5))
                 .await
@@ -363,31 +385,9 @@ mod hostile {
             port: u16,
             journal: [u8; 16],
         ) -> Result<Duration, String> {
-            let addr = net::peer_addr(
-                &target,
-                &[format!("127.0.0.1:{port}").parse().unwrap()],
-                None,
-            )
-            .unwrap();
-            let (_conn, mut send, mut recv) = net::connect(
-                &self.endpoint,
-                addr,
-                haven_sync::SYNC_ALPN,
-                Duration::from_secs(5),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let (_conn, mut send, mut recv) = self.open(target, port).await?;
             let started = std::time::Instant::now();
-            net::send(
-                &mut send,
-                &Frame::Hello {
-                    version: VERSION,
-                    journals: vec![journal],
-                },
-                Duration::from_secs(5),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            Self::hello(&mut send, journal).await?;
             while net::recv::<Frame>(&mut recv, Duration::from_secs(60))
                 .await
                 .is_ok()
@@ -406,31 +406,9 @@ mod hostile {
         ) -> Result<Frame, String> {
             use automerge::sync::SyncDoc;
             use automerge::transaction::Transactable;
-            let addr = net::peer_addr(
-                &target,
-                &[format!("127.0.0.1:{port}").parse().unwrap()],
-                None,
-            )
-            .unwrap();
-            let (_conn, mut send, mut recv) = net::connect(
-                &self.endpoint,
-                addr,
-                haven_sync::SYNC_ALPN,
-                Duration::from_secs(5),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let (_conn, mut send, mut recv) = self.open(target, port).await?;
             let t = Duration::from_secs(5);
-            net::send(
-                &mut send,
-                &Frame::Hello {
-                    version: VERSION,
-                    journals: vec![journal],
-                },
-                t,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            Self::hello(&mut send, journal).await?;
             let _ack: Frame = net::recv(&mut recv, t).await.map_err(|e| e.to_string())?;
             let mut doc = automerge::AutoCommit::new();
             doc.put(automerge::ROOT, "flood", 1).unwrap();
@@ -464,31 +442,9 @@ mod hostile {
             journal: [u8; 16],
             round: Frame,
         ) -> Result<Frame, String> {
-            let addr = net::peer_addr(
-                &target,
-                &[format!("127.0.0.1:{port}").parse().unwrap()],
-                None,
-            )
-            .unwrap();
-            let (_conn, mut send, mut recv) = net::connect(
-                &self.endpoint,
-                addr,
-                haven_sync::SYNC_ALPN,
-                Duration::from_secs(5),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let (_conn, mut send, mut recv) = self.open(target, port).await?;
             let t = Duration::from_secs(5);
-            net::send(
-                &mut send,
-                &Frame::Hello {
-                    version: VERSION,
-                    journals: vec![journal],
-                },
-                t,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            Self::hello(&mut send, journal).await?;
             let ack: Frame = net::recv(&mut recv, t).await.map_err(|e| e.to_string())?;
             if !matches!(ack, Frame::HelloAck { .. }) {
                 return Ok(ack);

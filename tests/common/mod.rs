@@ -8,6 +8,41 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// Runs `cmd` (a `haven ARGS` command) with `stdin` as standard input, asserts success,
+/// returns stdout.
+fn ok_with_stdin(mut cmd: Command, args: &[&str], stdin: &str) -> String {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn haven");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait for haven");
+    assert!(
+        out.status.success(),
+        "haven {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// A small deterministic generator, so a failing run can be replayed from its seed.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
 /// The passphrase every test vault uses.
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -133,22 +168,7 @@ impl Haven {
 
     /// Runs with `stdin` as standard input and the passphrase.
     pub fn ok_with_stdin(&self, args: &[&str], stdin: &str) -> String {
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes())
-            .expect("write stdin");
-        let out = child.wait_with_output().expect("wait");
-        assert!(
-            out.status.success(),
-            "haven {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
+        ok_with_stdin(self.cmd(args), args, stdin)
     }
 
     /// `list --json`, parsed.
@@ -344,22 +364,7 @@ impl Device {
 
     /// Runs `haven` with `stdin` as standard input, asserts success, returns stdout.
     pub fn ok_with_stdin(&self, args: &[&str], stdin: &str) -> String {
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn haven");
-        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes())
-            .expect("write stdin");
-        let out = child.wait_with_output().expect("wait for haven");
-        assert!(
-            out.status.success(),
-            "haven {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 output")
+        ok_with_stdin(self.cmd(args), args, stdin)
     }
 
     /// Entry texts of a journal, sorted; empty while the journal has not arrived.

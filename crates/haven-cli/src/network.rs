@@ -594,7 +594,8 @@ pub async fn sync_with(
     info: &PeerInfo,
     offer: &[JournalKey],
 ) -> PeerOutcome {
-    let (outcome, also) = sync_once(net, endpoint, device, info, offer).await;
+    let mut also = Vec::new();
+    let outcome = sync_session(net, endpoint, device, info, offer, &mut also).await;
     if also.is_empty() || !net.is_my_device(device) {
         return outcome;
     }
@@ -613,18 +614,6 @@ pub async fn sync_with(
         }
         (_, second) => second,
     }
-}
-
-async fn sync_once(
-    net: &Net,
-    endpoint: &iroh::Endpoint,
-    device: &str,
-    info: &PeerInfo,
-    offer: &[JournalKey],
-) -> (PeerOutcome, Vec<JournalKey>) {
-    let mut also = Vec::new();
-    let outcome = sync_session(net, endpoint, device, info, offer, &mut also).await;
-    (outcome, also)
 }
 
 async fn sync_session(
