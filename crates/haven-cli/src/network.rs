@@ -1,5 +1,12 @@
 //! Sync with peers: which journals a peer may sync, loading them into a session, keeping
-//! what arrives, and the address book. The protocol itself is in `haven-sync`.
+//! what arrives, and the address book. The protocol itself is in `haven-sync`; the two
+//! sides of a session are in [`session`], pairing in [`pairing`].
+
+mod pairing;
+mod session;
+
+pub use pairing::host_pairing;
+pub use session::{PeerOutcome, refuse_sync, serve_sync, sync_now, sync_with};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -7,17 +14,43 @@ use std::time::Duration;
 
 use automerge::sync::State;
 use haven_model::members::{self, Member};
-use haven_store::{JournalStore, Keys, PeerInfo, Vault};
+use haven_store::{JournalStore, Keys, PeerInfo, SyncCopy, Vault};
 use haven_sync::JournalKey;
 use haven_sync::net::{NetConfig, Relay};
 use haven_sync::session::JournalSync;
 
 use crate::context::Context;
-use crate::control::PeerRow;
 use crate::error::{CliError, Result};
 
-/// A journal as sync sees it: its shared key, local store, members and name.
+/// A journal as sync sees it: its shared key, local store, members and local alias.
 pub type SharedJournal = (JournalKey, JournalStore, Vec<Member>, String);
+
+/// Journals loaded for a session: what the session works on, and what keeping its result
+/// needs (the chunks each copy was loaded from, and how many entries it had).
+pub struct Loaded {
+    /// The copies, by journal key.
+    pub journals: BTreeMap<JournalKey, JournalSync>,
+    /// The chunks each copy was loaded from, and its entries then.
+    pub chunks: BTreeMap<JournalKey, (Vec<String>, usize)>,
+}
+
+/// What a session brought to one journal: its local alias, entries before and after.
+#[derive(Debug, Clone)]
+pub struct Arrived {
+    /// The journal's local alias.
+    pub journal: String,
+    /// Entries before the session.
+    pub before: usize,
+    /// Entries after it.
+    pub after: usize,
+}
+
+impl Arrived {
+    /// How many entries arrived.
+    pub fn count(&self) -> usize {
+        self.after.saturating_sub(self.before)
+    }
+}
 
 /// An unlocked vault ready to sync.
 pub struct Net {
@@ -155,22 +188,28 @@ impl Net {
         })
     }
 
-    /// Every journal with its key and members.
+    /// Every journal with its key, members and local alias. A journal that does not read
+    /// is left out (and `haven doctor` names it); it never stops the others from syncing.
     pub fn journals(&self) -> Result<Vec<SharedJournal>> {
         let mut out = Vec::new();
-        for id in self.vault.journal_ids()? {
-            let store = self.vault.journal(id);
-            let view = store.read_recent(&self.keys, 0)?;
+        for info in self.vault.journals(&self.keys)? {
+            let Ok(view) = info.view else { continue };
             let Some(key) = view.key.as_deref().and_then(key_bytes) else {
                 continue;
             };
-            let name = view
-                .meta
-                .map(|m| m.name)
-                .unwrap_or_else(|| "(arriving)".into());
-            out.push((key, store, view.members, name));
+            let alias = info.alias.unwrap_or_else(|| "(arriving)".into());
+            out.push((key, info.store, view.members, alias));
         }
         Ok(out)
+    }
+
+    /// The local alias of the journal with `key`, for log lines.
+    pub fn alias(&self, key: &JournalKey) -> String {
+        self.journals()
+            .ok()
+            .and_then(|all| all.into_iter().find(|(k, ..)| k == key))
+            .map(|(_, _, _, alias)| alias)
+            .unwrap_or_else(|| "a journal".into())
     }
 
     /// The journals `peer` and this device are both active members of, in this device's
@@ -262,51 +301,54 @@ impl Net {
     }
 
     /// Loads journals into a session (folding sealed entries in first, so they travel too).
-    pub fn load(
-        &self,
-        stores: &BTreeMap<JournalKey, JournalStore>,
-        peer: &str,
-    ) -> Result<BTreeMap<JournalKey, JournalSync>> {
-        let mut out = BTreeMap::new();
+    pub fn load(&self, stores: &BTreeMap<JournalKey, JournalStore>, peer: &str) -> Result<Loaded> {
+        let mut loaded = Loaded {
+            journals: BTreeMap::new(),
+            chunks: BTreeMap::new(),
+        };
         for (key, store) in stores {
-            if store.inbox_len()? > 0 {
-                store.change(&self.keys, |_| Ok(()))?;
-            }
-            let (doc, _) = store.load(&self.keys)?;
+            let SyncCopy {
+                doc,
+                chunks,
+                baseline,
+                total,
+            } = store.load_for_sync(&self.keys)?;
             let state = store
                 .peer_state(&self.keys, peer)
                 .and_then(|b| State::decode(&b).ok())
                 .unwrap_or_default();
-            out.insert(*key, JournalSync::new(doc, state));
+            loaded
+                .journals
+                .insert(*key, JournalSync::new(doc, state, baseline));
+            loaded.chunks.insert(*key, (chunks, total));
         }
-        Ok(out)
+        Ok(loaded)
     }
 
-    /// Keeps what a finished session brought and the sync states. Returns (journal name,
-    /// entries before, entries after) for each journal that received something.
+    /// Keeps what a finished (and validated) session brought, and the sync states. Returns
+    /// what arrived in each journal that received something.
     pub fn persist(
         &self,
         stores: &BTreeMap<JournalKey, JournalStore>,
+        chunks: &BTreeMap<JournalKey, (Vec<String>, usize)>,
         results: BTreeMap<JournalKey, JournalSync>,
         peer: &str,
-    ) -> Result<Vec<(String, usize, usize)>> {
+    ) -> Result<Vec<Arrived>> {
         let mut changed = Vec::new();
         for (key, mut j) in results {
-            let Some(store) = stores.get(&key) else {
+            let (Some(store), Some((loaded_from, before))) = (stores.get(&key), chunks.get(&key))
+            else {
                 continue;
             };
-            let received = j.received();
-            if !received.is_empty() {
-                let before = store.read_recent(&self.keys, 0)?.total;
-                store.change(&self.keys, |doc| {
-                    doc.load_incremental(&received).map_err(|e| {
-                        haven_store::StoreError::Schema(haven_model::SchemaError::from(e))
-                    })?;
-                    Ok(())
-                })?;
-                let view = store.read_recent(&self.keys, 0)?;
-                let name = view.meta.map(|m| m.name).unwrap_or_default();
-                changed.push((name, before, view.total));
+            if j.changed() {
+                let after = j.validated.as_ref().map(|m| m.entries.len());
+                let start = j.start_heads.clone();
+                store.absorb(&mut j.doc, &start, loaded_from, j.validated.take())?;
+                changed.push(Arrived {
+                    journal: self.vault.alias_of(&self.keys, store).unwrap_or_default(),
+                    before: *before,
+                    after: after.unwrap_or(*before),
+                });
             }
             store.save_peer_state(peer, &j.state.encode())?;
         }
@@ -383,433 +425,6 @@ pub fn net_error(e: haven_sync::net::NetError) -> CliError {
         _ => CliError::new(e.to_string()),
     }
 }
-
-/// What a pairing achieved, for printing.
-pub struct Paired {
-    /// The other device's id.
-    pub device: String,
-    /// Its name.
-    pub device_name: String,
-    /// Its person.
-    pub person: String,
-    /// Journals now shared with it, by name.
-    pub journals: Vec<String>,
-}
-
-/// Hosts a pairing: prints nothing itself; `show` is called with the ticket once the
-/// endpoint is up. Waits for one joiner with the right secret until the ticket expires.
-pub async fn host_pairing(
-    net: &Net,
-    scope: haven_sync::ticket::Scope,
-    expires_at_ms: i64,
-    show: impl FnOnce(&haven_sync::ticket::Ticket),
-) -> Result<Paired> {
-    use haven_sync::pair::{PairMsg, clean_name, secrets_match};
-    use haven_sync::{PAIR_ALPN, net as hnet};
-    let secret_key = net.secret()?;
-    let endpoint = hnet::bind(&secret_key, &net.config)
-        .await
-        .map_err(net_error)?;
-    let (addrs, relay) = hnet::own_addrs(&endpoint);
-    let inviter =
-        device_bytes(net.me()).ok_or_else(|| CliError::new("this device's id is malformed"))?;
-    let secret: [u8; 16] = rand::random();
-    let ticket = haven_sync::ticket::Ticket {
-        inviter,
-        addrs,
-        relay,
-        secret,
-        scope: scope.clone(),
-        expires_at_ms,
-    };
-    show(&ticket);
-    let deadline = Duration::from_millis(
-        u64::try_from(expires_at_ms - jiff::Timestamp::now().as_millisecond()).unwrap_or(0),
-    );
-    let timeout = net.config.step_timeout;
-    let wait = async {
-        loop {
-            let Some(incoming) = endpoint.accept().await else {
-                return Err(CliError::new("the network endpoint closed"));
-            };
-            let Ok(accepting) = incoming.accept() else {
-                continue;
-            };
-            let Ok(conn) = accepting.await else { continue };
-            if conn.alpn() != PAIR_ALPN {
-                conn.close(1u32.into(), b"not expecting this protocol now");
-                continue;
-            }
-            let joiner = hex::encode(conn.remote_id().as_bytes());
-            let Ok((mut send, mut recv)) = tokio::time::timeout(timeout, conn.accept_bi())
-                .await
-                .map_err(|_| ())
-                .and_then(|r| r.map_err(|_| ()))
-            else {
-                continue;
-            };
-            let msg: PairMsg = match hnet::recv(&mut recv, timeout).await {
-                Ok(m) => m,
-                Err(_) => continue,
-            };
-            let PairMsg::Join {
-                secret: offered,
-                device_name,
-                person,
-                addrs,
-                relay,
-            } = msg
-            else {
-                continue;
-            };
-            if !secrets_match(&offered, &secret)
-                || jiff::Timestamp::now().as_millisecond() >= expires_at_ms
-            {
-                let _ = hnet::send(
-                    &mut send,
-                    &PairMsg::Refused {
-                        reason: "the ticket is wrong, used or expired".into(),
-                    },
-                    timeout,
-                )
-                .await;
-                let _ = send.finish();
-                continue;
-            }
-            // The ticket is good: add the joiner to the journals of the scope.
-            let all = net.journals()?;
-            let chosen: Vec<&SharedJournal> = all
-                .iter()
-                .filter(|(k, _, members, _)| match &scope {
-                    haven_sync::ticket::Scope::Devices => members
-                        .iter()
-                        .any(|m| m.device == net.me() && m.is_active()),
-                    haven_sync::ticket::Scope::Journal(key) => k == key,
-                })
-                .collect();
-            let member = Member {
-                device: joiner.clone(),
-                device_name: clean_name(&device_name),
-                person: clean_name(&person),
-                added_by: net.me().to_string(),
-                added_at_ms: jiff::Timestamp::now().as_millisecond(),
-                revoked_at_ms: None,
-                addrs: Vec::new(),
-            };
-            let stores: Vec<&JournalStore> = chosen.iter().map(|(_, s, _, _)| s).collect();
-            net.add_member(&stores, &member)?;
-            let keys: Vec<JournalKey> = chosen.iter().map(|(k, _, _, _)| *k).collect();
-            let welcome = PairMsg::Welcome {
-                device_name: net.keys.secrets.device_name.clone(),
-                person: net.keys.secrets.person_name.clone(),
-                journals: keys.clone(),
-            };
-            hnet::send(&mut send, &welcome, timeout)
-                .await
-                .map_err(net_error)?;
-            // The joiner now syncs these journals with us on the same stream.
-            let stores = net.journals_for(&joiner)?;
-            let mut session =
-                haven_sync::session::SyncSession::responder(net.load(&stores, &joiner)?);
-            let ending = hnet::drive(&mut session, &mut send, &mut recv, None, timeout)
-                .await
-                .map_err(net_error)?;
-            net.persist(&stores, session.into_journals(), &joiner)?;
-            net.remember(
-                &joiner,
-                &addrs,
-                relay,
-                Some((&member.device_name, &member.person)),
-                Some(jiff::Timestamp::now().as_millisecond()),
-            )?;
-            hnet::finish(&conn, ending).await;
-            return Ok(Paired {
-                device: joiner,
-                device_name: member.device_name,
-                person: member.person,
-                journals: chosen.iter().map(|(_, _, _, n)| n.clone()).collect(),
-            });
-        }
-    };
-    let result = match tokio::time::timeout(deadline, wait).await {
-        Ok(r) => r,
-        Err(_) => Err(CliError::new("the ticket expired before anyone joined")
-            .hint("run the command again for a new ticket")),
-    };
-    endpoint.close().await;
-    result
-}
-
-/// What one sync moved, for reports and benchmarks.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Traffic {
-    /// Automerge sync message bytes received.
-    pub bytes_in: usize,
-    /// Automerge sync message bytes sent.
-    pub bytes_out: usize,
-    /// Protocol frames received.
-    pub frames_in: u32,
-    /// Protocol frames sent.
-    pub frames_out: u32,
-    /// UDP payload bytes received on the connection (QUIC, encrypted, handshake included).
-    pub wire_in: u64,
-    /// UDP payload bytes sent on the connection.
-    pub wire_out: u64,
-}
-
-impl std::ops::Add for Traffic {
-    type Output = Traffic;
-    fn add(self, o: Traffic) -> Traffic {
-        Traffic {
-            bytes_in: self.bytes_in + o.bytes_in,
-            bytes_out: self.bytes_out + o.bytes_out,
-            frames_in: self.frames_in + o.frames_in,
-            frames_out: self.frames_out + o.frames_out,
-            wire_in: self.wire_in + o.wire_in,
-            wire_out: self.wire_out + o.wire_out,
-        }
-    }
-}
-
-/// The result of syncing with one peer.
-pub enum PeerOutcome {
-    /// Synced; (journal, entries before, after) for journals that received something.
-    Synced(Vec<(String, usize, usize)>, Traffic),
-    /// No journal in common (any more).
-    NothingShared,
-    /// Could not be reached.
-    Unreachable(String),
-    /// The session failed.
-    Failed(String),
-}
-
-/// Syncs with one peer as the initiator. If the peer is one of my own devices and has
-/// journals I am a member of but have no copy of yet, they are created and synced too.
-/// `offer` adds journals that membership alone would not offer (a journal being left, whose
-/// last change tells the others so).
-pub async fn sync_with(
-    net: &Net,
-    endpoint: &iroh::Endpoint,
-    device: &str,
-    info: &PeerInfo,
-    offer: &[JournalKey],
-) -> PeerOutcome {
-    let mut also = Vec::new();
-    let outcome = sync_session(net, endpoint, device, info, offer, &mut also).await;
-    if also.is_empty() || !net.is_my_device(device) {
-        return outcome;
-    }
-    for key in &also {
-        if let Err(e) = net.vault.adopt_journal(&net.keys, &hex::encode(key)) {
-            return PeerOutcome::Failed(e.to_string());
-        }
-    }
-    // The new copies have no member list yet: offer them explicitly, this once.
-    let mut more = Vec::new();
-    let second = sync_session(net, endpoint, device, info, &also, &mut more).await;
-    match (outcome, second) {
-        (PeerOutcome::Synced(mut a, ta), PeerOutcome::Synced(b, tb)) => {
-            a.extend(b);
-            PeerOutcome::Synced(a, ta + tb)
-        }
-        (_, second) => second,
-    }
-}
-
-async fn sync_session(
-    net: &Net,
-    endpoint: &iroh::Endpoint,
-    device: &str,
-    info: &PeerInfo,
-    extra: &[JournalKey],
-    also: &mut Vec<JournalKey>,
-) -> PeerOutcome {
-    use haven_sync::{SYNC_ALPN, net as hnet};
-    let mut stores = match net.journals_for(device) {
-        Ok(s) => s,
-        Err(e) => return PeerOutcome::Failed(e.to_string()),
-    };
-    for key in extra {
-        if let Ok(Some(store)) = net.vault.find_by_key(&net.keys, &hex::encode(key)) {
-            stores.insert(*key, store);
-        }
-    }
-    if stores.is_empty() {
-        return PeerOutcome::NothingShared;
-    }
-    let Some(id) = device_bytes(device) else {
-        return PeerOutcome::Failed("malformed device id".into());
-    };
-    // With no address and no relay, only the local network can tell where it is.
-    let only_local = info.addrs.is_empty()
-        && info.relay.is_none()
-        && net.config.relay == haven_sync::net::Relay::Disabled;
-    if only_local && !net.config.local_discovery {
-        return PeerOutcome::Unreachable(
-            "no address known yet (its entries reach you through your other devices)".into(),
-        );
-    }
-    let addrs: Vec<SocketAddr> = info.addrs.iter().filter_map(|a| a.parse().ok()).collect();
-    let addr = match hnet::peer_addr(&id, &addrs, info.relay.as_deref()) {
-        Ok(a) => a,
-        Err(e) => return PeerOutcome::Failed(e.to_string()),
-    };
-    let (conn, mut send, mut recv) = match hnet::connect(
-        endpoint,
-        addr,
-        SYNC_ALPN,
-        Duration::from_secs(if only_local { 3 } else { 8 }),
-    )
-    .await
-    {
-        Ok(c) => c,
-        Err(_) if only_local => {
-            return PeerOutcome::Unreachable(
-                "no address known yet, and not found on the local network".into(),
-            );
-        }
-        Err(e) => return PeerOutcome::Unreachable(e.to_string()),
-    };
-    net.track(device, &conn);
-    // Membership may have changed while connecting (a revocation, a leave): look again now
-    // that a revocation can close this connection.
-    let now_shared = net.journals_for(device).unwrap_or_default();
-    stores.retain(|k, _| now_shared.contains_key(k) || extra.contains(k));
-    if stores.is_empty() {
-        net.untrack(device, &conn);
-        conn.close(3u32.into(), b"not a member any more");
-        return PeerOutcome::NothingShared;
-    }
-    let outcome = run_initiator(net, &conn, &mut send, &mut recv, &stores, device, also).await;
-    net.untrack(device, &conn);
-    outcome
-}
-
-/// The initiator's side of a session on an open connection.
-async fn run_initiator(
-    net: &Net,
-    conn: &iroh::endpoint::Connection,
-    send: &mut iroh::endpoint::SendStream,
-    recv: &mut iroh::endpoint::RecvStream,
-    stores: &BTreeMap<JournalKey, JournalStore>,
-    device: &str,
-    also: &mut Vec<JournalKey>,
-) -> PeerOutcome {
-    use haven_sync::net as hnet;
-    let timeout = net.config.step_timeout;
-    let journals = match blocking(|| net.load(stores, device)) {
-        Ok(j) => j,
-        Err(e) => return PeerOutcome::Failed(e.to_string()),
-    };
-    let (mut session, hello) = haven_sync::session::SyncSession::initiator(journals);
-    let ending = match hnet::drive(&mut session, send, recv, Some(hello), timeout).await {
-        Ok(ending) => ending,
-        Err(e) => {
-            conn.close(2u32.into(), b"session failed");
-            return PeerOutcome::Failed(e.to_string());
-        }
-    };
-    also.extend_from_slice(session.also());
-    let (frames_in, frames_out) = session.frames();
-    let results = session.into_journals();
-    let stats = conn.stats();
-    let traffic = Traffic {
-        bytes_in: results.values().map(|j| j.bytes_in).sum(),
-        bytes_out: results.values().map(|j| j.bytes_out).sum(),
-        frames_in,
-        frames_out,
-        wire_in: stats.udp_rx.bytes,
-        wire_out: stats.udp_tx.bytes,
-    };
-    let outcome = match blocking(|| net.persist(stores, results, device)) {
-        Ok(changed) => {
-            let _ = net.remember(
-                device,
-                &[],
-                None,
-                None,
-                Some(jiff::Timestamp::now().as_millisecond()),
-            );
-            PeerOutcome::Synced(changed, traffic)
-        }
-        Err(e) => PeerOutcome::Failed(e.to_string()),
-    };
-    hnet::finish(conn, ending).await;
-    outcome
-}
-
-/// Serves one incoming sync connection as the responder. A device that is not a member of
-/// any of this device's journals is refused before any journal data moves. Returns the peer
-/// and (journal, entries before, after) for each journal that received something.
-pub async fn serve_sync(
-    net: &Net,
-    conn: iroh::endpoint::Connection,
-) -> std::result::Result<(String, Vec<(String, usize, usize)>), String> {
-    let peer = hex::encode(conn.remote_id().as_bytes());
-    net.track(&peer, &conn);
-    let served = serve_session(net, &conn).await;
-    net.untrack(&peer, &conn);
-    served
-}
-
-async fn serve_session(
-    net: &Net,
-    conn: &iroh::endpoint::Connection,
-) -> std::result::Result<(String, Vec<(String, usize, usize)>), String> {
-    use haven_sync::frame::Frame;
-    use haven_sync::net as hnet;
-    let peer = hex::encode(conn.remote_id().as_bytes());
-    let timeout = net.config.step_timeout;
-    let (mut send, mut recv) = tokio::time::timeout(timeout, conn.accept_bi())
-        .await
-        .map_err(|_| format!("{}: no stream opened in time", fingerprint(&peer)))?
-        .map_err(|e| format!("{}: {e}", fingerprint(&peer)))?;
-    let stores = net.journals_for(&peer).map_err(|e| e.to_string())?;
-    if stores.is_empty() {
-        let _ = hnet::send(
-            &mut send,
-            &Frame::Refused {
-                reason: "not a member".into(),
-            },
-            timeout,
-        )
-        .await;
-        let _ = send.finish();
-        // Give the refusal a moment to arrive before the connection goes.
-        let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
-        conn.close(3u32.into(), b"not a member");
-        return Err(format!(
-            "refused {}: not a member of any journal here",
-            fingerprint(&peer)
-        ));
-    }
-    let journals = blocking(|| net.load(&stores, &peer)).map_err(|e| e.to_string())?;
-    let mut session = haven_sync::session::SyncSession::responder(journals);
-    let ending = match hnet::drive(&mut session, &mut send, &mut recv, None, timeout).await {
-        Ok(ending) => ending,
-        Err(e) => {
-            // Let the refusal reach the peer, then close.
-            let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
-            conn.close(2u32.into(), b"session failed");
-            return Err(format!(
-                "cut off {}: {e}; nothing it sent was kept",
-                fingerprint(&peer)
-            ));
-        }
-    };
-    let results = session.into_journals();
-    let changed = blocking(|| net.persist(&stores, results, &peer)).map_err(|e| e.to_string())?;
-    let _ = net.remember(
-        &peer,
-        &[],
-        None,
-        None,
-        Some(jiff::Timestamp::now().as_millisecond()),
-    );
-    hnet::finish(conn, ending).await;
-    Ok((peer, changed))
-}
-
 /// A peer to sync with: its id, "device (person)" and what we know of its address.
 pub struct Target {
     /// The device id.
@@ -852,92 +467,4 @@ pub fn sync_targets(net: &Net, wanted: Option<&str>) -> Result<Vec<Target>> {
         }
     }
     Ok(targets)
-}
-
-/// Syncs with every target at once on `endpoint` (offering `offer` too, see [`sync_with`]);
-/// one row per target, in order.
-pub async fn sync_now(
-    net: &Net,
-    endpoint: &iroh::Endpoint,
-    targets: &[Target],
-    offer: &[JournalKey],
-) -> Vec<(PeerRow, PeerOutcome)> {
-    let futures = targets
-        .iter()
-        .map(|t| sync_with(net, endpoint, &t.device, &t.info, offer));
-    let outcomes = join_all(futures).await;
-    targets
-        .iter()
-        .zip(outcomes)
-        .map(|(t, outcome)| (row(t, &outcome), outcome))
-        .collect()
-}
-
-/// One printable row for a peer's outcome.
-fn row(t: &Target, outcome: &PeerOutcome) -> PeerRow {
-    let (status, detail, arrived, traffic) = match outcome {
-        PeerOutcome::Synced(changed, traffic) => {
-            let arrived: usize = changed.iter().map(|(_, b, a)| a.saturating_sub(*b)).sum();
-            let text = if arrived == 0 {
-                "nothing new here".to_string()
-            } else {
-                format!("{arrived} new entries arrived")
-            };
-            (
-                "synced",
-                format!(
-                    "{text}; {} bytes in, {} out",
-                    traffic.bytes_in, traffic.bytes_out
-                ),
-                arrived,
-                *traffic,
-            )
-        }
-        PeerOutcome::NothingShared => (
-            "skipped",
-            "no journal in common".to_string(),
-            0,
-            Traffic::default(),
-        ),
-        PeerOutcome::Unreachable(e) => ("unreachable", e.clone(), 0, Traffic::default()),
-        PeerOutcome::Failed(e) => ("failed", e.clone(), 0, Traffic::default()),
-    };
-    PeerRow {
-        device: t.device.clone(),
-        fingerprint: fingerprint(&t.device),
-        name: t.name.clone(),
-        status: status.to_string(),
-        detail,
-        arrived,
-        bytes_in: traffic.bytes_in,
-        bytes_out: traffic.bytes_out,
-        frames_in: traffic.frames_in,
-        frames_out: traffic.frames_out,
-        wire_in: traffic.wire_in,
-        wire_out: traffic.wire_out,
-    }
-}
-
-/// Runs futures concurrently on the current task and collects their outputs in order.
-async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut set: Vec<_> = futures.map(Box::pin).collect();
-    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in set.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => out[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter().flatten().collect()
 }

@@ -5,53 +5,17 @@ use std::io::Write;
 use haven_model::{Entry, Timestamp};
 use serde_json::json;
 
-/// Removes terminal control sequences and control characters from text that may have come
-/// from another device. Newlines and tabs stay when `multiline`, else become spaces.
+/// Removes terminal control sequences, control characters and invisible format characters
+/// from text that may have come from another device. Newlines and tabs stay when
+/// `multiline`, else become spaces.
 pub fn clean(text: &str, multiline: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => {
-                // ESC [ ... final byte (CSI), ESC ] ... BEL/ST (OSC), or ESC + one char.
-                match chars.peek() {
-                    Some('[') => {
-                        chars.next();
-                        for n in chars.by_ref() {
-                            if ('@'..='~').contains(&n) {
-                                break;
-                            }
-                        }
-                    }
-                    Some(']') | Some('P') | Some('_') | Some('^') => {
-                        chars.next();
-                        while let Some(n) = chars.next() {
-                            if n == '\u{7}'
-                                || n == '\u{9c}'
-                                || (n == '\u{1b}' && chars.peek() == Some(&'\\'))
-                            {
-                                if n == '\u{1b}' {
-                                    chars.next();
-                                }
-                                break;
-                            }
-                        }
-                    }
-                    Some(_) => {
-                        chars.next();
-                    }
-                    None => {}
-                }
-            }
-            '\n' | '\t' if multiline => out.push(c),
-            '\n' | '\t' | '\r' => out.push(' '),
-            c if c.is_control() => {}
-            // Bidirectional overrides can disguise text; drop them.
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    haven_model::text::clean(text, multiline)
+}
+
+/// A name (of a journal, device or person) that may have come from another device: cleaned
+/// and capped, safe on one line.
+pub fn name(text: &str) -> String {
+    haven_model::text::clean_name(text)
 }
 
 /// `YYYY-MM-DD HH:MM` in the given zone.
@@ -220,13 +184,6 @@ pub fn paint(s: &str, style: &str, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strips_escape_sequences_and_controls() {
-        let hostile = "hi\u{1b}[2J\u{1b}]0;owned\u{7}there\u{8}\u{202e}x\r\nnext";
-        assert_eq!(clean(hostile, false), "hitherex  next");
-        assert_eq!(clean(hostile, true), "hitherex \nnext");
-    }
 
     #[test]
     fn unique_prefix_grows_for_close_ids() {

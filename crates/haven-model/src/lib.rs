@@ -8,11 +8,14 @@ pub mod dates;
 pub mod entry;
 pub mod fields;
 pub mod insights;
+pub mod inspect;
 pub mod interchange;
 pub mod members;
 pub mod reframe;
 pub mod schema;
 pub mod tags;
+pub mod text;
+pub mod validate;
 pub mod vocab;
 
 pub use entry::{Entry, EntryId, EntryIdError, EntryKind, FieldValue, Fields, Timestamp};

@@ -129,7 +129,7 @@ pub fn usable_addrs(addrs: &[String]) -> Vec<String> {
 }
 
 /// Whether `key` is a device id: 64 lowercase hex digits.
-fn is_device_id(key: &str) -> bool {
+pub fn is_device_id(key: &str) -> bool {
     key.len() == 64 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 

@@ -116,6 +116,11 @@ pub fn genesis_hash() -> ChangeHash {
     })
 }
 
+/// Whether `hash` is the genesis change's.
+pub fn is_genesis_hash(hash: &[u8; 32]) -> bool {
+    genesis_hash().0 == *hash
+}
+
 /// A document holding only genesis, writing as `actor`.
 pub fn new_document(actor: ActorId) -> Result<AutoCommit, SchemaError> {
     Ok(AutoCommit::load(genesis_bytes())?.with_actor(actor))
@@ -578,8 +583,15 @@ pub fn seal_entry(entry: &Entry, actor: ActorId) -> Result<Vec<u8>, SchemaError>
     Ok(doc.save_after(&base))
 }
 
-/// Reads back a sealed entry, checking that it is exactly one entry built on genesis.
+/// Reads back a sealed entry, checking that it is exactly one plain change, built on
+/// genesis, that writes exactly one entry within the limits. Anyone who knows a device's
+/// public recipient can write one, so it is inspected before Automerge reads it.
 pub fn unseal_entry(bytes: &[u8]) -> Result<Entry, SchemaError> {
+    let info = crate::inspect::inspect_change(bytes, &crate::inspect::ChangeLimits::default())
+        .map_err(|_| SchemaError::BadSealedEntry("not a plain Automerge change"))?;
+    if info.deps != [genesis_hash().0] {
+        return Err(SchemaError::BadSealedEntry("not built on genesis"));
+    }
     let mut doc = AutoCommit::load(genesis_bytes())?;
     doc.load_incremental(bytes)?;
     let heads = doc.get_heads();
@@ -594,7 +606,13 @@ pub fn unseal_entry(bytes: &[u8]) -> Result<Entry, SchemaError> {
         return Err(SchemaError::BadSealedEntry("not exactly one entry"));
     };
     let key = item.key.to_string();
-    read_entry(&doc, &key, &item.id())
+    let entry = read_entry(&doc, &key, &item.id())?;
+    if crate::validate::entry_limits(&entry).is_err() {
+        return Err(SchemaError::BadSealedEntry(
+            "the entry is beyond the limits",
+        ));
+    }
+    Ok(entry)
 }
 
 #[cfg(test)]

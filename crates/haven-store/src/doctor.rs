@@ -36,12 +36,18 @@ pub struct Report {
     pub journals: Vec<(String, usize)>,
     /// Changes that cannot be applied because a change they depend on is missing.
     pub unapplied_changes: usize,
+    /// Journals whose structure was broken, rolled back to their last valid state:
+    /// (journal id, changes left out, the rule they broke).
+    pub rolled_back: Vec<(String, usize, String)>,
 }
 
 impl Report {
     /// Whether everything was in order.
     pub fn is_clean(&self) -> bool {
-        self.quarantined.is_empty() && self.foreign.is_empty() && self.permissions_fixed.is_empty()
+        self.quarantined.is_empty()
+            && self.foreign.is_empty()
+            && self.permissions_fixed.is_empty()
+            && self.rolled_back.is_empty()
     }
 }
 
@@ -116,6 +122,7 @@ pub fn run(vault: &Vault, keys: &Keys, stamp: &str) -> Result<Report> {
             "daemon.sock",
             "daemon.lock",
             "peers.age",
+            crate::names::FILE,
         ];
         if !known.contains(&name.as_str()) {
             let dest = quarantine.isolate(&entry.path())?;
@@ -223,6 +230,26 @@ fn check_journal(
             report.quarantined.push((path, reason, dest));
         }
     }
+
+    // A journal whose structure broke (older versions kept whatever a peer sent) goes back
+    // to its last valid state: the new snapshot first, then the old chunks to quarantine.
+    let (mut doc, names) = store.load(keys)?;
+    if let Some(rolled) = haven_model::validate::last_valid(&mut doc)? {
+        let mut good = rolled.doc;
+        store.write_snapshot(&mut good)?;
+        let reason = format!("rolled back: {}", rolled.reason);
+        for name in names {
+            let path = store.chunks_dir().join(&name);
+            let dest = quarantine.isolate(&path)?;
+            report.quarantined.push((path, reason.clone(), dest));
+        }
+        report.rolled_back.push((
+            store.id().to_string(),
+            rolled.dropped.len(),
+            rolled.reason.to_string(),
+        ));
+    }
+    drop(doc);
 
     // Rebuild: load what is left, put back entries only the lost chunks held, refresh cache.
     let recovered = store.change_unlocked(keys, |doc: &mut AutoCommit| {

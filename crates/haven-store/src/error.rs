@@ -55,6 +55,14 @@ pub enum StoreError {
     /// No journal with that name.
     #[error("no journal named `{0}`")]
     NoSuchJournal(String),
+    /// Two journals answer to that name (only possible in a vault damaged by hand).
+    #[error("two journals are called `{0}`")]
+    AmbiguousJournal(String),
+    /// A name that cannot be typed back.
+    #[error(
+        "`{0}` cannot name a journal: use 1 to 64 visible characters, without spaces at either end"
+    )]
+    BadAlias(String),
     /// A journal with that name exists.
     #[error("a journal named `{0}` already exists")]
     JournalExists(String),

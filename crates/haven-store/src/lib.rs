@@ -19,9 +19,10 @@ pub mod error;
 pub mod journal;
 pub mod keys;
 pub mod lock;
+pub mod names;
 pub mod vault;
 
 pub use error::StoreError;
-pub use journal::{JournalId, JournalStore, JournalView};
+pub use journal::{JournalId, JournalStore, JournalView, SyncCopy};
 pub use keys::{DeviceSecrets, Keys, Passphrase};
-pub use vault::{InitOptions, NetworkConfig, PeerInfo, Vault};
+pub use vault::{InitOptions, JournalInfo, NetworkConfig, PeerInfo, Vault};

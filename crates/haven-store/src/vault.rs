@@ -25,9 +25,11 @@ use serde::{Deserialize, Serialize};
 use crate::durable::{private_dir, write_atomic};
 use crate::envelope;
 use crate::error::{Result, StoreError};
+use crate::journal::JournalView;
 use crate::journal::{JournalId, JournalStore};
 use crate::keys::{self, DeviceSecrets, Keys, Passphrase};
 use crate::lock::VaultLock;
+use crate::names::{self, Names};
 
 /// The on-disk format version this code writes and reads.
 pub const FORMAT: u32 = 1;
@@ -97,6 +99,20 @@ pub struct PeerInfo {
     pub person: String,
     /// When the last sync with it completed (ms).
     pub last_sync_ms: Option<i64>,
+}
+
+/// A journal of this vault as listings see it.
+#[derive(Debug)]
+pub struct JournalInfo {
+    /// Its files.
+    pub store: JournalStore,
+    /// The name the user types with `--journal` (none until a shared journal's name is
+    /// known).
+    pub alias: Option<String>,
+    /// Whether it is this device's personal journal (a local fact).
+    pub personal: bool,
+    /// What reads show of it (the newest entries only), or why it does not read.
+    pub view: Result<JournalView, StoreError>,
 }
 
 /// What `init` needs.
@@ -181,6 +197,9 @@ impl Vault {
         vault
             .journal(personal)
             .create(&meta, &vault.me(&keys, opts.created_ms))?;
+        let mut names = Names::default();
+        names.set(&personal.to_string(), "personal".into());
+        names.save(root, &vault.recipient)?;
         // The config is written last: a vault without it is an interrupted init.
         let text =
             toml::to_string(&vault.config).map_err(|e| StoreError::Encrypt(e.to_string()))?;
@@ -326,48 +345,121 @@ impl Vault {
         Ok(ids)
     }
 
-    /// Every journal with its meta, personal first, then by name.
-    pub fn journals(&self, keys: &Keys) -> Result<Vec<(JournalStore, JournalMeta)>> {
+    /// Every journal, personal first, then by alias. A journal that does not read is
+    /// listed with its error (and no alias until one is known), never fatal to the others.
+    /// Journals that have no alias yet get one from their proposed name, written down.
+    pub fn journals(&self, keys: &Keys) -> Result<Vec<JournalInfo>> {
+        let personal = self.config.personal_journal.clone();
+        let mut names = Names::load(&self.root, keys);
+        let before = names.clone();
         let mut out = Vec::new();
-        for id in self.journal_ids()? {
+        let mut ids = self.journal_ids()?;
+        // The personal journal claims its alias first.
+        ids.sort_by_key(|id| id.to_string() != personal);
+        for id in ids {
             let store = self.journal(id);
-            if let Some(meta) = store.meta(keys)? {
-                out.push((store, meta));
+            let view = store.read_recent(keys, 0);
+            let key = id.to_string();
+            let alias = match names.get(&key) {
+                Some(a) => Some(a.to_string()),
+                None => {
+                    let proposed = match &view {
+                        Ok(v) => v.meta.as_ref().map(|m| m.name.clone()),
+                        Err(_) => None,
+                    };
+                    let proposed = if key == personal {
+                        Some(proposed.unwrap_or_else(|| "personal".into()))
+                    } else {
+                        proposed
+                    };
+                    proposed.map(|p| {
+                        let alias = names.unique(&p);
+                        names.set(&key, alias.clone());
+                        alias
+                    })
+                }
+            };
+            out.push(JournalInfo {
+                personal: key == personal,
+                store,
+                alias,
+                view,
+            });
+        }
+        if names != before {
+            // Best effort: a read-only vault derives the same aliases next time.
+            if let Ok(_lock) = self.lock_exclusive() {
+                let _ = names.save(&self.root, &self.recipient);
             }
         }
-        out.sort_by(|a, b| {
-            (a.1.kind != JournalKind::Personal, &a.1.name)
-                .cmp(&(b.1.kind != JournalKind::Personal, &b.1.name))
-        });
+        out.sort_by(|a, b| (!a.personal, &a.alias).cmp(&(!b.personal, &b.alias)));
         Ok(out)
     }
 
-    /// Finds a journal by name.
-    pub fn find_journal(&self, keys: &Keys, name: &str) -> Result<JournalStore> {
-        self.journals(keys)?
+    /// Finds a journal by its alias.
+    pub fn find_journal(&self, keys: &Keys, alias: &str) -> Result<JournalStore> {
+        let mut found = self
+            .journals(keys)?
             .into_iter()
-            .find(|(_, m)| m.name == name)
-            .map(|(s, _)| s)
-            .ok_or_else(|| StoreError::NoSuchJournal(name.to_string()))
+            .filter(|j| j.alias.as_deref() == Some(alias));
+        match (found.next(), found.next()) {
+            (Some(j), None) => Ok(j.store),
+            (None, _) => Err(StoreError::NoSuchJournal(alias.to_string())),
+            (Some(_), Some(_)) => Err(StoreError::AmbiguousJournal(alias.to_string())),
+        }
     }
 
-    /// Creates a new journal.
+    /// The alias of journal `store`, if it has one.
+    pub fn alias_of(&self, keys: &Keys, store: &JournalStore) -> Option<String> {
+        Names::load(&self.root, keys)
+            .get(&store.id().to_string())
+            .map(str::to_string)
+    }
+
+    /// Creates a new journal, whose alias is its name.
     pub fn create_journal(&self, keys: &Keys, meta: &JournalMeta) -> Result<JournalStore> {
+        if !names::valid_alias(&meta.name) {
+            return Err(StoreError::BadAlias(meta.name.clone()));
+        }
         if self
             .journals(keys)?
             .iter()
-            .any(|(_, m)| m.name == meta.name)
+            .any(|j| j.alias.as_deref() == Some(meta.name.as_str()))
         {
             return Err(StoreError::JournalExists(meta.name.clone()));
         }
         let store = self.journal(JournalId::random());
         store.create(meta, &self.me(keys, meta.created_ms))?;
+        self.set_alias(keys, &store, &meta.name)?;
         Ok(store)
     }
 
-    /// Makes `store` this device's personal journal (after joining one of my own devices):
-    /// the entries of the previous personal journal are merged into it first, then the
-    /// previous one's directory is removed. Nothing is lost.
+    /// Gives `store` the local alias `alias` (which no other journal may have).
+    pub fn set_alias(&self, keys: &Keys, store: &JournalStore, alias: &str) -> Result<()> {
+        if !names::valid_alias(alias) {
+            return Err(StoreError::BadAlias(alias.to_string()));
+        }
+        let _lock = self.lock_exclusive()?;
+        let mut names = Names::load(&self.root, keys);
+        let id = store.id().to_string();
+        if names.find(alias).is_some_and(|other| other != id) {
+            return Err(StoreError::JournalExists(alias.to_string()));
+        }
+        names.set(&id, alias.to_string());
+        names.save(&self.root, &self.recipient)
+    }
+
+    /// Renames the journal whose alias is `old` to `new`, on this device only.
+    pub fn rename_journal(&self, keys: &Keys, old: &str, new: &str) -> Result<JournalStore> {
+        let store = self.find_journal(keys, old)?;
+        self.set_alias(keys, &store, new)?;
+        Ok(store)
+    }
+
+    /// Makes `store` this device's personal journal (after joining one of my own devices,
+    /// whose welcome said which of its journals is its personal one): the entries of the
+    /// previous personal journal are merged into it first, then the previous one's
+    /// directory is removed, and its alias moves to the new one. Nothing is lost.
     pub fn take_personal(&mut self, keys: &Keys, store: &JournalStore) -> Result<usize> {
         let old = self.personal();
         if old.id() == store.id() {
@@ -384,6 +476,13 @@ impl Vault {
             Ok(n)
         })?;
         let _lock = self.lock_exclusive()?;
+        let mut names = Names::load(&self.root, keys);
+        let alias = names
+            .remove(&old.id().to_string())
+            .unwrap_or_else(|| "personal".into());
+        names.remove(&store.id().to_string());
+        names.set(&store.id().to_string(), alias);
+        names.save(&self.root, &self.recipient)?;
         self.config.personal_journal = store.id().to_string();
         let text = toml::to_string(&self.config).map_err(|e| StoreError::Encrypt(e.to_string()))?;
         write_atomic(&self.root, "config.toml", text.as_bytes())?;

@@ -1,16 +1,27 @@
-//! Checks an Automerge sync message from the network before Automerge applies it.
+//! Checks a sync message from the network before Automerge sees any of it.
 //!
-//! Automerge's decoders are not hardened against hostile input: a crafted message can make
-//! them panic or spend a lot of CPU and memory. So a message is decoded under
-//! `catch_unwind`, and its counts and sizes are bounded, before it goes near a document.
-//! Applying it (in [`crate::session`]) happens on an in-memory copy, also under
-//! `catch_unwind`, and is only persisted when the whole session ends cleanly.
+//! Automerge's decoders are not hardened against hostile input: crafted bytes can make
+//! them panic, or spend CPU and memory far beyond their size (compressed chunks inflate
+//! without bound; a run-length column claims billions of operations). So a message is
+//! checked here first, in time and memory linear in its size:
+//!
+//! * its counts of heads, needs and summaries are bounded, and every bloom filter is
+//!   well-formed (Automerge divides by its size and allocates by its probe count);
+//! * every change is a plain change chunk within [`ChangeLimits`], inspected by
+//!   [`haven_model::inspect`]: no documents, no compressed chunks, no operations a journal
+//!   never makes, none on the document root;
+//! * the message and the whole session stay within a budget of bytes and operations: a
+//!   message beyond the session's budget is not applied, and the session pauses (what
+//!   arrived so far is kept once validated; the rest comes in the next session).
+//!
+//! Applying what passes (in [`crate::session`]) happens on an in-memory copy, under
+//! `catch_unwind`, and is validated before the caller keeps anything.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use haven_model::inspect::{ChangeLimits, InspectError, inspect_change};
 
-use automerge::sync::Message;
+use crate::message::SyncMessage;
 
-/// Bounds on one sync message.
+/// Bounds on messages and sessions.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Most heads a message may announce.
@@ -19,8 +30,20 @@ pub struct Limits {
     pub max_need: usize,
     /// Most "have" summaries.
     pub max_have: usize,
-    /// Most change chunks.
-    pub max_chunks: usize,
+    /// Most hashes in one summary's `last_sync`.
+    pub max_last_sync: usize,
+    /// Most changes in one message.
+    pub max_changes: usize,
+    /// Most bytes of changes in one message.
+    pub max_message_bytes: usize,
+    /// Most operations in one message.
+    pub max_message_ops: u64,
+    /// Bounds on each change.
+    pub change: ChangeLimits,
+    /// Bytes of changes one session may bring before it pauses.
+    pub session_bytes: usize,
+    /// Operations one session may bring before it pauses.
+    pub session_ops: u64,
 }
 
 impl Default for Limits {
@@ -28,33 +51,58 @@ impl Default for Limits {
         Limits {
             max_heads: 1024,
             max_need: 100_000,
-            max_have: 64,
-            max_chunks: 200_000,
+            max_have: 8,
+            max_last_sync: 1024,
+            max_changes: 100_000,
+            max_message_bytes: 12 * 1024 * 1024,
+            max_message_ops: 1_000_000,
+            change: ChangeLimits::default(),
+            session_bytes: 64 * 1024 * 1024,
+            session_ops: 1_000_000,
         }
     }
+}
+
+/// What a session has accepted so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Budget {
+    /// Bytes of changes.
+    pub bytes: usize,
+    /// Operations.
+    pub ops: u64,
+    /// Changes.
+    pub changes: usize,
 }
 
 /// Why a message was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CheckError {
-    /// It does not decode.
-    #[error("not an Automerge sync message: {0}")]
-    Malformed(String),
-    /// Decoding it made Automerge panic: a crafted message.
-    #[error("a crafted sync message (the decoder failed)")]
-    Crafted,
-    /// It exceeds a bound.
+    /// Something in it is crafted to crash or exhaust the receiver.
+    #[error("a crafted sync message ({0})")]
+    Crafted(&'static str),
+    /// It exceeds a bound on one message.
     #[error("sync message exceeds a limit: {0}")]
     TooBig(&'static str),
+    /// One of its changes was refused.
+    #[error("change {index} of the message was refused: {error}")]
+    Change {
+        /// Its position in the message.
+        index: usize,
+        /// Why.
+        error: InspectError,
+    },
+    /// Applying it would take the session beyond its budget (not hostile in itself: the
+    /// session pauses and the rest comes next time).
+    #[error("the session reached its budget of {0}")]
+    Quota(&'static str),
 }
 
-/// Decodes and bounds-checks a sync message.
-pub fn check_message(bytes: &[u8], limits: &Limits) -> Result<Message, CheckError> {
-    let msg = match catch_unwind(AssertUnwindSafe(|| Message::decode(bytes))) {
-        Ok(Ok(m)) => m,
-        Ok(Err(e)) => return Err(CheckError::Malformed(e.to_string())),
-        Err(_) => return Err(CheckError::Crafted),
-    };
+/// Checks a message against `limits` and, if it fits, adds it to `budget`.
+pub fn check_message(
+    msg: &SyncMessage,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<(), CheckError> {
     if msg.heads.len() > limits.max_heads {
         return Err(CheckError::TooBig("heads"));
     }
@@ -64,23 +112,50 @@ pub fn check_message(bytes: &[u8], limits: &Limits) -> Result<Message, CheckErro
     if msg.have.len() > limits.max_have {
         return Err(CheckError::TooBig("have"));
     }
-    if msg.changes.len() > limits.max_chunks {
+    for have in &msg.have {
+        if have.last_sync.len() > limits.max_last_sync {
+            return Err(CheckError::TooBig("have"));
+        }
+        check_bloom(&have.bloom)?;
+    }
+    if msg.changes.len() > limits.max_changes {
         return Err(CheckError::TooBig("changes"));
     }
-    for have in &msg.have {
-        check_bloom(&have.bloom.to_bytes())?;
+    let bytes = msg.change_bytes();
+    if bytes > limits.max_message_bytes {
+        return Err(CheckError::TooBig("bytes"));
     }
-    Ok(msg)
+    let mut ops = 0u64;
+    for (index, change) in msg.changes.iter().enumerate() {
+        let info = inspect_change(change, &limits.change)
+            .map_err(|error| CheckError::Change { index, error })?;
+        ops += info.ops;
+        if ops > limits.max_message_ops {
+            return Err(CheckError::TooBig("operations"));
+        }
+    }
+    if budget.bytes + bytes > limits.session_bytes {
+        return Err(CheckError::Quota("bytes"));
+    }
+    if budget.ops + ops > limits.session_ops {
+        return Err(CheckError::Quota("operations"));
+    }
+    budget.bytes += bytes;
+    budget.ops += ops;
+    budget.changes += msg.changes.len();
+    Ok(())
 }
 
 /// The most hash probes a bloom filter may ask for (Automerge's own filters use 7). Each
 /// probe is computed for every change this device holds, and their number sizes an
-/// allocation, so a crafted count could exhaust memory.
+/// allocation.
 const MAX_PROBES: u64 = 64;
+/// The most entries a bloom filter may claim.
+const MAX_BLOOM_ENTRIES: u64 = 10_000_000;
 
 /// Checks a bloom filter from a peer's "have": Automerge divides by its size in bits and
-/// allocates a vector of its probe count when it generates the reply, so an empty filter
-/// that claims entries, or a huge probe count, would crash or exhaust the process.
+/// allocates a vector of its probe count when it generates the reply, so a filter whose
+/// bits do not match what it claims, or a huge probe count, would crash or exhaust it.
 fn check_bloom(bytes: &[u8]) -> Result<(), CheckError> {
     if bytes.is_empty() {
         // The empty filter: no entries.
@@ -89,16 +164,17 @@ fn check_bloom(bytes: &[u8]) -> Result<(), CheckError> {
     let mut rest = bytes;
     let mut fields = [0u64; 3];
     for field in &mut fields {
-        let (value, used) = leb128(rest).ok_or(CheckError::Crafted)?;
+        let (value, used) = leb128(rest).ok_or(CheckError::Crafted("bloom filter"))?;
         *field = value;
         rest = &rest[used..];
     }
     let [entries, bits_per_entry, probes] = fields;
-    if probes > MAX_PROBES || bits_per_entry > 64 {
+    if probes > MAX_PROBES || bits_per_entry > 64 || entries > MAX_BLOOM_ENTRIES {
         return Err(CheckError::TooBig("bloom filter"));
     }
-    if entries > 0 && (rest.is_empty() || probes == 0) {
-        return Err(CheckError::Crafted);
+    let bits = (entries * bits_per_entry).div_ceil(8);
+    if entries == 0 || probes == 0 || bits == 0 || rest.len() as u64 != bits {
+        return Err(CheckError::Crafted("bloom filter"));
     }
     Ok(())
 }
@@ -118,58 +194,100 @@ fn leb128(bytes: &[u8]) -> Option<(u64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use automerge::sync::SyncDoc;
+    use automerge::transaction::Transactable;
+    use serde_bytes::ByteBuf;
+
+    fn real_message() -> SyncMessage {
+        let mut doc = automerge::AutoCommit::load(haven_model::schema::genesis_bytes())
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        let meta = automerge::ReadDoc::get(&doc, automerge::ROOT, "meta")
+            .unwrap()
+            .unwrap()
+            .1;
+        doc.put(&meta, "k", "v").unwrap();
+        doc.commit();
+        let mut state = automerge::sync::State::new();
+        let first = doc.sync().generate_sync_message(&mut state).unwrap();
+        // Pretend the peer has nothing, so that the next message carries the change.
+        let mut peer = automerge::AutoCommit::load(haven_model::schema::genesis_bytes()).unwrap();
+        let mut peer_state = automerge::sync::State::new();
+        peer.sync()
+            .receive_sync_message(&mut peer_state, first)
+            .unwrap();
+        let mut reply = peer.sync().generate_sync_message(&mut peer_state).unwrap();
+        // As `SyncMessage::into_automerge` does: no capabilities, so no whole documents.
+        reply.flags = None;
+        doc.sync().receive_sync_message(&mut state, reply).unwrap();
+        let msg = doc.sync().generate_sync_message(&mut state).unwrap();
+        let mut room = usize::MAX;
+        SyncMessage::from_automerge(msg, &mut room).0
+    }
 
     #[test]
-    fn garbage_is_refused_without_panicking() {
-        let limits = Limits::default();
-        assert!(check_message(b"", &limits).is_err());
-        assert!(check_message(b"\x42garbage", &limits).is_err());
-        let mut state = 0x1234_5678_9abc_def0u64;
-        for len in 0..300 {
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    state as u8
-                })
-                .collect();
-            let _ = check_message(&bytes, &limits);
-        }
+    fn a_real_message_passes_and_counts_against_the_budget() {
+        let msg = real_message();
+        assert_eq!(msg.changes.len(), 1);
+        let mut budget = Budget::default();
+        check_message(&msg, &Limits::default(), &mut budget).unwrap();
+        assert_eq!(budget.changes, 1);
+        assert!(budget.ops >= 1 && budget.bytes > 0);
+        let tight = Limits {
+            session_ops: budget.ops,
+            ..Limits::default()
+        };
+        assert_eq!(
+            check_message(&msg, &tight, &mut budget),
+            Err(CheckError::Quota("operations"))
+        );
+        assert!(msg.into_automerge().is_ok());
+    }
+
+    #[test]
+    fn compressed_and_garbage_changes_are_refused() {
+        let mut msg = real_message();
+        msg.changes.push(ByteBuf::from(b"garbage".to_vec()));
+        assert!(matches!(
+            check_message(&msg, &Limits::default(), &mut Budget::default()),
+            Err(CheckError::Change { index: 1, .. })
+        ));
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "k", "v".repeat(1000)).unwrap();
+        let mut msg = real_message();
+        msg.changes = vec![ByteBuf::from(doc.save())];
+        assert!(matches!(
+            check_message(&msg, &Limits::default(), &mut Budget::default()),
+            Err(CheckError::Change {
+                error: InspectError::NotAChange("document"),
+                ..
+            })
+        ));
     }
 
     #[test]
     fn crafted_bloom_filters_are_refused() {
-        // Found by the `message` fuzz target: a "have" whose bloom filter claims entries but
-        // has no bits made Automerge divide by zero while generating the reply.
-        let empty_bloom: &[u8] = &[66, 0, 0, 2, 0, 5, 46, 0, 0, 2, 0, 0, 0, 0];
-        assert!(check_message(empty_bloom, &Limits::default()).is_err());
+        // Found by fuzzing: a filter that claims entries but has no bits made Automerge
+        // divide by zero while generating the reply.
+        assert_eq!(
+            check_bloom(&[5, 0, 7, 1]),
+            Err(CheckError::Crafted("bloom filter"))
+        );
+        assert_eq!(
+            check_bloom(&[2, 10, 0]),
+            Err(CheckError::Crafted("bloom filter"))
+        );
         // A filter asking for billions of probes.
         assert_eq!(
             check_bloom(&[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff]),
             Err(CheckError::TooBig("bloom filter"))
         );
-        assert_eq!(check_bloom(&[3, 10, 7, 0xaa, 0xbb, 0xcc, 0xdd]), Ok(()));
-        assert_eq!(check_bloom(&[]), Ok(()));
-    }
-
-    #[test]
-    fn a_real_message_passes_and_limits_bite() {
-        use automerge::sync::SyncDoc;
-        use automerge::transaction::Transactable;
-        let mut doc = automerge::AutoCommit::new();
-        doc.put(automerge::ROOT, "k", "v").unwrap();
-        let mut state = automerge::sync::State::new();
-        let msg = doc.sync().generate_sync_message(&mut state).unwrap();
-        let bytes = msg.encode();
-        assert!(check_message(&bytes, &Limits::default()).is_ok());
-        let tight = Limits {
-            max_heads: 0,
-            ..Limits::default()
-        };
+        // Bits that do not match the claimed entries.
         assert_eq!(
-            check_message(&bytes, &tight),
-            Err(CheckError::TooBig("heads"))
+            check_bloom(&[3, 10, 7, 0xaa]),
+            Err(CheckError::Crafted("bloom filter"))
         );
+        assert_eq!(check_bloom(&[1, 10, 7, 0xaa, 0xbb]), Ok(()));
+        assert_eq!(check_bloom(&[]), Ok(()));
     }
 }

@@ -5,12 +5,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::JournalKey;
+use crate::message::SyncMessage;
 
-/// The largest frame accepted (a first sync of a large journal can be several MiB).
-pub const MAX_FRAME: usize = 32 * 1024 * 1024;
+/// The largest frame accepted. Changes travel in batches of a few MiB (see
+/// [`crate::session`]), so a frame this size holds the largest change allowed with room
+/// to spare, whatever the size of the journal.
+pub const MAX_FRAME: usize = 16 * 1024 * 1024;
 
 /// A protocol version number carried in the hello.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 
 /// Everything that travels in a sync session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,10 +33,10 @@ pub enum Frame {
         /// offer: journals it has not received yet.
         also: Vec<JournalKey>,
     },
-    /// One round of Automerge sync messages, at most one per agreed journal; empty = idle.
+    /// One round of sync messages, at most one per agreed journal; empty = idle.
     Round {
-        /// (journal, encoded Automerge sync message).
-        messages: Vec<(JournalKey, Vec<u8>)>,
+        /// (journal, its sync message).
+        messages: Vec<(JournalKey, SyncMessage)>,
     },
     /// The sender has nothing more to say; the receiver closes.
     Done,
@@ -105,7 +108,7 @@ mod tests {
                 journals: vec![[7; 16]],
             },
             Frame::Round {
-                messages: vec![([1; 16], vec![1, 2, 3])],
+                messages: vec![([1; 16], SyncMessage::default())],
             },
             Frame::Done,
         ];

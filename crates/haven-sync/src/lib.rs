@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod frame;
+pub mod message;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod pair;
@@ -19,9 +20,11 @@ pub mod session;
 pub mod ticket;
 
 /// The ALPN of the sync protocol.
-pub const SYNC_ALPN: &[u8] = b"haven/sync/1";
+pub const SYNC_ALPN: &[u8] = b"haven/sync/2";
 /// The ALPN of pairing.
-pub const PAIR_ALPN: &[u8] = b"haven/pair/1";
+pub const PAIR_ALPN: &[u8] = b"haven/pair/2";
+/// The ALPNs of the previous protocol: a device that still speaks it is told to upgrade.
+pub const OLD_ALPNS: [&[u8]; 2] = [b"haven/sync/1", b"haven/pair/1"];
 
 /// A journal's identity shared by every copy of it (16 random bytes).
 pub type JournalKey = [u8; 16];

@@ -90,9 +90,13 @@ pub async fn bind(secret: &[u8; 32], config: &NetConfig) -> Result<Endpoint, Net
             Endpoint::builder(presets::Minimal).relay_mode(RelayMode::custom([url]))
         }
     };
-    builder = builder
-        .secret_key(key)
-        .alpns(vec![SYNC_ALPN.to_vec(), PAIR_ALPN.to_vec()]);
+    builder = builder.secret_key(key).alpns(
+        [SYNC_ALPN, PAIR_ALPN]
+            .into_iter()
+            .chain(crate::OLD_ALPNS)
+            .map(<[u8]>::to_vec)
+            .collect(),
+    );
     if let Some(addr) = config.bind {
         builder = builder
             .bind_addr(addr)

@@ -22,13 +22,21 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::sync::{State, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
+use haven_model::schema::Materialized;
+use haven_model::validate::{self, Baseline, Violation};
 
 use crate::JournalKey;
-use crate::check::{self, CheckError, Limits};
+use crate::check::{self, Budget, CheckError, Limits};
 use crate::frame::{Frame, VERSION};
+use crate::message::{self, SyncMessage};
 
 /// Rounds after which a session is considered a flood.
 pub const MAX_ROUNDS: u32 = 256;
+/// Bytes of changes this side sends per round (over all journals): what a large journal
+/// moves in one round, so that no frame grows with the journal.
+pub const BATCH_BYTES: usize = 4 * 1024 * 1024;
+/// The most journals one hello may name.
+pub const MAX_JOURNALS: usize = 1024;
 
 /// One journal in a session: the caller's in-memory copy and the sync state with this peer.
 pub struct JournalSync {
@@ -38,6 +46,11 @@ pub struct JournalSync {
     pub state: State,
     /// Heads before the session, to tell what was received.
     pub start_heads: Vec<ChangeHash>,
+    /// What the copy was before the session, for validation.
+    pub baseline: Baseline,
+    /// Every entry, read while validating what the session brought (`None` if it brought
+    /// nothing).
+    pub validated: Option<Materialized>,
     /// Sync message bytes received for this journal.
     pub bytes_in: usize,
     /// Sync message bytes sent for this journal.
@@ -45,16 +58,23 @@ pub struct JournalSync {
 }
 
 impl JournalSync {
-    /// Wraps a document and the sync state kept for this peer.
-    pub fn new(mut doc: AutoCommit, state: State) -> Self {
+    /// Wraps a document, the sync state kept for this peer and what the copy was before.
+    pub fn new(mut doc: AutoCommit, state: State, baseline: Baseline) -> Self {
         let start_heads = doc.get_heads();
         JournalSync {
             doc,
             state,
             start_heads,
+            baseline,
+            validated: None,
             bytes_in: 0,
             bytes_out: 0,
         }
+    }
+
+    /// Whether the session brought anything.
+    pub fn changed(&mut self) -> bool {
+        self.doc.get_heads() != self.start_heads
     }
 
     /// The changes received during the session, as Automerge binary (empty if none).
@@ -81,6 +101,14 @@ pub enum SessionError {
     /// Automerge refused (or panicked on) a message.
     #[error("the peer's changes could not be applied: {0}")]
     Apply(String),
+    /// What the peer sent breaks a rule of the journal.
+    #[error("the peer sent a change that {violation}")]
+    Invalid {
+        /// The journal.
+        journal: JournalKey,
+        /// The rule.
+        violation: Violation,
+    },
     /// The peer kept the session going for too long.
     #[error("the peer sent more than {MAX_ROUNDS} rounds")]
     TooManyRounds,
@@ -117,27 +145,38 @@ pub struct SyncSession {
     frames_in: u32,
     frames_out: u32,
     limits: Limits,
+    budget: Budget,
+    batch_bytes: usize,
+    paused: Option<CheckError>,
 }
 
 impl SyncSession {
+    fn new(journals: BTreeMap<JournalKey, JournalSync>, phase: Phase) -> Self {
+        SyncSession {
+            journals,
+            offered: Vec::new(),
+            agreed: Vec::new(),
+            also: Vec::new(),
+            phase,
+            rounds: 0,
+            frames_in: 0,
+            frames_out: 0,
+            limits: Limits::default(),
+            budget: Budget::default(),
+            batch_bytes: BATCH_BYTES,
+            paused: None,
+        }
+    }
+
     /// Starts a session as the side that connected; returns it with the hello to send.
     /// `journals` are those whose member list holds the peer.
     pub fn initiator(journals: BTreeMap<JournalKey, JournalSync>) -> (Self, Frame) {
-        let offered: Vec<JournalKey> = journals.keys().copied().collect();
+        let mut session = Self::new(journals, Phase::AwaitAck);
+        session.offered = session.journals.keys().copied().collect();
+        session.frames_out = 1;
         let hello = Frame::Hello {
             version: VERSION,
-            journals: offered.clone(),
-        };
-        let session = SyncSession {
-            journals,
-            offered,
-            agreed: Vec::new(),
-            also: Vec::new(),
-            phase: Phase::AwaitAck,
-            rounds: 0,
-            frames_in: 0,
-            frames_out: 1,
-            limits: Limits::default(),
+            journals: session.offered.clone(),
         };
         (session, hello)
     }
@@ -145,17 +184,14 @@ impl SyncSession {
     /// Starts a session as the side that accepted. `journals` are those whose member list
     /// holds the peer.
     pub fn responder(journals: BTreeMap<JournalKey, JournalSync>) -> Self {
-        SyncSession {
-            journals,
-            offered: Vec::new(),
-            agreed: Vec::new(),
-            also: Vec::new(),
-            phase: Phase::AwaitHello,
-            rounds: 0,
-            frames_in: 0,
-            frames_out: 0,
-            limits: Limits::default(),
-        }
+        Self::new(journals, Phase::AwaitHello)
+    }
+
+    /// The same session with other limits and batch size (tests and benchmarks).
+    pub fn with_limits(mut self, limits: Limits, batch_bytes: usize) -> Self {
+        self.limits = limits;
+        self.batch_bytes = batch_bytes.max(1);
+        self
     }
 
     /// The journals both sides agreed on.
@@ -174,19 +210,33 @@ impl SyncSession {
         self.phase == Phase::Finished
     }
 
+    /// Why the session paused before the peer had sent everything (its budget was spent:
+    /// what arrived is kept, the rest comes in the next session).
+    pub fn paused(&self) -> Option<&CheckError> {
+        self.paused.as_ref()
+    }
+
+    /// What the peer's messages have used of the session's budget.
+    pub fn budget(&self) -> Budget {
+        self.budget
+    }
+
     /// The journals, with what was received, once the session is over.
     pub fn into_journals(self) -> BTreeMap<JournalKey, JournalSync> {
         self.journals
     }
 
-    /// This side's next messages. Generating one reads what the peer said about itself (its
-    /// bloom filters), so it runs under `catch_unwind` too.
-    fn round(&mut self) -> Result<Vec<(JournalKey, Vec<u8>)>, SessionError> {
+    /// This side's next messages, at most `batch_bytes` of changes in all. Generating one
+    /// reads what the peer said about itself (its bloom filters), so it runs under
+    /// `catch_unwind` too.
+    fn round(&mut self) -> Result<Vec<(JournalKey, SyncMessage)>, SessionError> {
         let mut out = Vec::new();
+        let mut room = self.batch_bytes;
         for key in &self.agreed {
             let Some(j) = self.journals.get_mut(key) else {
                 continue;
             };
+            let before = j.state.sent_hashes.clone();
             let generated = catch_unwind(AssertUnwindSafe(|| {
                 j.doc.sync().generate_sync_message(&mut j.state)
             }))
@@ -194,12 +244,21 @@ impl SyncSession {
                 SessionError::Apply("Automerge failed on what the peer said it has".into())
             })?;
             if let Some(msg) = generated {
-                let bytes = msg.encode();
-                j.bytes_out += bytes.len();
-                out.push((*key, bytes));
+                let (wire, sent) = SyncMessage::from_automerge(msg, &mut room);
+                if let Some(sent) = sent {
+                    message::only_sent(&mut j.state, before, &sent);
+                }
+                j.bytes_out += postcard::experimental::serialized_size(&wire).unwrap_or(0);
+                out.push((*key, wire));
             }
         }
         Ok(out)
+    }
+
+    /// Whether, in every agreed journal, the peer's last announced heads are ours (after a
+    /// session: whether the two sides ended with the same journals).
+    pub fn in_sync(&mut self) -> bool {
+        self.all_in_sync()
     }
 
     /// Whether, in every agreed journal, the peer's last announced heads are ours.
@@ -217,14 +276,16 @@ impl SyncSession {
         })
     }
 
-    fn apply(&mut self, messages: Vec<(JournalKey, Vec<u8>)>) -> Result<(), SessionError> {
+    /// Checks and applies one round. Returns `false` when the session's budget is spent
+    /// (the message that would exceed it is not applied).
+    fn apply(&mut self, messages: Vec<(JournalKey, SyncMessage)>) -> Result<bool, SessionError> {
         if messages.len() > self.agreed.len() {
             return Err(SessionError::Protocol(
                 "more messages than journals in one round",
             ));
         }
         let mut seen = Vec::with_capacity(messages.len());
-        for (key, bytes) in messages {
+        for (key, msg) in messages {
             if !self.agreed.contains(&key) {
                 return Err(SessionError::NotMember);
             }
@@ -234,9 +295,19 @@ impl SyncSession {
                 ));
             }
             seen.push(key);
-            let msg = check::check_message(&bytes, &self.limits)?;
+            let size = postcard::experimental::serialized_size(&msg).unwrap_or(0);
+            match check::check_message(&msg, &self.limits, &mut self.budget) {
+                Ok(()) => {}
+                Err(e @ CheckError::Quota(_)) => {
+                    self.paused = Some(e);
+                    return Ok(false);
+                }
+                Err(e) => return Err(e.into()),
+            }
             let j = self.journals.get_mut(&key).ok_or(SessionError::NotMember)?;
-            j.bytes_in += bytes.len();
+            j.bytes_in += size;
+            let carries_changes = !msg.changes.is_empty();
+            let msg = msg.into_automerge().map_err(SessionError::Apply)?;
             let applied = catch_unwind(AssertUnwindSafe(|| {
                 j.doc.sync().receive_sync_message(&mut j.state, msg)
             }));
@@ -249,8 +320,50 @@ impl SyncSession {
                     ));
                 }
             }
+            if carries_changes {
+                validate::check_shape(&j.doc, &j.baseline).map_err(|violation| {
+                    SessionError::Invalid {
+                        journal: key,
+                        violation,
+                    }
+                })?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Validates every journal that received something, before the session reports that
+    /// it ended well.
+    fn validate(&mut self) -> Result<(), SessionError> {
+        for (key, j) in self.journals.iter_mut() {
+            if !j.changed() {
+                continue;
+            }
+            let checked = catch_unwind(AssertUnwindSafe(|| {
+                validate::check_journal(&j.doc, &j.baseline)
+            }))
+            .map_err(|_| SessionError::Apply("the received journal does not read".into()))?;
+            match checked {
+                Ok(m) => j.validated = Some(m),
+                Err(violation) => {
+                    return Err(SessionError::Invalid {
+                        journal: *key,
+                        violation,
+                    });
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Ends the session after validating what it brought.
+    fn finish(&mut self, send: Vec<Frame>) -> Result<Step, SessionError> {
+        self.phase = Phase::Finished;
+        self.validate()?;
+        Ok(Step {
+            send,
+            finished: true,
+        })
     }
 
     /// Frames received and sent so far (the initiator's hello counts as sent).
@@ -275,6 +388,9 @@ impl SyncSession {
             (Phase::AwaitHello, Frame::Hello { version, journals }) => {
                 if version != VERSION {
                     return Err(SessionError::Version(version));
+                }
+                if journals.len() > MAX_JOURNALS {
+                    return Err(SessionError::Protocol("too many journals in the hello"));
                 }
                 let mut agreed: Vec<JournalKey> = journals
                     .into_iter()
@@ -305,16 +421,12 @@ impl SyncSession {
                 self.also = also
                     .into_iter()
                     .filter(|k| !self.offered.contains(k))
-                    .take(1024)
+                    .take(MAX_JOURNALS)
                     .collect();
                 self.agreed = journals;
                 self.phase = Phase::Syncing;
                 if self.agreed.is_empty() {
-                    self.phase = Phase::Finished;
-                    return Ok(Step {
-                        send: vec![Frame::Done],
-                        finished: true,
-                    });
+                    return self.finish(vec![Frame::Done]);
                 }
                 let messages = self.round()?;
                 Ok(Step {
@@ -328,18 +440,18 @@ impl SyncSession {
                     return Err(SessionError::TooManyRounds);
                 }
                 let peer_idle = messages.is_empty();
-                self.apply(messages)?;
+                if !self.apply(messages)? {
+                    // The budget is spent: keep what came, and let the next session
+                    // bring the rest.
+                    return self.finish(vec![Frame::Done]);
+                }
                 let own = self.round()?;
                 // Done when neither side has anything left to say: the peer was idle, or
                 // its message showed heads equal to ours in every journal (so it needs
                 // nothing from us and we need nothing from it). Up-to-date peers thus
                 // finish after one round trip of sync messages.
                 if own.is_empty() && (peer_idle || self.all_in_sync()) {
-                    self.phase = Phase::Finished;
-                    return Ok(Step {
-                        send: vec![Frame::Done],
-                        finished: true,
-                    });
+                    return self.finish(vec![Frame::Done]);
                 }
                 Ok(Step {
                     send: vec![Frame::Round { messages: own }],
@@ -347,11 +459,7 @@ impl SyncSession {
                 })
             }
             (Phase::Syncing, Frame::Done) | (Phase::AwaitHello, Frame::Done) => {
-                self.phase = Phase::Finished;
-                Ok(Step {
-                    send: Vec::new(),
-                    finished: true,
-                })
+                self.finish(Vec::new())
             }
             (Phase::Finished, _) => {
                 Err(SessionError::Protocol("frame after the end of the session"))
@@ -362,173 +470,4 @@ impl SyncSession {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use automerge::transaction::Transactable;
-    use automerge::{ActorId, ReadDoc};
-
-    fn doc_with(keys: &[&str]) -> AutoCommit {
-        let mut doc = AutoCommit::load(haven_model::schema::genesis_bytes())
-            .unwrap()
-            .with_actor(ActorId::random());
-        for k in keys {
-            doc.put(automerge::ROOT, *k, "x").unwrap();
-        }
-        doc.commit();
-        doc
-    }
-
-    /// Runs two sessions against each other in memory; returns frames exchanged.
-    fn run(a: &mut SyncSession, hello: Frame, b: &mut SyncSession) -> Result<usize, SessionError> {
-        let mut to_b = vec![hello];
-        let mut to_a: Vec<Frame> = Vec::new();
-        let mut frames = 1;
-        for _ in 0..1000 {
-            if let Some(f) = to_b.pop() {
-                let step = b.handle(f)?;
-                frames += step.send.len();
-                to_a.extend(step.send);
-            } else if let Some(f) = to_a.pop() {
-                let step = a.handle(f)?;
-                frames += step.send.len();
-                to_b.extend(step.send);
-            } else {
-                break;
-            }
-        }
-        Ok(frames)
-    }
-
-    fn one(key: JournalKey, doc: AutoCommit) -> BTreeMap<JournalKey, JournalSync> {
-        BTreeMap::from([(key, JournalSync::new(doc, State::new()))])
-    }
-
-    #[test]
-    fn two_devices_converge_and_idle_ends_the_session() {
-        let k = [1; 16];
-        let (mut a, hello) = SyncSession::initiator(one(k, doc_with(&["a1", "a2"])));
-        let mut b = SyncSession::responder(one(k, doc_with(&["b1"])));
-        run(&mut a, hello, &mut b).unwrap();
-        assert!(a.is_finished() && b.is_finished());
-        let mut ja = a.into_journals();
-        let mut jb = b.into_journals();
-        let da = &mut ja.get_mut(&k).unwrap().doc;
-        let db = &mut jb.get_mut(&k).unwrap().doc;
-        assert_eq!(da.get_heads(), db.get_heads());
-        for key in ["a1", "a2", "b1"] {
-            assert!(db.get(automerge::ROOT, key).unwrap().is_some());
-        }
-        assert!(!ja.get_mut(&k).unwrap().received().is_empty());
-    }
-
-    #[test]
-    fn only_journals_both_sides_agree_on_are_synced() {
-        let (shared, private) = ([1; 16], [2; 16]);
-        let mut offer = one(shared, doc_with(&["s"]));
-        offer.insert(
-            private,
-            JournalSync::new(doc_with(&["secret"]), State::new()),
-        );
-        let (mut a, hello) = SyncSession::initiator(offer);
-        let mut b = SyncSession::responder(one(shared, doc_with(&[])));
-        run(&mut a, hello, &mut b).unwrap();
-        assert_eq!(b.agreed(), &[shared]);
-        let jb = b.into_journals();
-        assert_eq!(jb.len(), 1);
-        assert!(jb[&shared].doc.get(automerge::ROOT, "s").unwrap().is_some());
-    }
-
-    #[test]
-    fn a_message_for_another_journal_cuts_the_peer_off() {
-        let k = [1; 16];
-        let mut b = SyncSession::responder(one(k, doc_with(&[])));
-        b.handle(Frame::Hello {
-            version: VERSION,
-            journals: vec![k],
-        })
-        .unwrap();
-        let err = b
-            .handle(Frame::Round {
-                messages: vec![([9; 16], vec![0x42])],
-            })
-            .unwrap_err();
-        assert!(matches!(err, SessionError::NotMember));
-    }
-
-    #[test]
-    fn garbage_and_crafted_messages_are_refused() {
-        let k = [1; 16];
-        let mut b = SyncSession::responder(one(k, doc_with(&[])));
-        b.handle(Frame::Hello {
-            version: VERSION,
-            journals: vec![k],
-        })
-        .unwrap();
-        let err = b
-            .handle(Frame::Round {
-                messages: vec![(k, b"garbage".to_vec())],
-            })
-            .unwrap_err();
-        assert!(matches!(err, SessionError::Check(_)), "{err}");
-    }
-
-    #[test]
-    fn floods_and_protocol_violations_end_the_session() {
-        let k = [1; 16];
-        let mut b = SyncSession::responder(one(k, doc_with(&[])));
-        assert!(matches!(
-            b.handle(Frame::Round { messages: vec![] }),
-            Err(SessionError::Protocol(_))
-        ));
-        let mut b = SyncSession::responder(one(k, doc_with(&[])));
-        assert!(matches!(
-            b.handle(Frame::Hello {
-                version: 99,
-                journals: vec![]
-            }),
-            Err(SessionError::Version(99))
-        ));
-        let mut b = SyncSession::responder(one(k, doc_with(&["x"])));
-        b.handle(Frame::Hello {
-            version: VERSION,
-            journals: vec![k],
-        })
-        .unwrap();
-        let mut flooded = false;
-        for _ in 0..=MAX_ROUNDS {
-            // A peer that keeps sending non-empty rounds of a message it already sent.
-            let mut peer = doc_with(&["y"]);
-            let mut st = State::new();
-            let msg = peer.sync().generate_sync_message(&mut st).unwrap().encode();
-            if let Err(e) = b.handle(Frame::Round {
-                messages: vec![(k, msg)],
-            }) {
-                flooded = matches!(e, SessionError::TooManyRounds);
-                break;
-            }
-        }
-        assert!(flooded);
-    }
-
-    #[test]
-    fn up_to_date_peers_exchange_little() {
-        let k = [1; 16];
-        let doc = doc_with(&["same"]);
-        let (mut a, hello) = SyncSession::initiator(one(k, doc.clone()));
-        let mut b = SyncSession::responder(one(k, doc));
-        let frames = run(&mut a, hello, &mut b).unwrap();
-        let (a_in, a_out) = a.frames();
-        let (b_in, b_out) = b.frames();
-        assert_eq!(
-            (a_in, a_out),
-            (b_out, b_in),
-            "each side counts what the other sent"
-        );
-        assert_eq!(a_in + a_out, frames as u32);
-        let ja = a.into_journals();
-        let total = ja[&k].bytes_out + ja[&k].bytes_in;
-        assert!(total < 2048, "{total} bytes for peers already in sync");
-        // Hello, ack, one sync message each way, done.
-        assert_eq!(frames, 5, "one round trip of sync messages");
-    }
-}
+mod tests;

@@ -13,6 +13,8 @@ use crate::control::{self, Arrival, DaemonStatus, LivePeer, Reply, Request};
 use crate::error::{CliError, Result};
 use crate::network::{self, Net, PeerOutcome, net_error};
 
+mod inbound;
+
 /// Stay online: accept sync from members, push local changes to online peers within about
 /// a second of their being written (by any `haven` command), pull theirs, and retry
 /// unreachable peers with backoff. While it runs, `haven sync`, `haven status` and
@@ -27,7 +29,9 @@ pub struct Args {
     pull_every: u64,
 }
 
-fn log(msg: &str) {
+/// Writes one line to the daemon's log (standard error), cleaned of anything a peer could
+/// have put there.
+pub(crate) fn log(msg: &str) {
     eprintln!(
         "{} {}",
         jiff::Timestamp::now().strftime("%H:%M:%S"),
@@ -70,6 +74,8 @@ struct Daemon {
     started: Instant,
     peers: Mutex<BTreeMap<String, PeerState>>,
     arrivals: broadcast::Sender<Arrival>,
+    /// Admission of the sessions peers open.
+    inbound: inbound::Admission,
 }
 
 impl Daemon {
@@ -78,15 +84,15 @@ impl Daemon {
     }
 
     /// Records what a session with `device` brought and tells watchers.
-    fn arrived(&self, device: &str, changed: &[(String, usize, usize)]) {
+    fn arrived(&self, device: &str, changed: &[network::Arrived]) {
         let mut total = 0;
-        for (journal, before, after) in changed {
-            let arrived = after.saturating_sub(*before);
+        for a in changed {
+            let arrived = a.count();
             total += arrived;
             if arrived > 0 {
                 // Nobody watching is fine.
                 let _ = self.arrivals.send(Arrival {
-                    journal: journal.clone(),
+                    journal: a.journal.clone(),
                     arrived,
                     from: device.to_string(),
                 });
@@ -253,6 +259,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             started: Instant::now(),
             peers: Mutex::default(),
             arrivals: broadcast::channel(256).0,
+            inbound: inbound::Admission::default(),
         });
         let served = serve(&daemon, control, stop_after, args.pull_every).await;
         endpoint.close().await;
@@ -287,15 +294,39 @@ async fn serve(
                 tokio::spawn(async move {
                     let Ok(accepting) = incoming.accept() else { return };
                     let Ok(conn) = accepting.await else { return };
+                    let peer = hex::encode(conn.remote_id().as_bytes());
+                    if conn.alpn() == haven_sync::OLD_ALPNS[0] {
+                        let why = "this device runs a newer version of Haven; upgrade Haven on your device";
+                        network::refuse_sync(conn, why).await;
+                        log(&format!(
+                            "refused {}: it runs an older version of Haven",
+                            network::fingerprint(&peer)
+                        ));
+                        return;
+                    }
                     if conn.alpn() != haven_sync::SYNC_ALPN {
                         conn.close(1u32.into(), b"no pairing in progress");
                         return;
                     }
+                    let _admitted = match daemon.inbound.admit(&peer, &conn).await {
+                        Ok(admitted) => admitted,
+                        Err(why) => {
+                            log(&format!("refused {}: {why}", network::fingerprint(&peer)));
+                            network::refuse_sync(conn, why).await;
+                            return;
+                        }
+                    };
                     match network::serve_sync(&daemon.net, conn).await {
-                        Ok((peer, changed)) => {
+                        Ok((peer, changed, paused)) => {
                             daemon.peers().entry(peer.clone()).or_default().last_ok_ms =
                                 Some(jiff::Timestamp::now().as_millisecond());
                             daemon.arrived(&peer, &changed);
+                            if let Some(why) = paused {
+                                log(&format!(
+                                    "paused the session with {}: {why}; what it sent so far was validated and kept, the rest comes next time",
+                                    network::fingerprint(&peer)
+                                ));
+                            }
                         }
                         Err(e) => log(&e),
                     }

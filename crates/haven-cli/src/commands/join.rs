@@ -3,14 +3,15 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use haven_sync::pair::{PairMsg, clean_name};
+use haven_model::JournalKind;
+use haven_sync::pair::{PairMsg, check_welcome, clean_name};
 use haven_sync::ticket::Ticket;
 use haven_sync::{PAIR_ALPN, net as hnet};
 use serde_json::json;
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
-use crate::network::{self, Net, net_error};
+use crate::network::{self, Loaded, Net, net_error};
 use crate::output::{self, clean};
 use crate::prompt;
 
@@ -50,92 +51,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .hint("run `haven join` on the other device"));
     }
     let rt = network::runtime()?;
-    let timeout = net.config.step_timeout;
-    let (welcome, journals) = rt.block_on(async {
-        let secret = net.secret()?;
-        let endpoint = hnet::bind(&secret, &net.config).await.map_err(net_error)?;
-        let (addrs, relay) = hnet::own_addrs(&endpoint);
-        let addr = hnet::ticket_addr(&ticket).map_err(net_error)?;
-        let (conn, mut send, mut recv) =
-            hnet::connect(&endpoint, addr, PAIR_ALPN, Duration::from_secs(15))
-                .await
-                .map_err(|e| {
-                    CliError::new(format!("{e}")).hint(
-                "the inviting device must still be waiting; a used ticket cannot be used again",
-            )
-                })?;
-        let join = PairMsg::Join {
-            secret: ticket.secret,
-            device_name: net.keys.secrets.device_name.clone(),
-            person: net.keys.secrets.person_name.clone(),
-            addrs,
-            relay,
-        };
-        hnet::send(&mut send, &join, timeout)
-            .await
-            .map_err(net_error)?;
-        let reply: PairMsg = hnet::recv(&mut recv, timeout).await.map_err(net_error)?;
-        let (device_name, person, keys) = match reply {
-            PairMsg::Welcome {
-                device_name,
-                person,
-                journals,
-            } => (clean_name(&device_name), clean_name(&person), journals),
-            PairMsg::Refused { reason } => {
-                return Err(CliError::new(format!(
-                    "the other device refused: {}",
-                    clean(&reason, false)
-                ))
-                .hint("ask for a new ticket"));
-            }
-            PairMsg::Join { .. } => {
-                return Err(CliError::new("the other device answered out of turn"));
-            }
-        };
-        // Create local copies of the journals we were welcomed into, and sync them.
-        let mut stores = std::collections::BTreeMap::new();
-        for key in &keys {
-            let store = net.vault.adopt_journal(&net.keys, &hex::encode(key))?;
-            stores.insert(*key, store);
-        }
-        let (mut session, hello) =
-            haven_sync::session::SyncSession::initiator(net.load(&stores, &inviter)?);
-        let ending = hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout)
-            .await
-            .map_err(net_error)?;
-        net.persist(&stores, session.into_journals(), &inviter)?;
-        // Joining one of my own devices: its personal journal becomes this device's.
-        let mut vault = net.vault.clone();
-        for store in stores.values() {
-            let view = store.read_recent(&net.keys, 0)?;
-            if view
-                .meta
-                .as_ref()
-                .is_some_and(|m| m.kind == haven_model::JournalKind::Personal)
-            {
-                vault.take_personal(&net.keys, store)?;
-            }
-        }
-        net.remember(
-            &inviter,
-            &ticket.addrs,
-            ticket.relay.clone(),
-            Some((&device_name, &person)),
-            Some(jiff::Timestamp::now().as_millisecond()),
-        )?;
-        hnet::finish(&conn, ending).await;
-        endpoint.close().await;
-        let names: Vec<String> = stores
-            .values()
-            .map(|s| {
-                s.read_recent(&net.keys, 0)
-                    .ok()
-                    .and_then(|v| v.meta.map(|m| m.name))
-                    .unwrap_or_default()
-            })
-            .collect();
-        Ok::<_, CliError>(((device_name, person), names))
-    })?;
+    let joined = rt.block_on(join(&net, &ticket, &inviter))?;
+    let (welcome, journals) = (joined.names, joined.journals);
     if ctx.json {
         output::print_json(&json!({
             "joined": inviter,
@@ -154,4 +71,148 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a join achieved.
+struct Joined {
+    /// The inviter's device and person names.
+    names: (String, String),
+    /// The local aliases of the journals joined.
+    journals: Vec<String>,
+}
+
+/// Joins with `ticket`: presents its secret, holds the welcome to the ticket's scope,
+/// creates local copies of the journals, syncs them, and for a devices ticket takes the
+/// inviter's personal journal (as its welcome names it) as this device's own.
+async fn join(net: &Net, ticket: &Ticket, inviter: &str) -> Result<Joined> {
+    let timeout = net.config.step_timeout;
+    let secret = net.secret()?;
+    let endpoint = hnet::bind(&secret, &net.config).await.map_err(net_error)?;
+    let (addrs, relay) = hnet::own_addrs(&endpoint);
+    let addr = hnet::ticket_addr(ticket).map_err(net_error)?;
+    let where_ = ticket
+        .addrs
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (conn, mut send, mut recv) =
+        hnet::connect(&endpoint, addr, PAIR_ALPN, Duration::from_secs(15))
+            .await
+            .map_err(|e| {
+                CliError::new(format!("cannot reach the inviting device at {where_}: {e}")).hint(
+                    "`haven invite` or `haven share` must still be waiting on the other device (it stops once a device joined or the ticket expired), on a network that reaches this one",
+                )
+            })?;
+    let join = PairMsg::Join {
+        secret: ticket.secret,
+        device_name: net.keys.secrets.device_name.clone(),
+        person: net.keys.secrets.person_name.clone(),
+        addrs,
+        relay,
+    };
+    hnet::send(&mut send, &join, timeout)
+        .await
+        .map_err(net_error)?;
+    let reply: PairMsg = hnet::recv(&mut recv, timeout).await.map_err(net_error)?;
+    let (device_name, person, offered, personal) = match reply {
+        PairMsg::Welcome {
+            device_name,
+            person,
+            journals,
+            personal,
+        } => (
+            clean_name(&device_name),
+            clean_name(&person),
+            journals,
+            personal,
+        ),
+        PairMsg::Refused { reason } => {
+            return Err(CliError::new(format!(
+                "the other device refused: {}",
+                clean(&reason, false)
+            ))
+            .hint("ask for a new ticket"));
+        }
+        PairMsg::Join { .. } => {
+            return Err(CliError::new("the other device answered out of turn"));
+        }
+    };
+    let (keys, personal) = check_welcome(&ticket.scope, &offered, personal).map_err(|e| {
+        CliError::new(format!("{e}; nothing was joined"))
+            .hint("compare the fingerprints; ask for a new ticket from a device you trust")
+    })?;
+    // Create local copies of the journals we were welcomed into, and sync them.
+    let mut stores = std::collections::BTreeMap::new();
+    for key in &keys {
+        let store = net.vault.adopt_journal(&net.keys, &hex::encode(key))?;
+        stores.insert(*key, store);
+    }
+    let Loaded { journals, chunks } = net.load(&stores, inviter)?;
+    let (mut session, hello) = haven_sync::session::SyncSession::initiator(journals);
+    let ending = hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout)
+        .await
+        .map_err(|e| {
+            CliError::new(format!(
+                "pairing failed while syncing: {e}; nothing from it was kept"
+            ))
+            .hint("ask for a new ticket")
+        })?;
+    let more = session.paused().is_some() || !session.in_sync();
+    net.persist(&stores, &chunks, session.into_journals(), inviter)?;
+    hnet::finish(&conn, ending).await;
+    // A journal ticket is for a shared journal; someone's personal journal is refused.
+    for store in stores.values() {
+        let view = store.read_recent(&net.keys, 0)?;
+        let kind = view.meta.as_ref().map(|m| m.kind);
+        let is_personal =
+            personal.is_some_and(|p| stores.get(&p).is_some_and(|s| s.id() == store.id()));
+        if matches!(ticket.scope, haven_sync::ticket::Scope::Journal(_))
+            && kind != Some(JournalKind::Shared)
+        {
+            return Err(CliError::new(
+                "the journal this ticket offers is not a shared journal; it was not joined",
+            )
+            .hint("ask for a new ticket from `haven share`"));
+        }
+        if is_personal && kind != Some(JournalKind::Personal) {
+            return Err(CliError::new(
+                "the journal the inviting device named as its personal one is not; nothing was taken",
+            )
+            .hint("compare the fingerprints; ask for a new ticket"));
+        }
+    }
+    net.remember(
+        inviter,
+        &ticket.addrs,
+        ticket.relay.clone(),
+        Some((&device_name, &person)),
+        Some(jiff::Timestamp::now().as_millisecond()),
+    )?;
+    // A large journal may need more than one session: go on through the sync engine.
+    if more {
+        let info = net.peers().get(inviter).cloned().unwrap_or_default();
+        let _ = network::sync_with(net, &endpoint, inviter, &info, &[]).await;
+    }
+    endpoint.close().await;
+    // Joining one of my own devices: its personal journal becomes this device's.
+    if let Some(key) = personal
+        && let Some(store) = stores.get(&key)
+    {
+        let mut vault = net.vault.clone();
+        vault.take_personal(&net.keys, store)?;
+    }
+    let journals = net
+        .vault
+        .journals(&net.keys)?
+        .into_iter()
+        .filter(|j| {
+            stores.values().any(|s| s.id() == j.store.id()) || (personal.is_some() && j.personal)
+        })
+        .filter_map(|j| j.alias)
+        .collect();
+    Ok(Joined {
+        names: (device_name, person),
+        journals,
+    })
 }

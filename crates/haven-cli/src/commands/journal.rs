@@ -1,4 +1,4 @@
-//! `haven journal`: create, list and leave journals.
+//! `haven journal`: create, list, rename and leave journals.
 
 use std::process::ExitCode;
 
@@ -11,7 +11,9 @@ use crate::output::{self, clean};
 use crate::prompt;
 use haven_model::members;
 
-/// Create, list and leave journals. Every command takes --journal NAME to use one.
+/// Create, list, rename and leave journals. Every command takes --journal NAME to use one
+///
+/// A journal's name is this device's own: a partner's rename never changes it.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -27,6 +29,13 @@ enum Action {
     },
     /// List journals
     List,
+    /// Rename a journal on this device only (its members keep their own names for it)
+    Rename {
+        /// Its name now
+        old: String,
+        /// Its new name
+        new: String,
+    },
     /// Leave a shared journal: your devices stop syncing it with everyone, and its other
     /// members are told (those reachable now, or later through anyone who heard). Your copy
     /// stays readable here; what the others have cannot be taken back.
@@ -46,9 +55,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     match args.action {
         Action::New { name } => {
             let name = name.trim().to_string();
-            if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+            if !haven_store::names::valid_alias(&name) {
                 return Err(CliError::new(
-                    "a journal name needs 1 to 64 printable characters",
+                    "a journal name needs 1 to 64 visible characters",
                 ));
             }
             let meta = JournalMeta {
@@ -87,29 +96,70 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             drop(keys);
             return leave(ctx, vault, &name, yes);
         }
+        Action::Rename { old, new } => {
+            let new = new.trim().to_string();
+            vault.rename_journal(&keys, &old, &new)?;
+            if ctx.json {
+                output::print_json(&json!({"renamed": old, "name": new}))?;
+            } else if !ctx.quiet {
+                println!(
+                    "Renamed `{}` to `{}` on this device.",
+                    output::name(&old),
+                    output::name(&new)
+                );
+            }
+        }
         Action::List => {
             let mut list = Vec::new();
             let me = vault.config().device_id.clone();
-            for (store, meta) in vault.journals(&keys)? {
-                let view = store.read_recent(&keys, 0)?;
-                let left = meta.kind == JournalKind::Shared
+            for info in vault.journals(&keys)? {
+                let alias = info.alias.clone().unwrap_or_else(|| "(arriving)".into());
+                let view = match info.view {
+                    Ok(view) => view,
+                    Err(e) => {
+                        list.push(json!({
+                            "name": alias,
+                            "unreadable": e.to_string(),
+                        }));
+                        continue;
+                    }
+                };
+                let kind = if info.personal { "personal" } else { "shared" };
+                let left = !info.personal
                     && !view.members.is_empty()
                     && !view.members.iter().any(|m| m.device == me && m.is_active());
+                let proposed = view
+                    .meta
+                    .as_ref()
+                    .map(|m| m.name.clone())
+                    .filter(|p| !info.personal && *p != alias);
                 list.push(json!({
-                    "name": meta.name,
-                    "kind": meta.kind.as_str(),
+                    "name": alias,
+                    "kind": kind,
                     "entries": view.total,
                     "left": left,
+                    "proposed_name": proposed,
                 }));
             }
             if ctx.json {
                 output::print_json(&json!(list))?;
             } else {
                 for j in &list {
+                    let name = output::name(j["name"].as_str().unwrap_or(""));
+                    if let Some(why) = j["unreadable"].as_str() {
+                        println!(
+                            "{name:<20} unreadable: {}; run `haven doctor`",
+                            clean(why, false)
+                        );
+                        continue;
+                    }
                     let n = j["entries"].as_u64().unwrap_or(0);
+                    let proposed = j["proposed_name"]
+                        .as_str()
+                        .map(|p| format!(" (its members call it `{}`)", output::name(p)))
+                        .unwrap_or_default();
                     println!(
-                        "{:<20} {:<9} {n} {}{}",
-                        clean(j["name"].as_str().unwrap_or(""), false),
+                        "{name:<20} {:<9} {n} {}{}{proposed}",
                         j["kind"].as_str().unwrap_or(""),
                         if n == 1 { "entry" } else { "entries" },
                         if j["left"] == true {
@@ -133,8 +183,7 @@ fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Res
     let (keys, _) = ctx.keys(&vault)?;
     let store = vault.find_journal(&keys, name)?;
     let view = store.read_recent(&keys, 0)?;
-    let kind = view.meta.as_ref().map(|m| m.kind);
-    if kind != Some(JournalKind::Shared) {
+    if store.id() == vault.personal().id() {
         return Err(CliError::new("you cannot leave your personal journal")
             .hint("`haven journal leave` is for journals shared with someone"));
     }

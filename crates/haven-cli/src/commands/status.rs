@@ -30,14 +30,20 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
     };
     let (keys, _) = ctx.keys(&vault)?;
     let mut journals = Vec::new();
-    for (store, meta) in vault.journals(&keys)? {
-        let view = store.read(&keys)?;
-        journals.push(json!({
-            "name": meta.name,
-            "kind": meta.kind.as_str(),
-            "entries": view.entries.len(),
-            "pending": view.pending,
-        }));
+    for info in vault.journals(&keys)? {
+        let alias = info.alias.unwrap_or_else(|| "(arriving)".into());
+        match info.view {
+            Ok(view) => journals.push(json!({
+                "name": alias,
+                "kind": view.meta.as_ref().map(|m| m.kind.as_str()).unwrap_or("shared"),
+                "entries": view.total,
+                "pending": view.pending,
+            })),
+            Err(e) => journals.push(json!({
+                "name": alias,
+                "unreadable": e.to_string(),
+            })),
+        }
     }
     let device_id = &vault.config().device_id;
     if ctx.json {
@@ -84,17 +90,26 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
     }
     println!("journals");
     for j in &journals {
+        if let Some(why) = j["unreadable"].as_str() {
+            println!(
+                "  {:<16} unreadable: {}; run `haven doctor`",
+                output::name(j["name"].as_str().unwrap_or("")),
+                clean(why, false)
+            );
+            continue;
+        }
         let pending = j["pending"].as_u64().unwrap_or(0);
         let extra = if pending > 0 {
             format!(", {pending} sealed, not merged yet")
         } else {
             String::new()
         };
+        let n = j["entries"].as_u64().unwrap_or(0);
         println!(
-            "  {:<16} {:<8} {} entries{extra}",
-            clean(j["name"].as_str().unwrap_or(""), false),
+            "  {:<16} {:<8} {n} {}{extra}",
+            output::name(j["name"].as_str().unwrap_or("")),
             j["kind"].as_str().unwrap_or(""),
-            j["entries"]
+            if n == 1 { "entry" } else { "entries" }
         );
     }
     let peers = vault.peers(&keys).unwrap_or_default();
@@ -117,8 +132,8 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
             println!(
                 "  {}  {:<16} {:<12} {last}{live}",
                 crate::network::fingerprint(device),
-                clean(&p.device_name, false),
-                clean(&p.person, false)
+                output::name(&p.device_name),
+                output::name(&p.person)
             );
         }
     }

@@ -1,0 +1,329 @@
+//! The read caches of a journal: `view.age` holds every entry, materialised, and
+//! `recent.age` the newest [`RECENT`] of them, so that reads never load the document. Each
+//! records which chunks it was built from; a cache built from other chunks (a crash, a sync,
+//! a file restored by hand) is rebuilt from the document when next read.
+
+use std::path::PathBuf;
+
+use automerge::AutoCommit;
+use haven_model::members::Member;
+use haven_model::schema::{self, Materialized};
+use haven_model::validate::Baseline;
+use haven_model::{Entry, JournalMeta};
+use serde::{Deserialize, Serialize};
+
+use super::{FOLD_AFTER, JournalStore};
+use crate::durable;
+use crate::envelope;
+use crate::error::{Result, StoreError};
+use crate::keys::Keys;
+use crate::lock::VaultLock;
+
+/// Version of the read-cache format.
+const VIEW_VERSION: u32 = 4;
+
+/// What a read returns: every entry, the journal's meta, and how many came from the inbox.
+#[derive(Debug, Default)]
+pub struct JournalView {
+    /// Name and kind, once set.
+    pub meta: Option<JournalMeta>,
+    /// How many entries the journal has (`entries` may hold only the newest).
+    pub total: usize,
+    /// Entries, oldest first.
+    pub entries: Vec<Entry>,
+    /// How many of them are sealed entries not yet folded into the document.
+    pub pending: usize,
+    /// Entries that could not be read, with the reason.
+    pub malformed: Vec<(String, String)>,
+    /// The user's own vocabulary words: `meta` keys under `vocab/` with their group.
+    pub vocab: Vec<(String, String)>,
+    /// The journal's shared key (hex), the same in every copy.
+    pub key: Option<String>,
+    /// The devices allowed to sync it.
+    pub members: Vec<Member>,
+    /// Sealed-entry files that could not be opened (left in place for `doctor`).
+    pub damaged: Vec<PathBuf>,
+    /// Entries that break a rule of the current version (malformed, or beyond a limit an
+    /// older version did not have): kept as they are, and not held against later syncs.
+    pub flawed: Vec<String>,
+}
+
+impl JournalView {
+    /// Finds the entry whose id is `prefix` or starts with it (case-insensitive).
+    pub fn resolve(&self, prefix: &str) -> Result<&Entry> {
+        let wanted = prefix.trim().to_ascii_uppercase();
+        if wanted.is_empty() {
+            return Err(StoreError::NoSuchEntry(prefix.to_string()));
+        }
+        let mut matches = self
+            .entries
+            .iter()
+            .filter(|e| e.id.to_string().starts_with(&wanted));
+        match (matches.next(), matches.count()) {
+            (Some(e), 0) => Ok(e),
+            (None, _) => Err(StoreError::NoSuchEntry(prefix.to_string())),
+            (Some(_), more) => Err(StoreError::AmbiguousEntry {
+                prefix: prefix.to_string(),
+                count: more + 1,
+            }),
+        }
+    }
+}
+
+/// The read cache as stored (`view.age` holds every entry, `recent.age` the newest
+/// [`RECENT`] of them so that `list -n 10` stays cheap at any size).
+#[derive(Deserialize)]
+struct ViewFile {
+    version: u32,
+    covers: Vec<String>,
+    meta: Option<JournalMeta>,
+    total: usize,
+    entries: Vec<Entry>,
+    malformed: Vec<(String, String)>,
+    vocab: Vec<(String, String)>,
+    key: Option<String>,
+    members: Vec<Member>,
+    flawed: Vec<String>,
+}
+
+/// The same, borrowed for writing.
+#[derive(Serialize)]
+struct ViewRef<'a> {
+    version: u32,
+    covers: &'a [String],
+    meta: Option<&'a JournalMeta>,
+    total: usize,
+    entries: &'a [Entry],
+    malformed: &'a [(String, String)],
+    vocab: &'a [(String, String)],
+    key: Option<&'a str>,
+    members: &'a [Member],
+    flawed: &'a [String],
+}
+
+/// What the read caches hold, read out of a document.
+struct ViewParts {
+    meta: Option<JournalMeta>,
+    vocab: Vec<(String, String)>,
+    key: Option<String>,
+    members: Vec<Member>,
+    read: Materialized,
+    flawed: Vec<String>,
+}
+
+impl ViewParts {
+    fn of(doc: &AutoCommit, read: Option<Materialized>) -> Result<ViewParts> {
+        let read = match read {
+            Some(m) => m,
+            None => schema::read_entries(doc)?,
+        };
+        Ok(ViewParts {
+            meta: schema::read_meta(doc)?,
+            vocab: schema::meta_values(doc, "vocab/")?,
+            key: haven_model::members::journal_key(doc)?,
+            members: haven_model::members::read_members(doc)?,
+            flawed: Baseline::flawed_in(&read).into_iter().collect(),
+            read,
+        })
+    }
+}
+
+/// How many of the newest entries `recent.age` holds.
+pub const RECENT: usize = 512;
+
+impl JournalStore {
+    /// The journal's name and kind, from the read cache (or the document if stale).
+    pub fn meta(&self, keys: &Keys) -> Result<Option<JournalMeta>> {
+        let _lock = VaultLock::shared(&self.lock_path)?;
+        if let Some(view) = self.cached_view(keys)? {
+            return Ok(view.meta);
+        }
+        drop(_lock);
+        Ok(self.read(keys)?.meta)
+    }
+
+    /// The read cache `name` if it is readable, whatever chunks it was built from.
+    fn any_view_named(&self, keys: &Keys, name: &str) -> Result<Option<ViewFile>> {
+        let path = self.dir.join(name);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let Ok(plain) = envelope::open_file(keys.identity(), &path) else {
+            return Ok(None);
+        };
+        Ok(postcard::from_bytes::<ViewFile>(&plain)
+            .ok()
+            .filter(|v| v.version == VIEW_VERSION))
+    }
+
+    fn any_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
+        self.any_view_named(keys, "view.age")
+    }
+
+    /// The read cache `name` if it was built from exactly the chunks present now.
+    fn cached_view_named(&self, keys: &Keys, name: &str) -> Result<Option<ViewFile>> {
+        Ok(self
+            .any_view_named(keys, name)?
+            .filter(|v| self.chunk_names().is_ok_and(|names| names == v.covers)))
+    }
+
+    fn cached_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
+        self.cached_view_named(keys, "view.age")
+    }
+
+    /// The newest `n` entries (plus every sealed one), reading only the small recent cache
+    /// when it suffices. `total` in the result still counts every entry.
+    pub fn read_recent(&self, keys: &Keys, n: usize) -> Result<JournalView> {
+        if n <= RECENT {
+            let _lock = VaultLock::shared(&self.lock_path)?;
+            let inbox = self.inbox_names()?;
+            if inbox.len() <= FOLD_AFTER
+                && let Some(view) = self.cached_view_named(keys, "recent.age")?
+            {
+                return Ok(self.with_inbox(keys, view, &inbox, Vec::new()));
+            }
+        }
+        self.read(keys)
+    }
+
+    /// Reads every entry: the read cache plus the inbox. Folds the inbox first when it is
+    /// large, and rebuilds the cache when it is stale.
+    pub fn read(&self, keys: &Keys) -> Result<JournalView> {
+        for _ in 0..2 {
+            let lock = VaultLock::shared(&self.lock_path)?;
+            let inbox = self.inbox_names()?;
+            if inbox.len() <= FOLD_AFTER
+                && let Some(view) = self.cached_view(keys)?
+            {
+                return Ok(self.with_inbox(keys, view, &inbox, Vec::new()));
+            }
+            drop(lock);
+            if let Err(err) = self.change(keys, |_| Ok(())) {
+                // A damaged chunk must not hide everything else: fall back to the last
+                // good read cache and name the damaged file.
+                let StoreError::Damaged { path, .. } = &err else {
+                    return Err(err);
+                };
+                let _lock = VaultLock::shared(&self.lock_path)?;
+                let Ok(Some(view)) = self.any_view(keys) else {
+                    return Err(err);
+                };
+                return Ok(self.with_inbox(keys, view, &self.inbox_names()?, vec![path.clone()]));
+            }
+        }
+        Err(StoreError::Damaged {
+            path: self.view_path(),
+            reason: "the read cache could not be rebuilt".into(),
+        })
+    }
+
+    /// Adds the sealed entries of the inbox to a read cache.
+    fn with_inbox(
+        &self,
+        keys: &Keys,
+        view: ViewFile,
+        inbox: &[String],
+        damaged: Vec<PathBuf>,
+    ) -> JournalView {
+        let mut out = JournalView {
+            meta: view.meta,
+            total: view.total,
+            entries: view.entries,
+            pending: 0,
+            malformed: view.malformed,
+            vocab: view.vocab,
+            key: view.key,
+            members: view.members,
+            damaged,
+            flawed: view.flawed,
+        };
+        let mut sealed = Vec::with_capacity(inbox.len());
+        for name in inbox {
+            match self.open_sealed(keys, name) {
+                Ok(entry) => {
+                    if out
+                        .entries
+                        .binary_search_by(|e| e.id.cmp(&entry.id))
+                        .is_err()
+                    {
+                        sealed.push(entry);
+                    }
+                }
+                Err(_) => out.damaged.push(self.inbox_dir().join(name)),
+            }
+        }
+        out.pending = sealed.len();
+        out.total += sealed.len();
+        if !sealed.is_empty() {
+            out.entries.extend(sealed);
+            out.entries.sort_by_key(|e| e.id);
+        }
+        out
+    }
+    /// Materialises `doc` into the read caches, recorded as built from `covers`.
+    pub(crate) fn write_view(&self, doc: AutoCommit, covers: Vec<String>) -> Result<()> {
+        let parts = ViewParts::of(&doc, None)?;
+        // The document is no longer needed: free it before encrypting the caches.
+        drop(doc);
+        self.write_parts(parts, covers)
+    }
+
+    /// [`Self::write_view`] from a borrowed document, reusing its entries when they were
+    /// already read (`read`).
+    pub(crate) fn write_view_of(
+        &self,
+        doc: &AutoCommit,
+        read: Option<Materialized>,
+        covers: Vec<String>,
+    ) -> Result<()> {
+        self.write_parts(ViewParts::of(doc, read)?, covers)
+    }
+
+    fn write_parts(&self, parts: ViewParts, mut covers: Vec<String>) -> Result<()> {
+        covers.sort();
+        let ViewParts {
+            meta,
+            vocab,
+            key,
+            members,
+            read: Materialized { entries, malformed },
+            flawed,
+        } = parts;
+        let total = entries.len();
+        let recent = &entries[entries.len().saturating_sub(RECENT)..];
+        for (name, entries) in [("recent.age", recent), ("view.age", &entries[..])] {
+            let view = ViewRef {
+                version: VIEW_VERSION,
+                covers: &covers,
+                meta: meta.as_ref(),
+                total,
+                entries,
+                malformed: &malformed,
+                vocab: &vocab,
+                key: key.as_deref(),
+                members: &members,
+                flawed: &flawed,
+            };
+            durable::write_atomic_with(&self.dir, name, |file| {
+                envelope::seal_to_writer(&self.recipient, file, |w| {
+                    postcard::to_io(&view, w)
+                        .map(|_| ())
+                        .map_err(std::io::Error::other)
+                })
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The entries of the read cache, whatever chunks it covers (for recovery).
+    pub(crate) fn read_cache_entries(&self, keys: &Keys) -> Result<Vec<Entry>, String> {
+        let path = self.view_path();
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        let plain = envelope::open_file(keys.identity(), &path).map_err(|e| e.to_string())?;
+        let view: ViewFile =
+            postcard::from_bytes(&plain).map_err(|e| format!("read cache is malformed ({e})"))?;
+        Ok(view.entries)
+    }
+}

@@ -1,0 +1,171 @@
+//! The vault's journals: true counts at any size, local aliases, reads that survive one
+//! broken journal, keeping what a sync session brought, and rolling a broken journal back.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, ROOT};
+use haven_model::{Entry, EntryId, JournalKind, JournalMeta, Timestamp, schema};
+use haven_store::{InitOptions, Passphrase, Vault, doctor};
+
+fn init(root: &Path) -> (Vault, haven_store::Keys) {
+    Vault::init(
+        root,
+        InitOptions {
+            passphrase: Passphrase::new("pass".into()).unwrap(),
+            device_name: "laptop".into(),
+            person_name: "Robin".into(),
+            work_factor: 10,
+            created: "2026-01-01T00:00:00Z".into(),
+            created_ms: 0,
+        },
+    )
+    .unwrap()
+}
+
+fn note(n: u64) -> Entry {
+    Entry::note(
+        EntryId::from_parts(1_700_000_000_000 + n, u128::from(n)),
+        Timestamp {
+            unix_ms: 1_700_000_000_000 + n as i64,
+            offset_secs: 0,
+        },
+        "dev".into(),
+        format!("note {n}"),
+    )
+}
+
+fn shared(name: &str) -> JournalMeta {
+    JournalMeta {
+        name: name.into(),
+        kind: JournalKind::Shared,
+        created_ms: 1,
+    }
+}
+
+#[test]
+fn totals_count_every_entry_beyond_the_small_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, keys) = init(&tmp.path().join("v"));
+    let store = vault.personal();
+    store
+        .change(&keys, |doc| {
+            for n in 0..1300 {
+                schema::put_entry(doc, &note(n))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let recent = store.read_recent(&keys, 10).unwrap();
+    assert_eq!(recent.total, 1300);
+    assert_eq!(recent.entries.len(), haven_store::journal::RECENT);
+    assert_eq!(store.read_recent(&keys, 0).unwrap().total, 1300);
+    let all = store.read(&keys).unwrap();
+    assert_eq!((all.total, all.entries.len()), (1300, 1300));
+    // A sealed entry counts too.
+    store.seal(&note(5000)).unwrap();
+    assert_eq!(store.read_recent(&keys, 10).unwrap().total, 1301);
+}
+
+#[test]
+fn aliases_are_local_unique_and_survive_a_proposed_rename() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, keys) = init(&tmp.path().join("v"));
+    let us = vault.create_journal(&keys, &shared("us")).unwrap();
+    assert!(vault.create_journal(&keys, &shared("us")).is_err());
+    assert!(vault.create_journal(&keys, &shared(" bad")).is_err());
+    // A member proposes another name (and the name of the other journal): nothing local
+    // changes.
+    us.change(&keys, |doc| {
+        let meta = schema::JournalMeta {
+            name: "personal".into(),
+            ..shared("")
+        };
+        schema::set_meta(doc, &meta)?;
+        Ok(())
+    })
+    .unwrap();
+    let list = vault.journals(&keys).unwrap();
+    let aliases: Vec<_> = list.iter().map(|j| j.alias.clone().unwrap()).collect();
+    assert_eq!(aliases, vec!["personal", "us"]);
+    assert!(list[0].personal && !list[1].personal);
+    assert_eq!(vault.find_journal(&keys, "us").unwrap().id(), us.id());
+    vault.rename_journal(&keys, "us", "our log").unwrap();
+    assert!(vault.find_journal(&keys, "us").is_err());
+    assert_eq!(vault.find_journal(&keys, "our log").unwrap().id(), us.id());
+    assert!(vault.rename_journal(&keys, "our log", "personal").is_err());
+}
+
+#[test]
+fn one_broken_journal_is_listed_with_its_error_and_the_others_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, keys) = init(&tmp.path().join("v"));
+    let us = vault.create_journal(&keys, &shared("us")).unwrap();
+    let other = vault.create_journal(&keys, &shared("other")).unwrap();
+    other
+        .change(&keys, |doc| Ok(schema::put_entry(doc, &note(1))?))
+        .unwrap();
+    // What an older version kept from a hostile member: `members` replaced.
+    us.change(&keys, |doc| {
+        doc.put(ROOT, "members", 42)
+            .map_err(haven_model::SchemaError::from)?;
+        Ok(())
+    })
+    .unwrap_or(());
+    std::fs::remove_file(us.view_path()).ok();
+    std::fs::remove_file(us.dir().join("recent.age")).ok();
+    let list = vault.journals(&keys).unwrap();
+    assert_eq!(list.len(), 3);
+    let broken = list.iter().find(|j| j.store.id() == us.id()).unwrap();
+    assert!(broken.view.is_err(), "the broken journal reports an error");
+    let fine = list.iter().find(|j| j.store.id() == other.id()).unwrap();
+    assert_eq!(fine.view.as_ref().unwrap().total, 1);
+
+    // Doctor rolls it back to its last valid state and keeps the chunks in quarantine.
+    let report = doctor::run(&vault, &keys, "t1").unwrap();
+    assert_eq!(report.rolled_back.len(), 1, "{report:?}");
+    assert!(!report.quarantined.is_empty());
+    let list = vault.journals(&keys).unwrap();
+    let healed = list.iter().find(|j| j.store.id() == us.id()).unwrap();
+    assert!(healed.view.is_ok());
+    assert!(doctor::run(&vault, &keys, "t2").unwrap().is_clean());
+}
+
+#[test]
+fn what_a_session_brought_is_kept_without_reloading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, keys) = init(&tmp.path().join("v"));
+    let store = vault.personal();
+    store
+        .change(&keys, |doc| Ok(schema::put_entry(doc, &note(1))?))
+        .unwrap();
+    let mut copy = store.load_for_sync(&keys).unwrap();
+    assert_eq!(copy.total, 1);
+    let start = copy.doc.get_heads();
+    // What a peer's changes did to the in-memory copy.
+    let mut peer = copy.doc.fork().with_actor(ActorId::random());
+    schema::put_entry(&mut peer, &note(2)).unwrap();
+    peer.commit();
+    copy.doc.merge(&mut peer).unwrap();
+    store
+        .absorb(&mut copy.doc, &start, &copy.chunks, None)
+        .unwrap();
+    let view = store.read_recent(&keys, 0).unwrap();
+    assert_eq!(view.total, 2);
+    // Concurrent local writes meanwhile: both are kept, the cache is rebuilt on read.
+    let mut copy = store.load_for_sync(&keys).unwrap();
+    let start = copy.doc.get_heads();
+    store
+        .change(&keys, |doc| Ok(schema::put_entry(doc, &note(3))?))
+        .unwrap();
+    let mut peer = copy.doc.fork().with_actor(ActorId::random());
+    schema::put_entry(&mut peer, &note(4)).unwrap();
+    peer.commit();
+    copy.doc.merge(&mut peer).unwrap();
+    store
+        .absorb(&mut copy.doc, &start, &copy.chunks, None)
+        .unwrap();
+    assert_eq!(store.read(&keys).unwrap().total, 4);
+}

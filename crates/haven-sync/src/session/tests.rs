@@ -1,0 +1,368 @@
+use std::collections::BTreeSet;
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, ROOT, ReadDoc};
+use haven_model::schema;
+use haven_model::{Entry, EntryId, Timestamp};
+
+use super::*;
+use crate::frame;
+
+fn entry(n: u64, text: &str) -> Entry {
+    Entry::note(
+        EntryId::from_parts(1_700_000_000_000 + n, u128::from(n)),
+        Timestamp {
+            unix_ms: 1_700_000_000_000 + n as i64,
+            offset_secs: 0,
+        },
+        "d".repeat(64),
+        text.into(),
+    )
+}
+
+/// A copy of one journal (genesis plus `texts` as entries numbered from `first`).
+fn doc_with(first: u64, texts: &[&str]) -> AutoCommit {
+    let mut doc = schema::new_document(ActorId::random()).unwrap();
+    let meta = schema::JournalMeta {
+        name: "us".into(),
+        kind: schema::JournalKind::Shared,
+        created_ms: 1,
+    };
+    schema::set_meta(&mut doc, &meta).unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        schema::put_entry(&mut doc, &entry(first + i as u64, t)).unwrap();
+    }
+    doc.commit();
+    doc
+}
+
+fn texts(doc: &AutoCommit) -> Vec<String> {
+    let mut t: Vec<String> = schema::read_entries(doc)
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.text)
+        .collect();
+    t.sort();
+    t
+}
+
+fn sync(doc: AutoCommit) -> JournalSync {
+    let baseline = Baseline::of(&doc, BTreeSet::new());
+    JournalSync::new(doc, State::new(), baseline)
+}
+
+fn one(key: JournalKey, doc: AutoCommit) -> BTreeMap<JournalKey, JournalSync> {
+    BTreeMap::from([(key, sync(doc))])
+}
+
+/// What a run of two sessions against each other showed.
+#[derive(Debug, Default)]
+struct Run {
+    frames: usize,
+    largest_frame: usize,
+}
+
+/// Runs two sessions against each other in memory, every frame through the wire encoding.
+fn run(a: &mut SyncSession, hello: Frame, b: &mut SyncSession) -> Result<Run, SessionError> {
+    let mut to_b = vec![hello];
+    let mut to_a: Vec<Frame> = Vec::new();
+    let mut seen = Run {
+        frames: 1,
+        ..Run::default()
+    };
+    let wire = |f: Frame, seen: &mut Run| -> Frame {
+        let bytes = frame::encode(&f);
+        seen.largest_frame = seen.largest_frame.max(bytes.len());
+        frame::decode::<Frame>(&bytes).unwrap().unwrap().0
+    };
+    for _ in 0..10_000 {
+        if let Some(f) = to_b.pop() {
+            let f = wire(f, &mut seen);
+            let step = b.handle(f)?;
+            seen.frames += step.send.len();
+            to_a.extend(step.send);
+        } else if let Some(f) = to_a.pop() {
+            let f = wire(f, &mut seen);
+            let step = a.handle(f)?;
+            seen.frames += step.send.len();
+            to_b.extend(step.send);
+        } else {
+            break;
+        }
+    }
+    Ok(seen)
+}
+
+#[test]
+fn two_devices_converge_and_idle_ends_the_session() {
+    let k = [1; 16];
+    let mut base = doc_with(0, &[]);
+    let mut da = base.fork().with_actor(ActorId::random());
+    schema::put_entry(&mut da, &entry(1, "a1")).unwrap();
+    schema::put_entry(&mut da, &entry(2, "a2")).unwrap();
+    da.commit();
+    let mut db = base.fork().with_actor(ActorId::random());
+    schema::put_entry(&mut db, &entry(3, "b1")).unwrap();
+    db.commit();
+    let (mut a, hello) = SyncSession::initiator(one(k, da));
+    let mut b = SyncSession::responder(one(k, db));
+    run(&mut a, hello, &mut b).unwrap();
+    assert!(a.is_finished() && b.is_finished());
+    let mut ja = a.into_journals();
+    let mut jb = b.into_journals();
+    let ja = ja.get_mut(&k).unwrap();
+    let jb = jb.get_mut(&k).unwrap();
+    assert_eq!(ja.doc.get_heads(), jb.doc.get_heads());
+    assert_eq!(texts(&jb.doc), vec!["a1", "a2", "b1"]);
+    assert!(!ja.received().is_empty());
+    assert!(
+        ja.validated.is_some() && jb.validated.is_some(),
+        "what arrived was validated on both sides"
+    );
+}
+
+#[test]
+fn only_journals_both_sides_agree_on_are_synced() {
+    let (shared, private) = ([1; 16], [2; 16]);
+    let mut offer = one(shared, doc_with(0, &["s"]));
+    offer.insert(private, sync(doc_with(10, &["secret"])));
+    let (mut a, hello) = SyncSession::initiator(offer);
+    let mut b = SyncSession::responder(one(shared, doc_with(20, &[])));
+    run(&mut a, hello, &mut b).unwrap();
+    assert_eq!(b.agreed(), &[shared]);
+    let jb = b.into_journals();
+    assert_eq!(jb.len(), 1);
+    assert_eq!(texts(&jb[&shared].doc), vec!["s"]);
+}
+
+#[test]
+fn a_message_for_another_journal_cuts_the_peer_off() {
+    let k = [1; 16];
+    let mut b = SyncSession::responder(one(k, doc_with(0, &[])));
+    b.handle(Frame::Hello {
+        version: VERSION,
+        journals: vec![k],
+    })
+    .unwrap();
+    let err = b
+        .handle(Frame::Round {
+            messages: vec![([9; 16], SyncMessage::default())],
+        })
+        .unwrap_err();
+    assert!(matches!(err, SessionError::NotMember));
+}
+
+#[test]
+fn garbage_and_crafted_changes_are_refused() {
+    let k = [1; 16];
+    let mut b = SyncSession::responder(one(k, doc_with(0, &[])));
+    b.handle(Frame::Hello {
+        version: VERSION,
+        journals: vec![k],
+    })
+    .unwrap();
+    let msg = SyncMessage {
+        changes: vec![serde_bytes::ByteBuf::from(b"garbage".to_vec())],
+        ..SyncMessage::default()
+    };
+    let err = b
+        .handle(Frame::Round {
+            messages: vec![(k, msg)],
+        })
+        .unwrap_err();
+    assert!(matches!(err, SessionError::Check(_)), "{err}");
+}
+
+#[test]
+fn floods_and_protocol_violations_end_the_session() {
+    let k = [1; 16];
+    let mut b = SyncSession::responder(one(k, doc_with(0, &[])));
+    assert!(matches!(
+        b.handle(Frame::Round { messages: vec![] }),
+        Err(SessionError::Protocol(_))
+    ));
+    let mut b = SyncSession::responder(one(k, doc_with(0, &[])));
+    assert!(matches!(
+        b.handle(Frame::Hello {
+            version: 1,
+            journals: vec![]
+        }),
+        Err(SessionError::Version(1))
+    ));
+    let mut b = SyncSession::responder(one(k, doc_with(0, &["x"])));
+    b.handle(Frame::Hello {
+        version: VERSION,
+        journals: vec![k],
+    })
+    .unwrap();
+    let mut flooded = false;
+    for _ in 0..=MAX_ROUNDS {
+        // A peer that keeps sending the same (harmless) message without listening.
+        let msg = SyncMessage {
+            heads: vec![[1; 32]],
+            ..SyncMessage::default()
+        };
+        if let Err(e) = b.handle(Frame::Round {
+            messages: vec![(k, msg)],
+        }) {
+            flooded = matches!(e, SessionError::TooManyRounds);
+            break;
+        }
+    }
+    assert!(flooded);
+}
+
+#[test]
+fn up_to_date_peers_exchange_little() {
+    let k = [1; 16];
+    let doc = doc_with(0, &["same"]);
+    let (mut a, hello) = SyncSession::initiator(one(k, doc.clone()));
+    let mut b = SyncSession::responder(one(k, doc));
+    let seen = run(&mut a, hello, &mut b).unwrap();
+    let (a_in, a_out) = a.frames();
+    let (b_in, b_out) = b.frames();
+    assert_eq!(
+        (a_in, a_out),
+        (b_out, b_in),
+        "each side counts what the other sent"
+    );
+    assert_eq!(a_in + a_out, seen.frames as u32);
+    let ja = a.into_journals();
+    let total = ja[&k].bytes_out + ja[&k].bytes_in;
+    assert!(total < 2048, "{total} bytes for peers already in sync");
+    // Hello, ack, one sync message each way, done.
+    assert_eq!(seen.frames, 5, "one round trip of sync messages");
+}
+
+/// A journal of `n` entries written in `n / per_change` changes on top of `origin`.
+fn big_doc(origin: &mut AutoCommit, n: u64, per_change: u64, text_len: usize) -> AutoCommit {
+    let mut doc = origin.fork().with_actor(ActorId::random());
+    let text = "x".repeat(text_len);
+    for i in 0..n {
+        schema::put_entry(&mut doc, &entry(i, &text)).unwrap();
+        if i % per_change == per_change - 1 {
+            doc.commit();
+        }
+    }
+    doc.commit();
+    doc
+}
+
+#[test]
+fn a_large_journal_moves_in_bounded_batches() {
+    let k = [1; 16];
+    // About 2 MB of changes, sent in batches of 128 KiB.
+    let mut origin = doc_with(0, &[]);
+    let doc = big_doc(&mut origin, 2000, 20, 1000);
+    let batch = 128 * 1024;
+    let (a, hello) = SyncSession::initiator(one(k, doc.clone()));
+    let mut a2 = a.with_limits(Limits::default(), batch);
+    let mut b = SyncSession::responder(one(k, origin.fork())).with_limits(Limits::default(), batch);
+    let seen = run(&mut a2, hello, &mut b).unwrap();
+    assert!(b.is_finished());
+    let mut jb = b.into_journals();
+    assert_eq!(
+        jb.get_mut(&k).unwrap().doc.get_heads(),
+        doc.clone().get_heads()
+    );
+    assert_eq!(
+        schema::read_entries(&jb[&k].doc).unwrap().entries.len(),
+        2000
+    );
+    // One change (20 entries of 1 kB) may overshoot a batch; nothing bigger travels.
+    assert!(
+        seen.largest_frame < batch + 64 * 1024,
+        "largest frame {} bytes",
+        seen.largest_frame
+    );
+    assert!(seen.frames > 20, "{} frames", seen.frames);
+}
+
+#[test]
+fn a_spent_budget_pauses_the_session_and_the_next_one_goes_on() {
+    let k = [1; 16];
+    let mut origin = doc_with(0, &[]);
+    let doc = big_doc(&mut origin, 600, 10, 500);
+    let tight = Limits {
+        session_bytes: 100 * 1024,
+        ..Limits::default()
+    };
+    let mut receiver = origin.fork();
+    let mut sessions = 0;
+    while receiver.get_heads() != doc.clone().get_heads() {
+        sessions += 1;
+        assert!(sessions < 20, "never converged");
+        let (mut a, hello) = SyncSession::initiator(one(k, doc.clone()));
+        a = a.with_limits(Limits::default(), 16 * 1024);
+        let mut b = SyncSession::responder(one(k, receiver)).with_limits(tight, 16 * 1024);
+        run(&mut a, hello, &mut b).unwrap();
+        assert!(b.is_finished());
+        let paused = b.paused().is_some();
+        let mut jb = b.into_journals();
+        let j = jb.remove(&k).unwrap();
+        receiver = j.doc;
+        if paused {
+            assert!(
+                j.validated.is_some(),
+                "what came before the pause is validated"
+            );
+        }
+    }
+    assert!(
+        sessions >= 3,
+        "the budget paused the sync ({sessions} sessions)"
+    );
+    assert_eq!(schema::read_entries(&receiver).unwrap().entries.len(), 600);
+}
+
+/// `victim`'s copy receives what `attacker` did to its own copy; returns the error.
+fn attack(f: impl FnOnce(&mut AutoCommit)) -> SessionError {
+    let k = [1; 16];
+    let mut doc = doc_with(0, &["honest"]);
+    let mut theirs = doc.fork().with_actor(ActorId::random());
+    f(&mut theirs);
+    theirs.commit();
+    let (mut a, hello) = SyncSession::initiator(one(k, theirs));
+    let mut b = SyncSession::responder(one(k, doc));
+    run(&mut a, hello, &mut b).unwrap_err()
+}
+
+#[test]
+fn a_change_that_breaks_the_journal_refuses_the_session() {
+    // An operation on the root is refused before Automerge sees it.
+    let err = attack(|d| {
+        d.put(ROOT, "members", 42).unwrap();
+    });
+    assert!(matches!(err, SessionError::Check(_)), "{err}");
+    // A change of the journal's identity, once applied to the copy.
+    let err = attack(|d| {
+        let meta = d.get(ROOT, "meta").unwrap().unwrap().1;
+        d.put(&meta, "kind", "personal").unwrap();
+    });
+    assert!(
+        matches!(
+            err,
+            SessionError::Invalid {
+                violation: Violation::Identity("kind"),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // An entry beyond the limits, found when the session validates what it brought.
+    let err = attack(|d| {
+        let text = "y".repeat(haven_model::validate::limits::TEXT_BYTES + 10);
+        schema::put_entry(d, &entry(99, &text)).unwrap();
+    });
+    assert!(
+        matches!(
+            err,
+            SessionError::Invalid {
+                violation: Violation::Entry { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
