@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -350,6 +352,19 @@ impl Device {
         c
     }
 
+    /// `haven` on this device through GNU time, whose last line on stderr is then
+    /// `peak-kib N`: the command's peak resident memory.
+    pub fn cmd_timed(&self, args: &[&str]) -> Command {
+        let prefix: Vec<String> = ["/usr/bin/time", "-f", "peak-kib %M"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut c = self.h.cmd_via(&prefix, args);
+        c.env("HAVEN_RELAY", "disabled")
+            .env("HAVEN_BIND", self.bind.to_string());
+        c
+    }
+
     /// Runs `haven`, asserts success, returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.cmd(args).output().expect("run haven");
@@ -410,8 +425,22 @@ impl Device {
         &self,
         args: &[&str],
     ) -> (Child, String, std::thread::JoinHandle<String>) {
-        let mut child = self
-            .cmd(args)
+        self.host_via(self.cmd(args))
+    }
+
+    /// Like [`Device::host`] on a port of its own (while this device's daemon holds the
+    /// usual one).
+    pub fn host_on_any_port(&self, args: &[&str]) -> (Child, String) {
+        let mut cmd = self.cmd(args);
+        cmd.env("HAVEN_BIND", "127.0.0.1:0");
+        let (child, ticket, _) = self.host_via(cmd);
+        (child, ticket)
+    }
+
+    /// Runs a hosting command (`invite`, `share`) in the background; returns it with its
+    /// ticket and what it prints after the ticket.
+    fn host_via(&self, mut cmd: Command) -> (Child, String, std::thread::JoinHandle<String>) {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -516,4 +545,15 @@ impl Drop for Running {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The peak memory GNU time reported at the end of `stderr`, in MiB.
+pub fn peak_mib_of(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("peak-kib "))
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .map(|kib| kib / 1024)
+        .expect("GNU time reported the peak memory")
 }

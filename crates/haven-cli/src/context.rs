@@ -47,6 +47,9 @@ pub struct Context {
     pub memory_dirs: Vec<PathBuf>,
     /// Whether to colour output.
     pub color: bool,
+    /// Whether standard output is a terminal (text from other devices is then cleaned of
+    /// everything a terminal would act on, even where a file would keep it).
+    pub stdout_terminal: bool,
     /// `$USER`, for a default person name.
     pub user: Option<String>,
     /// The local time zone.
@@ -106,6 +109,7 @@ impl Context {
                 .chain([PathBuf::from("/dev/shm"), PathBuf::from("/run/shm")])
                 .collect(),
             color: stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            stdout_terminal: stdout_tty,
             user: non_empty("USER"),
             tz: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
             tz_name: std::env::var_os("TZ"),

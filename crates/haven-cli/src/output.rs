@@ -18,6 +18,11 @@ pub fn name(text: &str) -> String {
     haven_model::text::clean_name(text)
 }
 
+/// Text from another device on one line, cleaned and cut to `max` characters.
+pub fn clean_capped(text: &str, max: usize) -> String {
+    haven_model::text::clean_capped(text, false, max)
+}
+
 /// `YYYY-MM-DD HH:MM` in the given zone.
 pub fn local_time(ts: &Timestamp, tz: &jiff::tz::TimeZone) -> String {
     match ts.instant() {

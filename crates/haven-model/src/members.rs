@@ -152,6 +152,15 @@ pub fn set_addrs(
     Ok(true)
 }
 
+/// A name as read: at most [`crate::text::NAME_CHARS`] characters, whatever was written.
+fn capped(name: String) -> String {
+    if name.chars().count() <= crate::text::NAME_CHARS {
+        name
+    } else {
+        name.chars().take(crate::text::NAME_CHARS).collect()
+    }
+}
+
 /// Every member, active or revoked (entries whose key is not a device id are skipped).
 pub fn read_members<R: ReadDoc>(doc: &R) -> Result<Vec<Member>, SchemaError> {
     let members = map_at(doc, "members")?;
@@ -166,8 +175,8 @@ pub fn read_members<R: ReadDoc>(doc: &R) -> Result<Vec<Member>, SchemaError> {
         let obj = item.id();
         out.push(Member {
             device: item.key.to_string(),
-            device_name: text(doc, &obj, "device_name")?,
-            person: text(doc, &obj, "person")?,
+            device_name: capped(text(doc, &obj, "device_name")?),
+            person: capped(text(doc, &obj, "person")?),
             added_by: text(doc, &obj, "added_by")?,
             added_at_ms: int(doc, &obj, "added_at")?.unwrap_or(0),
             revoked_at_ms: int(doc, &obj, "revoked_at")?,

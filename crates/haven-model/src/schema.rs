@@ -334,6 +334,16 @@ fn list_strings<R: ReadDoc>(doc: &R, list: &ObjId) -> Vec<String> {
         .collect()
 }
 
+/// At most `max` characters of `s` (names read from a document are capped whatever was
+/// written; texts are bounded by validation instead).
+fn capped(s: String, max: usize) -> String {
+    if s.chars().count() <= max {
+        s
+    } else {
+        s.chars().take(max).collect()
+    }
+}
+
 fn valid_offset(o: i64) -> Option<i32> {
     i32::try_from(o).ok().filter(|o| o.abs() < 18 * 3600)
 }
@@ -372,8 +382,13 @@ pub fn read_entry<R: ReadDoc>(doc: &R, key: &str, obj: &ObjId) -> Result<Entry, 
             "offset" => offset = int(&item.value).unwrap_or(0),
             "edited" => edited = int(&item.value),
             "edited_offset" => edited_offset = int(&item.value).unwrap_or(0),
-            "device" => device = string(&item.value).unwrap_or_default(),
-            "author" => author = string(&item.value).unwrap_or_default(),
+            "device" => device = capped(string(&item.value).unwrap_or_default(), 64),
+            "author" => {
+                author = capped(
+                    string(&item.value).unwrap_or_default(),
+                    crate::text::NAME_CHARS,
+                )
+            }
             "text" => {
                 text = string(&item.value);
                 text_conflict = item.conflict;

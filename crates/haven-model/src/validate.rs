@@ -43,16 +43,16 @@ pub mod limits {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Violation {
     /// The root holds something other than the four genesis maps.
-    #[error("it replaced or added to the journal's root (`{0}`)")]
+    #[error("replaces or adds to the journal's root (`{0}`)")]
     Root(String),
     /// A fixed part of the journal's identity changed.
-    #[error("it changed the journal's `{0}`, which never changes")]
+    #[error("changes the journal's `{0}`, which never changes")]
     Identity(&'static str),
     /// A proposed journal name or a `meta` value is malformed or too long.
-    #[error("it wrote a malformed or oversized `meta.{0}`")]
+    #[error("writes a malformed or oversized `meta.{0}`")]
     Meta(String),
     /// An entry does not read or breaks a limit.
-    #[error("entry {entry}: {reason}")]
+    #[error("makes entry {entry} invalid: {reason}")]
     Entry {
         /// The entry's key (cut short).
         entry: String,
@@ -60,7 +60,7 @@ pub enum Violation {
         reason: String,
     },
     /// A member entry is malformed.
-    #[error("member {member}: {reason}")]
+    #[error("makes member {member} invalid: {reason}")]
     Member {
         /// The member key (cut short).
         member: String,
@@ -68,10 +68,10 @@ pub enum Violation {
         reason: &'static str,
     },
     /// A tombstone is malformed.
-    #[error("a malformed tombstone `{0}`")]
+    #[error("writes a malformed tombstone `{0}`")]
     Tombstone(String),
     /// The document could not be read at all.
-    #[error("the document does not read: {0}")]
+    #[error("leaves the document unreadable: {0}")]
     Unreadable(String),
 }
 
@@ -226,9 +226,8 @@ pub fn entry_limits(e: &Entry) -> Result<(), String> {
     use limits::*;
     if e.text.len() > TEXT_BYTES {
         return Err(format!(
-            "its text is {} KiB, over the limit of {} KiB",
-            e.text.len() / 1024,
-            TEXT_BYTES / 1024
+            "its text is {} bytes, over the limit of {TEXT_BYTES} (256 KiB)",
+            e.text.len()
         ));
     }
     for (name, items) in [("tags", &e.tags), ("people", &e.people)] {

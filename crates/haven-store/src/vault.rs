@@ -525,6 +525,17 @@ impl Vault {
         Ok(store)
     }
 
+    /// Removes a journal copy this device just made and that holds nothing of its own (a
+    /// join that was refused before anything was kept).
+    pub fn discard_journal(&self, store: &JournalStore) -> Result<()> {
+        if store.id().to_string() == self.config.personal_journal {
+            return Ok(());
+        }
+        let _lock = self.lock_exclusive()?;
+        std::fs::remove_dir_all(store.dir()).map_err(StoreError::io("remove", store.dir()))?;
+        crate::durable::sync_dir(&self.root.join("journals"))
+    }
+
     /// The address book of peers (device id -> what we know of how to reach it).
     pub fn peers(&self, keys: &Keys) -> Result<BTreeMap<String, PeerInfo>> {
         let path = self.root.join("peers.age");

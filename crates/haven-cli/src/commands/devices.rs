@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::context::Context;
 use crate::error::Result;
 use crate::network::{self, Net};
-use crate::output::{self, clean};
+use crate::output;
 
 /// List your devices (the members of your personal journal) with their ids.
 #[derive(Debug, clap::Args)]
@@ -51,8 +51,8 @@ fn show(ctx: &Context, net: &Net, store: &haven_store::JournalStore) -> Result<E
         println!(
             "{}  {:<16} {:<12} {tag}",
             network::fingerprint(&m.device),
-            clean(&m.device_name, false),
-            clean(&m.person, false)
+            output::name(&m.device_name),
+            output::name(&m.person)
         );
         if ctx.quiet {
             continue;

@@ -1,7 +1,8 @@
 //! `haven export`: the journal as JSON (a superset of jrnl's export) or Markdown.
 //!
 //! Writes to standard output, or with `--output FILE` to a file created with mode 0600
-//! (an existing file is narrowed to 0600 before anything is written to it).
+//! (an existing file is narrowed to 0600 before anything is written to it). On a terminal
+//! the text is cleaned of escape sequences and invisible format characters first.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -55,6 +56,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     let count = view.entries.len();
     let Some(path) = args.output else {
+        // A terminal acts on escape sequences and hides format characters: there the
+        // export is cleaned; a pipe or a file gets the text as written.
+        if ctx.stdout_terminal {
+            text = output::clean(&text, true);
+        }
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())?;
         out.flush()?;

@@ -76,8 +76,8 @@ pub fn host(ctx: &Context, scope: Scope, expires: &str, what: &str, qr: bool) ->
     } else if !ctx.quiet {
         println!(
             "Paired with {}'s {} (fingerprint {}). Shared: {}.",
-            clean(&paired.person, false),
-            clean(&paired.device_name, false),
+            output::name(&paired.person),
+            output::name(&paired.device_name),
             network::fingerprint(&paired.device),
             clean(&paired.journals.join(", "), false)
         );

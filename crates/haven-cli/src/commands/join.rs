@@ -144,44 +144,66 @@ async fn join(net: &Net, ticket: &Ticket, inviter: &str) -> Result<Joined> {
     })?;
     // Create local copies of the journals we were welcomed into, and sync them.
     let mut stores = std::collections::BTreeMap::new();
+    let mut made = Vec::new();
     for key in &keys {
+        let existed = net
+            .vault
+            .find_by_key(&net.keys, &hex::encode(key))?
+            .is_some();
         let store = net.vault.adopt_journal(&net.keys, &hex::encode(key))?;
+        if !existed {
+            made.push(store.clone());
+        }
         stores.insert(*key, store);
     }
-    let Loaded { journals, chunks } = net.load(&stores, inviter)?;
+    let discard = |err: CliError| {
+        for store in &made {
+            let _ = net.vault.discard_journal(store);
+        }
+        err
+    };
+    let Loaded { journals, chunks } = net.load(&stores, inviter).map_err(discard)?;
     let (mut session, hello) = haven_sync::session::SyncSession::initiator(journals);
     let ending = hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout)
         .await
         .map_err(|e| {
-            CliError::new(format!(
-                "pairing failed while syncing: {e}; nothing from it was kept"
-            ))
-            .hint("ask for a new ticket")
+            discard(
+                CliError::new(format!(
+                    "pairing failed while syncing: {e}; nothing from it was kept"
+                ))
+                .hint("ask for a new ticket"),
+            )
         })?;
     let more = session.paused().is_some() || !session.in_sync();
-    net.persist(&stores, &chunks, session.into_journals(), inviter)?;
-    hnet::finish(&conn, ending).await;
-    // A journal ticket is for a shared journal; someone's personal journal is refused.
-    for store in stores.values() {
-        let view = store.read_recent(&net.keys, 0)?;
-        let kind = view.meta.as_ref().map(|m| m.kind);
-        let is_personal =
-            personal.is_some_and(|p| stores.get(&p).is_some_and(|s| s.id() == store.id()));
-        if matches!(ticket.scope, haven_sync::ticket::Scope::Journal(_))
-            && kind != Some(JournalKind::Shared)
-        {
-            return Err(CliError::new(
-                "the journal this ticket offers is not a shared journal; it was not joined",
-            )
-            .hint("ask for a new ticket from `haven share`"));
+    let results = session.into_journals();
+    // Before keeping anything: a journal ticket is for a shared journal, and the journal a
+    // devices ticket names as the inviter's personal one must be a personal journal.
+    for (key, j) in &results {
+        let kind = haven_model::schema::read_meta(&j.doc)
+            .ok()
+            .flatten()
+            .map(|m| m.kind);
+        let shared_ticket = matches!(ticket.scope, haven_sync::ticket::Scope::Journal(_));
+        if shared_ticket && kind != Some(JournalKind::Shared) {
+            return Err(discard(
+                CliError::new(
+                    "the journal this ticket offers is not a shared journal; nothing was joined",
+                )
+                .hint("ask for a new ticket from `haven share`"),
+            ));
         }
-        if is_personal && kind != Some(JournalKind::Personal) {
-            return Err(CliError::new(
-                "the journal the inviting device named as its personal one is not; nothing was taken",
-            )
-            .hint("compare the fingerprints; ask for a new ticket"));
+        if personal == Some(*key) && kind != Some(JournalKind::Personal) {
+            return Err(discard(
+                CliError::new(
+                    "the journal the inviting device named as its personal one is not; nothing was joined",
+                )
+                .hint("compare the fingerprints; ask for a new ticket"),
+            ));
         }
     }
+    net.persist(&stores, &chunks, results, inviter)
+        .map_err(discard)?;
+    hnet::finish(&conn, ending).await;
     net.remember(
         inviter,
         &ticket.addrs,

@@ -165,7 +165,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .collect();
     if ctx.json {
         output::print_json(&json!({
-            "journal": view.meta.as_ref().map(|m| m.name.clone()),
+            "journal": vault.alias_of(&keys, &store),
             "total": view.total,
             "pending": view.pending,
             "entries": shown.iter().map(|e| output::entry_json(e)).collect::<Vec<_>>(),

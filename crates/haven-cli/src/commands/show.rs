@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         out,
         "written  {} by {}",
         output::local_time(&e.created, &ctx.tz),
-        clean(&e.author, false)
+        output::name(&e.author)
     )?;
     if let Some(edited) = &e.edited {
         writeln!(out, "edited   {}", output::local_time(edited, &ctx.tz))?;

@@ -61,7 +61,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         for r in &rows {
             println!(
                 "{:<28} {} {:<12} {}",
-                clean(&r.name, false),
+                output::clean_capped(&r.name, 80),
                 clean(&r.fingerprint, false),
                 clean(&r.status, false),
                 clean(&r.detail, false)

@@ -41,7 +41,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             println!(
                 "{} {:<10} {:<9} {}",
                 output::local_time(&e.created, &ctx.tz),
-                clean(&e.author, false),
+                output::name(&e.author),
                 e.kind.as_str(),
                 clean(&output::summary(e), false)
             );

@@ -44,9 +44,8 @@ pub struct Admitted {
 impl Admission {
     /// Lets `peer`'s session on `conn` in, or says why not.
     pub async fn admit(&self, peer: &str, conn: &Connection) -> Result<Admitted, &'static str> {
-        let room = Arc::clone(&self.room)
-            .try_acquire_owned()
-            .map_err(|_| "too many sessions at once; try again shortly")?;
+        // The peer's own slot first, so that a flooding peer holds at most one place in
+        // the whole daemon while its other sessions wait (or are refused).
         let (slot, previous) = {
             let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
             let entry = slots
@@ -67,6 +66,9 @@ impl Admission {
                     .ok_or("a session with this device is still ending; try again shortly")?
             }
         };
+        let room = Arc::clone(&self.room)
+            .try_acquire_owned()
+            .map_err(|_| "too many sessions at once; try again shortly")?;
         Ok(Admitted {
             _room: room,
             _slot: slot,
