@@ -168,12 +168,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             writeln!(out, "{line}")?;
         }
     }
-    vault.personal().change(&keys, |doc| {
-        for e in &entries {
-            schema::insert_if_absent(doc, e)?;
-        }
-        Ok(())
-    })?;
+    // Written as an import writes: a bounded number of entries per change, so that every
+    // change stays within what other devices accept.
+    vault
+        .personal()
+        .change(&keys, |doc| Ok(schema::insert_all(doc, &entries)?))?;
     println!("{} entries in {}", entries.len(), dir.display());
     Ok(())
 }

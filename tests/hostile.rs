@@ -642,7 +642,10 @@ fn sizes_and_sessions_are_bounded() {
         ),
     ] {
         let refused = s.push_changed(|doc| {
-            schema::put_entry(doc, &entry(1, &"x".repeat(len))).unwrap();
+            // Past `put_entry`'s own check, as a modified client would write it.
+            schema::put_entry(doc, &entry(1, "short")).unwrap();
+            let obj = schema::entry_obj(doc, entry(1, "").id).unwrap().unwrap();
+            doc.put(&obj, "text", "x".repeat(len)).unwrap();
         });
         eprintln!("{what}: {refused:?}");
         assert!(refused.is_err(), "{what}: {refused:?}");

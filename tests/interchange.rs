@@ -583,3 +583,42 @@ fn real_jrnl_journal_and_export_import_entry_by_entry() {
     );
     assert_eq!(entries(&fresh), got);
 }
+
+#[test]
+fn entries_beyond_the_limits_are_refused_before_anything_is_saved() {
+    let h = Haven::init();
+    h.ok(&["write", "small and kept"]);
+    // Writing one: a clear error, and the journal as it was.
+    let huge = "word ".repeat(60_000);
+    let out = h
+        .cmd(&["write"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = out.expect("spawn");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), huge.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("over the limit") && err.contains("split it into several entries"),
+        "{err}"
+    );
+    assert_eq!(h.texts(), vec!["small and kept"]);
+    // Importing a journal with one: named, and nothing imported.
+    let json = serde_json::json!({
+        "entries": [
+            {"date": "2024-01-01", "time": "09:00", "title": "fine", "body": "", "tags": [], "starred": false},
+            {"date": "2024-01-02", "time": "09:00", "title": "long", "body": huge, "tags": [], "starred": false}
+        ]
+    });
+    let file = h.scratch().join("big.json");
+    std::fs::write(&file, json.to_string()).expect("write");
+    let err = h.fails(&["import", "--from", "jrnl", file.to_str().expect("path")]);
+    assert!(
+        err.contains("cannot be imported") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(h.texts(), vec!["small and kept"]);
+}

@@ -97,6 +97,10 @@ impl From<StoreError> for CliError {
                 .hint("use it as it is, or pass --home DIR to create another"),
             StoreError::MissingIdentity(p) => CliError::new(format!("the identity file {} is missing, so the vault cannot be unlocked", p.display()))
                 .hint("restore identity.age from a backup of this vault; the journals are untouched"),
+            StoreError::Schema(haven_model::SchemaError::TooLarge { .. }) => {
+                CliError::new(format!("{msg}; nothing was saved"))
+                    .hint("split it into several entries: every device refuses an entry beyond the limits")
+            }
             StoreError::Damaged { .. } | StoreError::Schema(_) => CliError::new(msg)
                 .hint("run `haven doctor` to move damaged files aside and recover what is readable"),
             StoreError::ForeignKey => CliError::new("the unlocked key does not belong to this vault")

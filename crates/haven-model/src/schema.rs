@@ -52,6 +52,14 @@ pub enum SchemaError {
     /// No entry has this id.
     #[error("no entry {0}")]
     NoSuchEntry(EntryId),
+    /// An entry beyond a limit every device enforces (see [`crate::validate::limits`]).
+    #[error("entry {entry} is too large: {reason}")]
+    TooLarge {
+        /// The entry.
+        entry: EntryId,
+        /// Which limit.
+        reason: String,
+    },
 }
 
 impl From<automerge::AutomergeError> for SchemaError {
@@ -252,8 +260,13 @@ fn put_str_list(
     Ok(())
 }
 
-/// Writes a whole entry under its id (replacing any entry with that id).
+/// Writes a whole entry under its id (replacing any entry with that id). An entry beyond
+/// the limits is refused: every other device would refuse it.
 pub fn put_entry(doc: &mut AutoCommit, entry: &Entry) -> Result<(), SchemaError> {
+    crate::validate::entry_limits(entry).map_err(|reason| SchemaError::TooLarge {
+        entry: entry.id,
+        reason,
+    })?;
     let entries = root_map(doc, "entries")?;
     let obj = doc.put_object(&entries, entry.id.to_string(), ObjType::Map)?;
     doc.put(&obj, "kind", entry.kind.as_str())?;
@@ -540,6 +553,36 @@ pub fn is_known(doc: &AutoCommit, id: EntryId) -> Result<bool, SchemaError> {
     Ok(entry_obj(doc, id)?.is_some() || doc.get(&tombstones, id.to_string())?.is_some())
 }
 
+/// How many entries one change holds at most when many are written at once (an import,
+/// folding sealed entries), and how many bytes of text: every change stays well within what
+/// other devices accept from one change.
+pub const ENTRIES_PER_CHANGE: usize = 500;
+/// See [`ENTRIES_PER_CHANGE`].
+pub const TEXT_BYTES_PER_CHANGE: usize = 1024 * 1024;
+
+/// Adds every entry of `entries` that is not there yet (nor deleted), committing a change
+/// every [`ENTRIES_PER_CHANGE`] entries or [`TEXT_BYTES_PER_CHANGE`] bytes of text. Returns
+/// how many were added.
+pub fn insert_all<'a>(
+    doc: &mut AutoCommit,
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> Result<usize, SchemaError> {
+    let (mut added, mut pending, mut bytes) = (0, 0, 0);
+    for entry in entries {
+        if insert_if_absent(doc, entry)? {
+            added += 1;
+            pending += 1;
+            bytes += entry.text.len();
+            if pending >= ENTRIES_PER_CHANGE || bytes >= TEXT_BYTES_PER_CHANGE {
+                doc.commit();
+                pending = 0;
+                bytes = 0;
+            }
+        }
+    }
+    Ok(added)
+}
+
 /// Adds `entry` unless an entry with its id exists or was deleted. Returns whether it was added.
 pub fn insert_if_absent(doc: &mut AutoCommit, entry: &Entry) -> Result<bool, SchemaError> {
     if is_known(doc, entry.id)? {
@@ -557,6 +600,16 @@ pub fn set_text(
     device: &str,
     at: Timestamp,
 ) -> Result<(), SchemaError> {
+    if text.len() > crate::validate::limits::TEXT_BYTES {
+        return Err(SchemaError::TooLarge {
+            entry: id,
+            reason: format!(
+                "its text is {} bytes, over the limit of {} (256 KiB)",
+                text.len(),
+                crate::validate::limits::TEXT_BYTES
+            ),
+        });
+    }
     let obj = entry_obj(doc, id)?.ok_or(SchemaError::NoSuchEntry(id))?;
     doc.put(&obj, "text", text)?;
     doc.put(&obj, "text_by", device)?;

@@ -253,15 +253,10 @@ fn check_journal(
 
     // Rebuild: load what is left, put back entries only the lost chunks held, refresh cache.
     let recovered = store.change_unlocked(keys, |doc: &mut AutoCommit| {
-        let mut n = 0;
-        if lost_chunk {
-            for entry in &cached {
-                if schema::insert_if_absent(doc, entry)? {
-                    n += 1;
-                }
-            }
+        if !lost_chunk {
+            return Ok(0);
         }
-        Ok(n)
+        Ok(schema::insert_all(doc, &cached)?)
     })?;
     report.recovered += recovered;
     let (doc, _) = store.load(keys)?;

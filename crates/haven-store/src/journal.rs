@@ -339,13 +339,15 @@ impl JournalStore {
         let before = doc.get_heads();
 
         let mut folded = Vec::new();
+        let mut sealed = Vec::new();
         for name in self.inbox_names()? {
             // A damaged sealed entry stays where it is for `doctor`; it must not block writes.
             if let Ok(entry) = self.open_sealed(keys, &name) {
-                schema::insert_if_absent(&mut doc, &entry)?;
+                sealed.push(entry);
                 folded.push(name);
             }
         }
+        schema::insert_all(&mut doc, &sealed)?;
         let out = f(&mut doc)?;
         doc.commit();
         let new = doc.save_after(&before);

@@ -467,13 +467,7 @@ impl Vault {
         }
         let entries = old.read(keys)?.entries;
         let moved = store.change(keys, |doc| {
-            let mut n = 0;
-            for e in &entries {
-                if haven_model::schema::insert_if_absent(doc, e)? {
-                    n += 1;
-                }
-            }
-            Ok(n)
+            Ok(haven_model::schema::insert_all(doc, &entries)?)
         })?;
         let _lock = self.lock_exclusive()?;
         let mut names = Names::load(&self.root, keys);

@@ -88,13 +88,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             (entries, "json")
         }
     };
-    let (added, present) = store.change(&keys, |doc| {
-        let mut added = 0usize;
-        for entry in &entries {
-            if haven_model::schema::insert_if_absent(doc, entry)? {
-                added += 1;
-            }
+    // An entry beyond the limits every device enforces stops the import before anything
+    // is written, naming it.
+    for entry in &entries {
+        if let Err(reason) = haven_model::validate::entry_limits(entry) {
+            return Err(CliError::new(format!(
+                "the entry of {} cannot be imported: {reason}; nothing was imported",
+                entry.created.to_rfc3339()
+            ))
+            .hint("split it into shorter entries in the source journal, then import again"));
         }
+    }
+    let (added, present) = store.change(&keys, |doc| {
+        let added = haven_model::schema::insert_all(doc, &entries)?;
         Ok((added, entries.len() - added))
     })?;
     if ctx.json {

@@ -182,7 +182,11 @@ fn entries_must_read_and_stay_within_limits_unless_they_already_did_not() {
     let doc = journal();
     let base = baseline(&doc);
     let huge = after(&doc, |d| {
-        schema::put_entry(d, &entry(3, &"x".repeat(limits::TEXT_BYTES + 1))).unwrap();
+        // Written the way a modified client would, past `put_entry`'s own check.
+        schema::put_entry(d, &entry(3, "short")).unwrap();
+        let obj = schema::entry_obj(d, entry(3, "").id).unwrap().unwrap();
+        d.put(&obj, "text", "x".repeat(limits::TEXT_BYTES + 1))
+            .unwrap();
     });
     assert!(matches!(
         check_journal(&huge, &base),
