@@ -417,11 +417,7 @@ mod hostile {
                 .sync()
                 .generate_sync_message(&mut automerge::sync::State::new())
                 .unwrap();
-            let msg = haven_sync::message::SyncMessage::from_automerge(
-                generated,
-                &mut usize::MAX.clone(),
-            )
-            .0;
+            let msg = haven_sync::message::SyncMessage::whole(generated);
             for _ in 0..rounds {
                 let round = Frame::Round {
                     messages: vec![(journal, msg.clone())],

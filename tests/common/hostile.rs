@@ -149,9 +149,8 @@ impl Member {
         let mut state = State::new();
         let result = async {
             for _ in 0..64 {
-                let mut room = usize::MAX;
                 let messages = match doc.sync().generate_sync_message(&mut state) {
-                    Some(m) => vec![(key, SyncMessage::from_automerge(m, &mut room).0)],
+                    Some(m) => vec![(key, SyncMessage::whole(m))],
                     None => Vec::new(),
                 };
                 net::send(&mut send, &Frame::Round { messages }, STEP)
@@ -227,65 +226,22 @@ impl Member {
         docs: Vec<(JournalKey, AutoCommit)>,
         bomb: Option<SyncMessage>,
     ) -> Result<(), String> {
-        let incoming = tokio::time::timeout(Duration::from_secs(30), self.endpoint.accept())
-            .await
-            .map_err(|_| "nobody connected".to_string())?
-            .ok_or("endpoint closed")?;
-        let conn = incoming
-            .accept()
-            .map_err(|e| e.to_string())?
+        let (_conn, mut send, mut recv) = accept_one(&self.endpoint).await?;
+        let hello: Frame = net::recv(&mut recv, STEP)
             .await
             .map_err(|e| e.to_string())?;
-        let (mut send, mut recv) = conn.accept_bi().await.map_err(|e| e.to_string())?;
-        let keys: Vec<JournalKey> = docs.iter().map(|(k, _)| *k).collect();
+        let Frame::Hello {
+            journals: offered, ..
+        } = hello
+        else {
+            return Err("expected a hello".into());
+        };
         match bomb {
-            Some(bomb) => {
-                let _hello: Frame = net::recv(&mut recv, STEP)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let ack = Frame::HelloAck {
-                    journals: keys.clone(),
-                    also: Vec::new(),
-                };
-                net::send(&mut send, &ack, STEP)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let _first: Frame = net::recv(&mut recv, STEP)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let round = Frame::Round {
-                    messages: vec![(keys[0], bomb)],
-                };
-                net::send(&mut send, &round, STEP)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let answer: Frame = net::recv(&mut recv, STEP)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                match answer {
-                    Frame::Refused { reason } => Err(reason),
-                    _ => Ok(()),
-                }
-            }
-            None => {
-                let journals = docs
-                    .into_iter()
-                    .map(|(k, doc)| {
-                        let baseline = Baseline::of(&doc, Default::default());
-                        (k, JournalSync::new(doc, State::new(), baseline))
-                    })
-                    .collect();
-                let mut session = SyncSession::responder(journals);
-                net::drive(&mut session, &mut send, &mut recv, None, STEP)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
+            Some(bomb) => answer_with(&mut send, &mut recv, offered, bomb).await,
+            None => serve_session(&mut send, &mut recv, docs, offered).await,
         }
     }
-}
 
-impl Member {
     /// A pairing ticket from this member for `scope`, valid for five minutes.
     pub fn ticket(&self, scope: haven_sync::ticket::Scope) -> haven_sync::ticket::Ticket {
         let (addrs, _) = net::own_addrs(&self.endpoint);
@@ -310,16 +266,7 @@ impl Member {
         bomb: Option<SyncMessage>,
     ) -> Result<(), String> {
         use haven_sync::pair::PairMsg;
-        let incoming = tokio::time::timeout(Duration::from_secs(30), self.endpoint.accept())
-            .await
-            .map_err(|_| "nobody came to pair".to_string())?
-            .ok_or("endpoint closed")?;
-        let conn = incoming
-            .accept()
-            .map_err(|e| e.to_string())?
-            .await
-            .map_err(|e| e.to_string())?;
-        let (mut send, mut recv) = conn.accept_bi().await.map_err(|e| e.to_string())?;
+        let (_conn, mut send, mut recv) = accept_one(&self.endpoint).await?;
         let join: PairMsg = net::recv(&mut recv, STEP)
             .await
             .map_err(|e| e.to_string())?;
@@ -332,70 +279,103 @@ impl Member {
         let welcome = PairMsg::Welcome {
             device_name: "phone".into(),
             person: "Sam".into(),
-            journals: journals.clone(),
+            journals,
             personal,
         };
         net::send(&mut send, &welcome, STEP)
             .await
             .map_err(|e| e.to_string())?;
-        let hello: Frame = match net::recv(&mut recv, STEP).await {
-            Ok(f) => f,
-            // The joiner refused the welcome and hung up.
-            Err(e) => return Err(format!("the joiner hung up: {e}")),
-        };
+        let hello: Frame = net::recv(&mut recv, STEP)
+            .await
+            .map_err(|e| format!("the joiner hung up: {e}"))?;
         let Frame::Hello {
             journals: offered, ..
         } = hello
         else {
             return Err("expected a hello".into());
         };
-        if let Some(bomb) = bomb {
-            let ack = Frame::HelloAck {
-                journals: offered.clone(),
-                also: Vec::new(),
-            };
-            net::send(&mut send, &ack, STEP)
-                .await
-                .map_err(|e| e.to_string())?;
-            let _first: Frame = net::recv(&mut recv, STEP)
-                .await
-                .map_err(|e| e.to_string())?;
-            let round = Frame::Round {
-                messages: vec![(offered[0], bomb)],
-            };
-            net::send(&mut send, &round, STEP)
-                .await
-                .map_err(|e| e.to_string())?;
-            return match net::recv::<Frame>(&mut recv, STEP).await {
-                Ok(Frame::Refused { reason }) => Err(reason),
-                Ok(_) => Ok(()),
-                Err(e) => Err(e.to_string()),
-            };
+        match bomb {
+            Some(bomb) => answer_with(&mut send, &mut recv, offered, bomb).await,
+            None => serve_session(&mut send, &mut recv, docs, offered).await,
         }
-        let journals: BTreeMap<JournalKey, JournalSync> = docs
-            .into_iter()
-            .map(|(k, doc)| {
-                let baseline = Baseline::of(&doc, Default::default());
-                (k, JournalSync::new(doc, State::new(), baseline))
-            })
-            .collect();
-        let mut session = SyncSession::responder(journals);
-        let step = session
-            .handle(Frame::Hello {
-                version: VERSION,
-                journals: offered,
-            })
-            .map_err(|e| e.to_string())?;
-        for f in &step.send {
-            net::send(&mut send, f, STEP)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        net::drive(&mut session, &mut send, &mut recv, None, STEP)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
     }
+}
+
+/// Waits for one incoming connection and its stream.
+async fn accept_one(
+    endpoint: &iroh::Endpoint,
+) -> Result<(Connection, SendStream, RecvStream), String> {
+    let incoming = tokio::time::timeout(Duration::from_secs(30), endpoint.accept())
+        .await
+        .map_err(|_| "nobody connected".to_string())?
+        .ok_or("endpoint closed")?;
+    let conn = incoming
+        .accept()
+        .map_err(|e| e.to_string())?
+        .await
+        .map_err(|e| e.to_string())?;
+    let (send, recv) = conn.accept_bi().await.map_err(|e| e.to_string())?;
+    Ok((conn, send, recv))
+}
+
+/// Agrees on `offered`, waits for the peer's first round, answers it with `bomb`, and
+/// returns the peer's refusal.
+async fn answer_with(
+    send: &mut SendStream,
+    recv: &mut RecvStream,
+    offered: Vec<JournalKey>,
+    bomb: SyncMessage,
+) -> Result<(), String> {
+    let first = offered.first().copied().ok_or("nothing offered")?;
+    let ack = Frame::HelloAck {
+        journals: offered,
+        also: Vec::new(),
+    };
+    net::send(send, &ack, STEP)
+        .await
+        .map_err(|e| e.to_string())?;
+    let _first: Frame = net::recv(recv, STEP).await.map_err(|e| e.to_string())?;
+    let round = Frame::Round {
+        messages: vec![(first, bomb)],
+    };
+    net::send(send, &round, STEP)
+        .await
+        .map_err(|e| e.to_string())?;
+    match net::recv::<Frame>(recv, STEP).await {
+        Ok(Frame::Refused { reason }) => Err(reason),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Answers a hello for `offered` as an honest responder with `docs`.
+async fn serve_session(
+    send: &mut SendStream,
+    recv: &mut RecvStream,
+    docs: Vec<(JournalKey, AutoCommit)>,
+    offered: Vec<JournalKey>,
+) -> Result<(), String> {
+    let journals: BTreeMap<JournalKey, JournalSync> = docs
+        .into_iter()
+        .map(|(k, doc)| {
+            let baseline = Baseline::of(&doc, Default::default());
+            (k, JournalSync::new(doc, State::new(), baseline))
+        })
+        .collect();
+    let mut session = SyncSession::responder(journals);
+    let step = session
+        .handle(Frame::Hello {
+            version: VERSION,
+            journals: offered,
+        })
+        .map_err(|e| e.to_string())?;
+    for f in &step.send {
+        net::send(send, f, STEP).await.map_err(|e| e.to_string())?;
+    }
+    net::drive(&mut session, send, recv, None, STEP)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Peak resident memory of process `pid` since it started or since [`reset_peak`], in MiB.

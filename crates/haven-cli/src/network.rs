@@ -307,12 +307,20 @@ impl Net {
             chunks: BTreeMap::new(),
         };
         for (key, store) in stores {
+            // A journal that does not load is left out of the session (and reported), never
+            // fatal to the others.
             let SyncCopy {
                 doc,
                 chunks,
                 baseline,
                 total,
-            } = store.load_for_sync(&self.keys)?;
+            } = match store.load_for_sync(&self.keys) {
+                Ok(copy) => copy,
+                Err(e) => {
+                    crate::commands::daemon::log(&format!("not syncing a journal: {e}"));
+                    continue;
+                }
+            };
             let state = store
                 .peer_state(&self.keys, peer)
                 .and_then(|b| State::decode(&b).ok())
@@ -343,7 +351,14 @@ impl Net {
             if j.changed() {
                 let after = j.validated.as_ref().map(|m| m.entries.len());
                 let start = j.start_heads.clone();
-                store.absorb(&mut j.doc, &start, loaded_from, j.validated.take())?;
+                let received = j.bytes_in;
+                store.absorb(
+                    &mut j.doc,
+                    &start,
+                    loaded_from,
+                    received,
+                    j.validated.take(),
+                )?;
                 changed.push(Arrived {
                     journal: self.vault.alias_of(&self.keys, store).unwrap_or_default(),
                     before: *before,

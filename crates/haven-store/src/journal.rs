@@ -234,12 +234,7 @@ impl JournalStore {
             members::add_member(&mut doc, me)?;
         }
         doc.commit();
-        let name = format!("{}.snapshot.age", new_file_stem());
-        write_atomic(
-            &self.chunks_dir(),
-            &name,
-            &envelope::seal(&self.recipient, &doc.save())?,
-        )?;
+        let name = self.write_snapshot(&mut doc)?;
         self.write_view(doc, vec![name])
     }
 
@@ -388,12 +383,7 @@ impl JournalStore {
 
     /// Writes one snapshot holding everything, then removes the chunks it replaces.
     fn compact(&self, doc: &mut AutoCommit, old: &[String]) -> Result<Vec<String>> {
-        let name = format!("{}.snapshot.age", new_file_stem());
-        write_atomic(
-            &self.chunks_dir(),
-            &name,
-            &envelope::seal(&self.recipient, &doc.save())?,
-        )?;
+        let name = self.write_snapshot(doc)?;
         for old_name in old {
             let path = self.chunks_dir().join(old_name);
             fs::remove_file(&path).map_err(StoreError::io("remove", &path))?;

@@ -466,9 +466,15 @@ impl Vault {
             return Ok(0);
         }
         let entries = old.read(keys)?.entries;
-        let moved = store.change(keys, |doc| {
-            Ok(haven_model::schema::insert_all(doc, &entries)?)
-        })?;
+        // A new device's personal journal is usually empty: nothing to merge, nothing to
+        // load.
+        let moved = if entries.is_empty() {
+            0
+        } else {
+            store.change(keys, |doc| {
+                Ok(haven_model::schema::insert_all(doc, &entries)?)
+            })?
+        };
         let _lock = self.lock_exclusive()?;
         let mut names = Names::load(&self.root, keys);
         let alias = names

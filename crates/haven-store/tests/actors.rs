@@ -2,39 +2,15 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use automerge::{AutoCommit, ReadDoc};
-use haven_model::{Entry, EntryId, Timestamp, schema};
-use haven_store::{InitOptions, Passphrase, Vault};
-
-fn init(root: &Path) -> (Vault, haven_store::Keys) {
-    Vault::init(
-        root,
-        InitOptions {
-            passphrase: Passphrase::new("pass".into()).unwrap(),
-            device_name: "laptop".into(),
-            person_name: "Robin".into(),
-            work_factor: 10,
-            created: "2026-01-01T00:00:00Z".into(),
-            created_ms: 0,
-        },
-    )
-    .unwrap()
-}
-
-fn note(n: u64) -> Entry {
-    Entry::note(
-        EntryId::from_parts(1_700_000_000_000 + n, u128::from(n)),
-        Timestamp {
-            unix_ms: 1_700_000_000_000 + n as i64,
-            offset_secs: 0,
-        },
-        "dev".into(),
-        format!("note {n}"),
-    )
-}
+use common::{init, note};
+use haven_model::schema;
+use haven_store::{Passphrase, Vault};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -3,39 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
+mod common;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, ROOT};
-use haven_model::{Entry, EntryId, JournalKind, JournalMeta, Timestamp, schema};
-use haven_store::{InitOptions, Passphrase, Vault, doctor};
-
-fn init(root: &Path) -> (Vault, haven_store::Keys) {
-    Vault::init(
-        root,
-        InitOptions {
-            passphrase: Passphrase::new("pass".into()).unwrap(),
-            device_name: "laptop".into(),
-            person_name: "Robin".into(),
-            work_factor: 10,
-            created: "2026-01-01T00:00:00Z".into(),
-            created_ms: 0,
-        },
-    )
-    .unwrap()
-}
-
-fn note(n: u64) -> Entry {
-    Entry::note(
-        EntryId::from_parts(1_700_000_000_000 + n, u128::from(n)),
-        Timestamp {
-            unix_ms: 1_700_000_000_000 + n as i64,
-            offset_secs: 0,
-        },
-        "dev".into(),
-        format!("note {n}"),
-    )
-}
+use common::{init, note};
+use haven_model::{JournalKind, JournalMeta, schema};
+use haven_store::doctor;
 
 fn shared(name: &str) -> JournalMeta {
     JournalMeta {
@@ -150,7 +124,7 @@ fn what_a_session_brought_is_kept_without_reloading() {
     peer.commit();
     copy.doc.merge(&mut peer).unwrap();
     store
-        .absorb(&mut copy.doc, &start, &copy.chunks, None)
+        .absorb(&mut copy.doc, &start, &copy.chunks, 100, None)
         .unwrap();
     let view = store.read_recent(&keys, 0).unwrap();
     assert_eq!(view.total, 2);
@@ -165,7 +139,7 @@ fn what_a_session_brought_is_kept_without_reloading() {
     peer.commit();
     copy.doc.merge(&mut peer).unwrap();
     store
-        .absorb(&mut copy.doc, &start, &copy.chunks, None)
+        .absorb(&mut copy.doc, &start, &copy.chunks, 100, None)
         .unwrap();
     assert_eq!(store.read(&keys).unwrap().total, 4);
 }

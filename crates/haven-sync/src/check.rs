@@ -221,8 +221,7 @@ mod tests {
         reply.flags = None;
         doc.sync().receive_sync_message(&mut state, reply).unwrap();
         let msg = doc.sync().generate_sync_message(&mut state).unwrap();
-        let mut room = usize::MAX;
-        SyncMessage::from_automerge(msg, &mut room).0
+        SyncMessage::whole(msg)
     }
 
     #[test]

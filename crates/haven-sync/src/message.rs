@@ -4,10 +4,8 @@
 //! The fields are those of Automerge's sync protocol (heads, the changes the sender needs,
 //! a bloom filter summarising what it has, and changes), but the changes travel as a list
 //! of plain change chunks that [`crate::check`] inspects one by one, and a message carries
-//! at most a bounded batch of them: [`SyncMessage::from_automerge`] cuts what Automerge
-//! would send at once into batches across rounds.
-
-use std::collections::BTreeSet;
+//! at most a bounded batch of them (the session queues what Automerge hands out at once and
+//! sends it across rounds).
 
 use automerge::ChangeHash;
 use automerge::sync::{BloomFilter, ChunkList, Have, Message, MessageVersion};
@@ -51,11 +49,9 @@ fn change_hashes(list: &[Hash]) -> Vec<ChangeHash> {
 }
 
 impl SyncMessage {
-    /// Encodes what Automerge generated, keeping at most `room` bytes of changes (and at
-    /// least one change, so that a large one still moves). Returns the message and, when
-    /// changes were held back, the hashes of those that were kept: the caller tells the
-    /// sync state that only those were sent, so that the rest go in a later round.
-    pub fn from_automerge(msg: Message, room: &mut usize) -> (SyncMessage, Option<Vec<Hash>>) {
+    /// Encodes what Automerge generated, without its changes; returns them apart, in
+    /// Automerge's order, for the session to send in batches.
+    pub fn from_automerge(msg: Message) -> (SyncMessage, Vec<ByteBuf>) {
         let Message {
             heads,
             need,
@@ -63,24 +59,10 @@ impl SyncMessage {
             changes,
             ..
         } = msg;
-        let mut kept = Vec::new();
-        let mut cut = false;
-        for chunk in changes.iter() {
-            // Automerge puts several chunks in one entry only for a whole document, which
-            // it never sends to a peer that has not announced it can read one (and this
-            // protocol never announces that).
-            if !kept.is_empty() && chunk.len() > *room {
-                cut = true;
-                break;
-            }
-            *room = room.saturating_sub(chunk.len());
-            kept.push(ByteBuf::from(chunk.to_vec()));
-        }
-        let sent = cut.then(|| {
-            kept.iter()
-                .filter_map(|c| haven_model::inspect::chunk_hash(c))
-                .collect()
-        });
+        // Automerge puts several chunks in one entry only for a whole document, which it
+        // never sends to a peer that has not announced it can read one (and this protocol
+        // never announces that).
+        let changes = changes.iter().map(|c| ByteBuf::from(c.to_vec())).collect();
         let message = SyncMessage {
             heads: hashes(&heads),
             need: hashes(&need),
@@ -91,9 +73,16 @@ impl SyncMessage {
                     bloom: ByteBuf::from(h.bloom.to_bytes()),
                 })
                 .collect(),
-            changes: kept,
+            changes: Vec::new(),
         };
-        (message, sent)
+        (message, changes)
+    }
+
+    /// [`Self::from_automerge`] with the changes in the message (tests, tools).
+    pub fn whole(msg: Message) -> SyncMessage {
+        let (mut m, changes) = Self::from_automerge(msg);
+        m.changes = changes;
+        m
     }
 
     /// The Automerge message this one stands for. Call only after [`crate::check`] passed
@@ -127,11 +116,4 @@ impl SyncMessage {
     pub fn change_bytes(&self) -> usize {
         self.changes.iter().map(|c| c.len()).sum()
     }
-}
-
-/// Tells a sync state that of the changes it generated only `sent` went out.
-pub fn only_sent(state: &mut automerge::sync::State, before: BTreeSet<ChangeHash>, sent: &[Hash]) {
-    let mut all = before;
-    all.extend(sent.iter().map(|h| ChangeHash(*h)));
-    state.sent_hashes = all;
 }

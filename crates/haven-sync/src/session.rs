@@ -28,13 +28,13 @@ use haven_model::validate::{self, Baseline, Violation};
 use crate::JournalKey;
 use crate::check::{self, Budget, CheckError, Limits};
 use crate::frame::{Frame, VERSION};
-use crate::message::{self, SyncMessage};
+use crate::message::SyncMessage;
 
 /// Rounds after which a session is considered a flood.
 pub const MAX_ROUNDS: u32 = 256;
 /// Bytes of changes this side sends per round (over all journals): what a large journal
 /// moves in one round, so that no frame grows with the journal.
-pub const BATCH_BYTES: usize = 4 * 1024 * 1024;
+pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// The most journals one hello may name.
 pub const MAX_JOURNALS: usize = 1024;
 
@@ -55,6 +55,24 @@ pub struct JournalSync {
     pub bytes_in: usize,
     /// Sync message bytes sent for this journal.
     pub bytes_out: usize,
+    /// Changes Automerge handed out that still wait for a round.
+    queued: std::collections::VecDeque<serde_bytes::ByteBuf>,
+}
+
+/// Takes changes off the front of `queue` while they fit in `room` (and at least one).
+fn take_batch(
+    queue: &mut std::collections::VecDeque<serde_bytes::ByteBuf>,
+    room: &mut usize,
+) -> Vec<serde_bytes::ByteBuf> {
+    let mut batch = Vec::new();
+    while let Some(next) = queue.front() {
+        if !batch.is_empty() && next.len() > *room {
+            break;
+        }
+        *room = room.saturating_sub(next.len());
+        batch.extend(queue.pop_front());
+    }
+    batch
 }
 
 impl JournalSync {
@@ -69,6 +87,7 @@ impl JournalSync {
             validated: None,
             bytes_in: 0,
             bytes_out: 0,
+            queued: Default::default(),
         }
     }
 
@@ -226,9 +245,14 @@ impl SyncSession {
         self.journals
     }
 
-    /// This side's next messages, at most `batch_bytes` of changes in all. Generating one
-    /// reads what the peer said about itself (its bloom filters), so it runs under
-    /// `catch_unwind` too.
+    /// This side's next messages, at most `batch_bytes` of changes in all (and at least one
+    /// change per journal that has any, so that a large one still moves).
+    ///
+    /// Automerge hands out every change the peer lacks at once. Those are queued and sent
+    /// a batch per round, in Automerge's order (requested changes first, then causal
+    /// order); Automerge is asked again only once the queue is empty, so a large journal is
+    /// gathered once per session, not once per round. Generating a message reads what the
+    /// peer said about itself (its bloom filters), so it runs under `catch_unwind` too.
     fn round(&mut self) -> Result<Vec<(JournalKey, SyncMessage)>, SessionError> {
         let mut out = Vec::new();
         let mut room = self.batch_bytes;
@@ -236,18 +260,31 @@ impl SyncSession {
             let Some(j) = self.journals.get_mut(key) else {
                 continue;
             };
-            let before = j.state.sent_hashes.clone();
-            let generated = catch_unwind(AssertUnwindSafe(|| {
-                j.doc.sync().generate_sync_message(&mut j.state)
-            }))
-            .map_err(|_| {
-                SessionError::Apply("Automerge failed on what the peer said it has".into())
-            })?;
-            if let Some(msg) = generated {
-                let (wire, sent) = SyncMessage::from_automerge(msg, &mut room);
-                if let Some(sent) = sent {
-                    message::only_sent(&mut j.state, before, &sent);
+            let mut wire = None;
+            if j.queued.is_empty() {
+                let generated = catch_unwind(AssertUnwindSafe(|| {
+                    j.doc.sync().generate_sync_message(&mut j.state)
+                }))
+                .map_err(|_| {
+                    SessionError::Apply("Automerge failed on what the peer said it has".into())
+                })?;
+                if let Some(msg) = generated {
+                    let (mut m, changes) = SyncMessage::from_automerge(msg);
+                    j.queued.extend(changes);
+                    m.changes = take_batch(&mut j.queued, &mut room);
+                    wire = Some(m);
                 }
+            } else {
+                // Still sending what Automerge handed out: the rest of it, with this side's
+                // heads (the peer's own summary stays what it last said).
+                let heads = j.doc.get_heads().iter().map(|h| h.0).collect();
+                wire = Some(SyncMessage {
+                    heads,
+                    changes: take_batch(&mut j.queued, &mut room),
+                    ..SyncMessage::default()
+                });
+            }
+            if let Some(wire) = wire {
                 j.bytes_out += postcard::experimental::serialized_size(&wire).unwrap_or(0);
                 out.push((*key, wire));
             }

@@ -7,10 +7,10 @@ use automerge::{AutoCommit, ChangeHash};
 use haven_model::schema::Materialized;
 use haven_model::validate::Baseline;
 
-use super::{COMPACT_AFTER, JournalStore, new_file_stem};
+use super::{COMPACT_AFTER, COMPACT_BYTES, JournalStore, new_file_stem};
 use crate::durable::{self, private_dir, write_atomic};
 use crate::envelope;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::keys::Keys;
 use crate::lock::VaultLock;
 
@@ -37,6 +37,16 @@ impl JournalStore {
         let _lock = VaultLock::shared(&self.lock_path)?;
         let (doc, chunks) = self.load(keys)?;
         let baseline = Baseline::of(&doc, view.flawed.into_iter().collect());
+        // A journal whose structure is already broken (an older version kept what a peer
+        // sent) is not synced until `haven doctor` has rolled it back.
+        if let Err(violation) = haven_model::validate::check_structure(&doc, &baseline) {
+            return Err(StoreError::Damaged {
+                path: self.dir.clone(),
+                reason: format!(
+                    "its structure is broken (a change {violation}); run `haven doctor` to roll it back"
+                ),
+            });
+        }
         Ok(SyncCopy {
             doc,
             chunks,
@@ -45,8 +55,8 @@ impl JournalStore {
         })
     }
 
-    /// Keeps what a validated session brought to `doc` since `start_heads`: the received
-    /// changes become one new chunk, durable when this returns. When no other process wrote
+    /// Keeps what a validated session brought to `doc` since `start_heads` (about
+    /// `received_bytes` of changes): durable when this returns. When no other process wrote
     /// to the journal since `chunks` were loaded, the read caches are refreshed from `doc`
     /// (with `validated`, its entries as validation read them); otherwise they are left
     /// stale, and the next read rebuilds them.
@@ -55,30 +65,41 @@ impl JournalStore {
         doc: &mut AutoCommit,
         start_heads: &[ChangeHash],
         chunks: &[String],
+        received_bytes: usize,
         validated: Option<Materialized>,
     ) -> Result<()> {
-        let received = doc.save_after(start_heads);
-        if received.is_empty() {
+        if doc.get_heads() == start_heads {
             return Ok(());
         }
         let _lock = VaultLock::exclusive(&self.lock_path)?;
         durable::remove_temp_files(&self.chunks_dir())?;
         let now = self.chunk_names()?;
-        let name = format!("{}.changes.age", new_file_stem());
-        write_atomic(
-            &self.chunks_dir(),
-            &name,
-            &envelope::seal(&self.recipient, &received)?,
-        )?;
         let mut loaded = chunks.to_vec();
         loaded.sort();
-        if now != loaded {
+        let alone = now == loaded;
+        // When no other process wrote meanwhile, the copy in memory is the whole journal:
+        // many chunks, or much received (a snapshot loads far faster than the same changes
+        // applied one by one), become one snapshot written from it, with nothing to write
+        // twice. Otherwise the received changes become one more chunk.
+        let compact = alone
+            && (now.len() + 1 > COMPACT_AFTER || received_bytes > COMPACT_BYTES)
+            && doc.get_missing_deps(&[]).is_empty();
+        let covers = if compact {
+            self.compact(doc, &now)?
+        } else {
+            let received = doc.save_after(start_heads);
+            let name = format!("{}.changes.age", new_file_stem());
+            write_atomic(
+                &self.chunks_dir(),
+                &name,
+                &envelope::seal(&self.recipient, &received)?,
+            )?;
+            let mut covers = now;
+            covers.push(name);
+            covers
+        };
+        if !alone {
             return Ok(());
-        }
-        let mut covers = now;
-        covers.push(name);
-        if covers.len() > COMPACT_AFTER && doc.get_missing_deps(&[]).is_empty() {
-            covers = self.compact(doc, &covers)?;
         }
         self.write_view_of(doc, validated, covers)
     }

@@ -56,6 +56,17 @@ fn one(key: JournalKey, doc: AutoCommit) -> BTreeMap<JournalKey, JournalSync> {
     BTreeMap::from([(key, sync(doc))])
 }
 
+/// A responder for journal `k` (an empty copy) that has agreed on it with the peer.
+fn agreed_responder(k: JournalKey) -> SyncSession {
+    let mut b = SyncSession::responder(one(k, doc_with(0, &[])));
+    b.handle(Frame::Hello {
+        version: VERSION,
+        journals: vec![k],
+    })
+    .unwrap();
+    b
+}
+
 /// What a run of two sessions against each other showed.
 #[derive(Debug, Default)]
 struct Run {
@@ -139,12 +150,7 @@ fn only_journals_both_sides_agree_on_are_synced() {
 #[test]
 fn a_message_for_another_journal_cuts_the_peer_off() {
     let k = [1; 16];
-    let mut b = SyncSession::responder(one(k, doc_with(0, &[])));
-    b.handle(Frame::Hello {
-        version: VERSION,
-        journals: vec![k],
-    })
-    .unwrap();
+    let mut b = agreed_responder(k);
     let err = b
         .handle(Frame::Round {
             messages: vec![([9; 16], SyncMessage::default())],
@@ -156,12 +162,7 @@ fn a_message_for_another_journal_cuts_the_peer_off() {
 #[test]
 fn garbage_and_crafted_changes_are_refused() {
     let k = [1; 16];
-    let mut b = SyncSession::responder(one(k, doc_with(0, &[])));
-    b.handle(Frame::Hello {
-        version: VERSION,
-        journals: vec![k],
-    })
-    .unwrap();
+    let mut b = agreed_responder(k);
     let msg = SyncMessage {
         changes: vec![serde_bytes::ByteBuf::from(b"garbage".to_vec())],
         ..SyncMessage::default()
