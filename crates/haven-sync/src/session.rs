@@ -37,6 +37,8 @@ pub const MAX_ROUNDS: u32 = 256;
 pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// The most journals one hello may name.
 pub const MAX_JOURNALS: usize = 1024;
+/// The most missing changes one message asks for by hash.
+const MAX_ASKED: usize = 1024;
 
 /// One journal in a session: the caller's in-memory copy and the sync state with this peer.
 pub struct JournalSync {
@@ -57,6 +59,9 @@ pub struct JournalSync {
     pub bytes_out: usize,
     /// Changes Automerge handed out that still wait for a round.
     queued: std::collections::VecDeque<serde_bytes::ByteBuf>,
+    /// Changes the peer asked for by hash and that were put ahead of the queue (each once
+    /// per session, so that repeated asking costs nothing).
+    resent: std::collections::HashSet<ChangeHash>,
 }
 
 /// Takes changes off the front of `queue` while they fit in `room` (and at least one).
@@ -88,6 +93,45 @@ impl JournalSync {
             bytes_in: 0,
             bytes_out: 0,
             queued: Default::default(),
+            resent: Default::default(),
+        }
+    }
+
+    /// Adds to `need` the changes that changes received this session wait on.
+    ///
+    /// When this side's bloom filter wrongly claims a change (a false positive), the peer's
+    /// Automerge leaves it out, and everything that depends on it waits here unapplied.
+    /// Automerge itself asks only for the peer's heads, which the peer has already sent, so
+    /// the missing change would come only once the peer's queue drains: a session that
+    /// pauses on its budget first would bring nothing, and each next one (with the same
+    /// filter) would stall the same way. Asking for it by hash lets the peer send it first.
+    fn ask_for_missing(&mut self, need: &mut Vec<crate::message::Hash>) {
+        for hash in self.doc.get_missing_deps(&[]).into_iter().take(MAX_ASKED) {
+            if !need.contains(&hash.0) {
+                need.push(hash.0);
+            }
+        }
+    }
+
+    /// Puts the changes the peer asked for by hash ahead of the queue (see
+    /// [`Self::ask_for_missing`]).
+    fn queue_needed_first(&mut self) {
+        let Some(need) = self.state.their_need.as_ref() else {
+            return;
+        };
+        let mut front = Vec::new();
+        for hash in need {
+            // What Automerge handed out is queued or sent already.
+            if self.resent.contains(hash) || self.state.sent_hashes.contains(hash) {
+                continue;
+            }
+            if let Some(change) = self.doc.get_change_by_hash(hash) {
+                front.push(serde_bytes::ByteBuf::from(change.raw_bytes().to_vec()));
+                self.resent.insert(*hash);
+            }
+        }
+        for change in front.into_iter().rev() {
+            self.queued.push_front(change);
         }
     }
 
@@ -270,13 +314,16 @@ impl SyncSession {
                 })?;
                 if let Some(msg) = generated {
                     let (mut m, changes) = SyncMessage::from_automerge(msg);
+                    j.ask_for_missing(&mut m.need);
                     j.queued.extend(changes);
                     m.changes = take_batch(&mut j.queued, &mut room);
                     wire = Some(m);
                 }
             } else {
                 // Still sending what Automerge handed out: the rest of it, with this side's
-                // heads (the peer's own summary stays what it last said).
+                // heads (the peer's own summary stays what it last said), after anything
+                // the peer asked for by hash.
+                j.queue_needed_first();
                 let heads = j.doc.get_heads().iter().map(|h| h.0).collect();
                 wire = Some(SyncMessage {
                     heads,
