@@ -52,18 +52,19 @@ struct Link {
 }
 
 impl Link {
-    fn create() -> Link {
+    /// Link number `n` of this test process (tests in one process run at once).
+    fn create(n: u32) -> Link {
         let pid = std::process::id();
         let link = Link {
-            a: format!("haven-a-{pid}"),
-            b: format!("haven-b-{pid}"),
+            a: format!("haven-a{n}-{pid}"),
+            b: format!("haven-b{n}-{pid}"),
             // Keeps parallel runs on different subnets, which also tells them apart in
             // `ip addr` output.
-            subnet: (pid % 250) as u8 + 1,
+            subnet: ((pid * 2 + n) % 250) as u8 + 1,
         };
         // A run killed before its clean-up could have left namespaces under these names.
         link.delete();
-        let (veth_a, veth_b) = (format!("hv{pid}a"), format!("hv{pid}b"));
+        let (veth_a, veth_b) = (format!("hv{pid}{n}a"), format!("hv{pid}{n}b"));
         ip(&["netns", "add", &link.a]);
         ip(&["netns", "add", &link.b]);
         ip(&[
@@ -116,17 +117,25 @@ impl Drop for Link {
     }
 }
 
-#[test]
-fn two_devices_in_separate_network_namespaces_pair_and_converge() {
+/// Whether the test can run; outside CI it is skipped with a note when it cannot.
+fn can_run() -> bool {
     if let Some(why) = unavailable() {
         assert!(
             std::env::var_os("CI").is_none(),
             "the network namespace test cannot run: {why}; CI must run it as root with iproute2 installed"
         );
         eprintln!("skipping the network namespace test: {why}");
+        return false;
+    }
+    true
+}
+
+#[test]
+fn two_devices_in_separate_network_namespaces_pair_and_converge() {
+    if !can_run() {
         return;
     }
-    let link = Link::create();
+    let link = Link::create(0);
     let port = 4919;
     let a_addr: SocketAddr = format!("{}:{port}", link.addr(1)).parse().unwrap();
     let b_addr: SocketAddr = format!("{}:{port}", link.addr(2)).parse().unwrap();
@@ -243,4 +252,69 @@ fn two_devices_in_separate_network_namespaces_pair_and_converge() {
             .contains(&"laptop after moving".to_string())
     );
     drop(moved);
+}
+
+/// The README's order with default settings (no bind address; relays and local discovery
+/// off): share, join, then a daemon on each side. Pairing ran in short-lived processes, yet
+/// both daemons answer where the pairing said they would, and an entry written on one side
+/// reaches the other's `watch`.
+#[test]
+fn the_readme_order_syncs_across_namespaces_with_default_settings() {
+    if !can_run() {
+        return;
+    }
+    let link = Link::create(1);
+    let robin = Device::with_defaults(Link::exec_in(&link.a), "laptop", "Robin");
+    let sam = Device::with_defaults(Link::exec_in(&link.b), "phone", "Sam");
+    robin.ok(&["journal", "new", "us"]);
+    let (host, ticket) = robin.host(&["share", "us", "--expires", "5m"]);
+    let mut host = Running(host);
+    sam.ok(&["join", &ticket]);
+    assert!(host.0.wait().unwrap().success(), "the share failed");
+
+    let robin_log = robin.h.scratch().join("daemon.log");
+    let sam_log = sam.h.scratch().join("daemon.log");
+    let _robin_daemon = robin.daemon_logged(&["--for", "60s"], &robin_log);
+    let _sam_daemon = sam.daemon_logged(&["--for", "60s"], &sam_log);
+
+    let mut watch = Running(
+        robin
+            .cmd(&["--journal", "us", "watch", "--for", "40s", "--json"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = watch.0.stdout.take().unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    sam.ok(&["--journal", "us", "write", "written on the phone"]);
+    let started = Instant::now();
+    let mut found = None;
+    while let Ok(line) = seen.recv_timeout(Duration::from_secs(30)) {
+        if line.contains("written on the phone") {
+            found = Some(line);
+            break;
+        }
+    }
+    let found = found.unwrap_or_else(|| {
+        panic!(
+            "the entry never reached the laptop's watch.\nlaptop daemon:\n{}\nphone daemon:\n{}",
+            std::fs::read_to_string(&robin_log).unwrap_or_default(),
+            std::fs::read_to_string(&sam_log).unwrap_or_default()
+        )
+    });
+    eprintln!(
+        "reached the other namespace's watch in {:?}",
+        started.elapsed()
+    );
+    let event: Value = serde_json::from_str(&found).unwrap();
+    assert_eq!(event["author"], "Sam");
 }

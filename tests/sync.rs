@@ -321,6 +321,7 @@ mod hostile {
             let config = NetConfig {
                 relay: Relay::Disabled,
                 bind: Some("127.0.0.1:0".parse().unwrap()),
+                home_port: None,
                 step_timeout: Duration::from_secs(5),
                 local_discovery: false,
             };
@@ -782,4 +783,66 @@ fn a_silent_member_is_timed_out_holds_nobody_up_and_revoking_it_cuts_it_off() {
         "the silent session stayed open {open_for:?}"
     );
     drop(daemon);
+}
+
+#[test]
+fn devices_members_and_revoke_work_in_offline_mode() {
+    let laptop = Device::new("laptop", "Robin", base_port() + 40);
+    let phone = Device::new("phone", "Robin", base_port() + 41);
+    pair(&laptop, &phone, &["invite", "--expires", "5m"]);
+    // The phone is off: `-v` logs why on stderr, plain `sync` logs nothing.
+    let quiet = laptop.cmd(&["sync"]).output().unwrap();
+    assert!(quiet.status.success());
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
+    let told = laptop.cmd(&["-v", "sync"]).output().unwrap();
+    let log = String::from_utf8_lossy(&told.stderr);
+    assert!(
+        log.contains("INFO") && log.contains("unreachable") && log.contains("no answer within"),
+        "{log}"
+    );
+    let config = laptop.h.home.join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("offline = false"), "{text}");
+    std::fs::write(&config, text.replace("offline = false", "offline = true")).unwrap();
+
+    // (Without the tests' HAVEN_RELAY, which overrides offline mode.) Syncing is what
+    // offline mode refuses ...
+    let refused = laptop.h.cmd(&["sync"]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("offline mode"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // ... not reading or changing who is in a journal.
+    let devices = laptop.h.ok(&["devices"]);
+    assert!(devices.contains("phone"), "{devices}");
+    let members = laptop.h.ok(&["members"]);
+    assert!(members.contains("phone"), "{members}");
+    let phone_id: Value = serde_json::from_str(&phone.ok(&["--json", "status"])).unwrap();
+    let id = phone_id["device_id"].as_str().unwrap().to_string();
+    let revoked = laptop.h.ok(&["revoke", &id]);
+    assert!(revoked.contains("Revoked"), "{revoked}");
+    let after: Value = serde_json::from_str(&laptop.h.ok(&["--json", "devices"])).unwrap();
+    let row = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["device"] == id.as_str())
+        .unwrap_or_else(|| panic!("{after}"));
+    assert_eq!(row["revoked"], true, "{after}");
+}
+
+#[test]
+fn a_taken_port_is_named_with_its_cause() {
+    let blocker = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let taken = blocker.local_addr().unwrap();
+    let a = Device::via(Vec::new(), "a", "Robin", taken);
+    let out = a.cmd(&["daemon", "--for", "5s"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on {taken}: the port is in use")),
+        "{err}"
+    );
 }

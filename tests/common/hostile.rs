@@ -72,6 +72,7 @@ impl Member {
         let config = NetConfig {
             relay: Relay::Disabled,
             bind: Some(at.unwrap_or_else(|| "127.0.0.1:0".parse().expect("address"))),
+            home_port: None,
             step_timeout: STEP,
             local_discovery: false,
         };

@@ -312,6 +312,9 @@ pub struct Device {
     pub h: Haven,
     pub bind: SocketAddr,
     prefix: Vec<String>,
+    /// Runs with the vault's default network settings (no bind address, so the home port),
+    /// only relays and local discovery off; `bind` is then unused.
+    defaults: bool,
 }
 
 impl Device {
@@ -331,6 +334,7 @@ impl Device {
             h: Haven::empty(),
             bind,
             prefix,
+            defaults: false,
         };
         d.ok(&[
             "init",
@@ -344,11 +348,23 @@ impl Device {
         d
     }
 
+    /// A device through `prefix` with default network settings: no bind address (the home
+    /// port on every interface), relays and local discovery off.
+    pub fn with_defaults(prefix: Vec<String>, name: &str, person: &str) -> Device {
+        let mut d = Self::via(prefix, name, person, SocketAddr::from(([0, 0, 0, 0], 0)));
+        d.defaults = true;
+        d
+    }
+
     /// `haven` on this device, with the passphrase.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = self.h.cmd_via(&self.prefix, args);
-        c.env("HAVEN_RELAY", "disabled")
-            .env("HAVEN_BIND", self.bind.to_string());
+        c.env("HAVEN_RELAY", "disabled");
+        if self.defaults {
+            c.env("HAVEN_DISCOVERY", "off");
+        } else {
+            c.env("HAVEN_BIND", self.bind.to_string());
+        }
         c
     }
 

@@ -12,6 +12,7 @@ use crate::error::CliError;
 /// Runs `haven` with the process's arguments and environment.
 pub fn run() -> Result<ExitCode, CliError> {
     let cli = Cli::parse();
+    install_logging(cli.global.verbose, std::env::var("RUST_LOG").ok());
     let ctx = Context::from_env(&cli.global)?;
     match cli.command {
         Command::Init(args) => commands::init::run(&ctx, args),
@@ -52,4 +53,33 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Demo(args) => commands::demo::run(&ctx, args),
         Command::Agent(args) => commands::agent::run(&ctx, args),
     }
+}
+
+/// Sends the libraries' `tracing` events to stderr: none by default, Haven's at `-v`, and
+/// Haven's in detail with iroh's own at `-vv`. `RUST_LOG` (a `tracing` filter, such as
+/// `haven_sync=trace`) overrides.
+fn install_logging(verbose: u8, rust_log: Option<String>) {
+    use std::io::IsTerminal;
+    let haven = "haven,haven_sync,haven_store,haven_model";
+    let filter = rust_log.unwrap_or_else(|| match verbose {
+        0 => "off".to_string(),
+        1 => format!("off,{}", with_level(haven, "info")),
+        _ => format!("info,{},iroh=debug", with_level(haven, "debug")),
+    });
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+/// `targets` (comma-separated) each at `level`, as a filter.
+fn with_level(targets: &str, level: &str) -> String {
+    targets
+        .split(',')
+        .map(|t| format!("{t}={level}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod context;
 mod control;
+mod disk_events;
 mod error;
 mod network;
 mod output;

@@ -94,10 +94,20 @@ impl Net {
     /// Unlocks the vault and reads the network settings (config, then `HAVEN_RELAY`,
     /// `HAVEN_BIND` and `HAVEN_DISCOVERY` from the environment).
     pub fn open(ctx: &Context) -> Result<Net> {
+        Self::start(ctx, true)
+    }
+
+    /// Like [`Net::open`], for commands that only read or change local data (`devices`,
+    /// `members`, `revoke`): they work in offline mode too.
+    pub fn open_local(ctx: &Context) -> Result<Net> {
+        Self::start(ctx, false)
+    }
+
+    fn start(ctx: &Context, to_send: bool) -> Result<Net> {
         let vault = ctx.vault()?;
         let (keys, _) = ctx.keys(&vault)?;
         let net = &vault.config().network;
-        if net.offline && ctx.relay_override.is_none() {
+        if to_send && net.offline && ctx.relay_override.is_none() {
             return Err(
                 CliError::new("this vault is set to offline mode; nothing was sent")
                     .hint("set `offline = false` under [network] in config.toml to sync"),
@@ -130,9 +140,14 @@ impl Net {
                 )));
             }
         };
+        // Every process of this device listens on the same port unless told otherwise, so
+        // the address a peer learns while pairing still answers once the daemon runs.
+        let home_port =
+            device_bytes(&vault.config().device_id).map(|id| haven_sync::net::home_port(&id));
         let config = NetConfig {
             relay,
             bind,
+            home_port,
             step_timeout: Duration::from_secs(20),
             local_discovery,
         };

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use iroh::endpoint::{Connection, RecvStream, SendStream, presets};
+use iroh::endpoint::{BindOpts, Connection, RecvStream, SendStream, presets};
 use iroh::{Endpoint, EndpointAddr, RelayMode, SecretKey, TransportAddr};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,8 +30,11 @@ pub enum Relay {
 pub struct NetConfig {
     /// Relay choice.
     pub relay: Relay,
-    /// A specific address to bind (e.g. 127.0.0.1:0), else all interfaces.
+    /// A specific address to bind (e.g. 127.0.0.1:0), else all interfaces on `home_port`.
     pub bind: Option<SocketAddr>,
+    /// The port to listen on when no address is set (see [`home_port`]); if it is taken,
+    /// the endpoint takes any free port instead. `None` takes any free port.
+    pub home_port: Option<u16>,
     /// How long one step (a frame) may take.
     pub step_timeout: Duration,
     /// Find peers on the local network by multicast DNS, and announce this device there.
@@ -43,6 +46,7 @@ impl Default for NetConfig {
         NetConfig {
             relay: Relay::Default,
             bind: None,
+            home_port: None,
             step_timeout: Duration::from_secs(20),
             local_discovery: true,
         }
@@ -75,10 +79,78 @@ pub enum NetError {
 /// The mDNS service name Haven devices announce themselves under.
 pub const MDNS_SERVICE: &str = "haven";
 
+/// The port a device listens on unless told otherwise: derived from its id, so that it is
+/// the same in every process of the device (a short-lived `invite` and the daemon after it)
+/// and any peer that knows the id can work it out. It lies in 20000-29999, below the
+/// ephemeral range Linux hands out.
+pub fn home_port(device: &[u8; 32]) -> u16 {
+    20_000 + u16::from_le_bytes([device[0], device[1]]) % 10_000
+}
+
+/// Says what failed when binding `addr`: the address and the cause, in words.
+fn bind_failure(addr: &str, error: &(dyn std::error::Error + 'static)) -> NetError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            let why = match io.kind() {
+                std::io::ErrorKind::AddrInUse => "the port is in use".to_string(),
+                std::io::ErrorKind::AddrNotAvailable => {
+                    "the address is not one of this machine's".to_string()
+                }
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                _ => io.to_string(),
+            };
+            return NetError::Bind(format!("cannot listen on {addr}: {why}"));
+        }
+        cause = e.source();
+    }
+    NetError::Bind(format!("cannot listen on {addr}: {error}"))
+}
+
+/// Whether binding failed because the port was taken.
+fn port_taken(error: &NetError) -> bool {
+    matches!(error, NetError::Bind(text) if text.ends_with("the port is in use"))
+}
+
 /// Binds an endpoint with the device's iroh secret key. With `local_discovery`, it also
 /// announces itself on the local network and looks peers up there; a network that does not
-/// allow multicast only loses that, not the endpoint.
+/// allow multicast only loses that, not the endpoint. Without a `bind` address it listens on
+/// every interface on the home port, or on any free port while another process of the
+/// device holds that.
 pub async fn bind(secret: &[u8; 32], config: &NetConfig) -> Result<Endpoint, NetError> {
+    let endpoint = match (config.bind, config.home_port) {
+        (Some(addr), _) => bind_at(secret, config, Some(addr)).await?,
+        (None, Some(port)) => {
+            let home = SocketAddr::from(([0, 0, 0, 0], port));
+            match bind_at(secret, config, Some(home)).await {
+                Ok(endpoint) => endpoint,
+                Err(e) if port_taken(&e) => {
+                    tracing::warn!(port, "home port taken; listening on a free port");
+                    bind_at(secret, config, None).await?
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        (None, None) => bind_at(secret, config, None).await?,
+    };
+    if config.local_discovery {
+        let mdns = iroh_mdns_address_lookup::MdnsAddressLookup::builder()
+            .service_name(MDNS_SERVICE)
+            .build(endpoint.id());
+        if let (Ok(mdns), Ok(services)) = (mdns, endpoint.address_lookup()) {
+            services.add(mdns);
+        }
+    }
+    Ok(endpoint)
+}
+
+/// Binds on `addr` (an unspecified IPv4 address also listens on IPv6 where it can), or on
+/// any free port.
+async fn bind_at(
+    secret: &[u8; 32],
+    config: &NetConfig,
+    addr: Option<SocketAddr>,
+) -> Result<Endpoint, NetError> {
     let key = SecretKey::from_bytes(secret);
     let mut builder = match &config.relay {
         Relay::Default => Endpoint::builder(presets::N0),
@@ -86,7 +158,7 @@ pub async fn bind(secret: &[u8; 32], config: &NetConfig) -> Result<Endpoint, Net
         Relay::Url(url) => {
             let url: iroh::RelayUrl = url
                 .parse()
-                .map_err(|e| NetError::Bind(format!("relay URL: {e}")))?;
+                .map_err(|e| NetError::Bind(format!("the relay URL `{url}` is not valid: {e}")))?;
             Endpoint::builder(presets::Minimal).relay_mode(RelayMode::custom([url]))
         }
     };
@@ -97,24 +169,27 @@ pub async fn bind(secret: &[u8; 32], config: &NetConfig) -> Result<Endpoint, Net
             .map(<[u8]>::to_vec)
             .collect(),
     );
-    if let Some(addr) = config.bind {
+    let shown = addr.map_or_else(|| "a free port".to_string(), |a| a.to_string());
+    if let Some(addr) = addr {
         builder = builder
             .bind_addr(addr)
-            .map_err(|e| NetError::Bind(e.to_string()))?;
-    }
-    let endpoint = builder
-        .bind()
-        .await
-        .map_err(|e| NetError::Bind(e.to_string()))?;
-    if config.local_discovery {
-        let mdns = iroh_mdns_address_lookup::MdnsAddressLookup::builder()
-            .service_name(MDNS_SERVICE)
-            .build(endpoint.id());
-        if let (Ok(mdns), Ok(services)) = (mdns, endpoint.address_lookup()) {
-            services.add(mdns);
+            .map_err(|e| bind_failure(&shown, &e))?;
+        if addr.ip().is_unspecified() && addr.is_ipv4() {
+            let v6 = SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, addr.port()));
+            builder = builder
+                .bind_addr_with_opts(v6, BindOpts::default().set_is_required(false))
+                .map_err(|e| bind_failure(&v6.to_string(), &e))?;
         }
     }
+    let endpoint = builder.bind().await.map_err(|e| bind_failure(&shown, &e))?;
+    tracing::debug!(id = %endpoint.id(), sockets = ?endpoint.bound_sockets(), "endpoint bound");
     Ok(endpoint)
+}
+
+/// Closes `endpoint`, waiting at most `within`: iroh lingers on handshakes that were never
+/// answered (a peer that is off), and a command should not wait on those to exit.
+pub async fn close_within(endpoint: Endpoint, within: Duration) {
+    let _ = tokio::time::timeout(within, endpoint.close()).await;
 }
 
 /// The addresses to put in a ticket or tell a peer: direct ones and the home relay.
@@ -139,6 +214,15 @@ pub fn peer_addr(
     let key = iroh::PublicKey::from_bytes(id)
         .map_err(|e| NetError::Connect(format!("bad device id: {e}")))?;
     let mut transports: Vec<TransportAddr> = addrs.iter().map(|a| TransportAddr::Ip(*a)).collect();
+    // Where the peer last listened may have been a short-lived process on another port;
+    // its daemon listens on the home port at the same addresses.
+    let home = home_port(id);
+    for a in addrs {
+        let at_home = TransportAddr::Ip(SocketAddr::new(a.ip(), home));
+        if !transports.contains(&at_home) {
+            transports.push(at_home);
+        }
+    }
     if let Some(url) = relay.and_then(|r| r.parse::<iroh::RelayUrl>().ok()) {
         transports.push(TransportAddr::Relay(url));
     }
@@ -269,5 +353,78 @@ pub async fn drive(
                 return Err(e.into());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loopback(bind: Option<SocketAddr>, home_port: Option<u16>) -> NetConfig {
+        NetConfig {
+            relay: Relay::Disabled,
+            bind,
+            home_port,
+            local_discovery: false,
+            ..NetConfig::default()
+        }
+    }
+
+    #[test]
+    fn the_home_port_is_stable_and_below_the_ephemeral_range() {
+        let a = home_port(&[7; 32]);
+        assert_eq!(a, home_port(&[7; 32]));
+        assert_ne!(a, home_port(&[8; 32]));
+        for id in [[0u8; 32], [255; 32], [1; 32]] {
+            assert!((20_000..30_000).contains(&home_port(&id)));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_taken_port_is_named_and_the_home_port_falls_back() {
+        let first = bind(
+            &[1; 32],
+            &loopback(Some("127.0.0.1:0".parse().unwrap()), None),
+        )
+        .await
+        .unwrap();
+        let taken = first.bound_sockets()[0];
+        let Err(e) = bind(&[2; 32], &loopback(Some(taken), None)).await else {
+            panic!("bound a port that is in use");
+        };
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot start the network endpoint: cannot listen on {taken}: the port is in use"
+            )
+        );
+        // Without a bind address, a device whose home port is taken still starts.
+        let home = home_port(&[3; 32]);
+        let blocker = std::net::UdpSocket::bind(("0.0.0.0", home));
+        let second = bind(&[3; 32], &loopback(None, Some(home))).await.unwrap();
+        let port = second.bound_sockets()[0].port();
+        if blocker.is_ok() {
+            assert_ne!(port, home, "the home port was taken");
+        }
+        drop(blocker);
+        second.close().await;
+        let third = bind(&[3; 32], &loopback(None, Some(home))).await.unwrap();
+        assert_eq!(
+            third.bound_sockets()[0].port(),
+            home,
+            "the home port is free again"
+        );
+        third.close().await;
+        first.close().await;
+    }
+
+    #[test]
+    fn a_peer_is_also_tried_on_its_home_port() {
+        let id = *SecretKey::from_bytes(&[4; 32]).public().as_bytes();
+        let seen: SocketAddr = "10.0.0.2:40000".parse().unwrap();
+        let addr = peer_addr(&id, &[seen], None).unwrap();
+        let ips: Vec<SocketAddr> = addr.ip_addrs().copied().collect();
+        assert!(ips.contains(&seen));
+        assert!(ips.contains(&SocketAddr::new(seen.ip(), home_port(&id))));
     }
 }

@@ -39,23 +39,6 @@ pub(crate) fn log(msg: &str) {
     );
 }
 
-/// A fingerprint of what is on disk for every journal: it changes when anything is written.
-fn disk_state(net: &Net) -> Vec<(String, Vec<String>, Vec<String>)> {
-    let Ok(ids) = net.vault.journal_ids() else {
-        return Vec::new();
-    };
-    ids.into_iter()
-        .map(|id| {
-            let store = net.vault.journal(id);
-            (
-                id.to_string(),
-                store.chunk_names().unwrap_or_default(),
-                store.inbox_names().unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
 /// What the daemon knows of one peer.
 #[derive(Default, Clone)]
 struct PeerState {
@@ -236,6 +219,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .await
             .map_err(net_error)?;
         let (addrs, _) = haven_sync::net::own_addrs(&endpoint);
+        if let (None, Some(home)) = (net.config.bind, net.config.home_port)
+            && !endpoint.bound_sockets().iter().any(|a| a.port() == home)
+        {
+            log(&format!(
+                "the home port {home} is taken by another program; listening on a free port, \
+                 which peers learn when this daemon next reaches them"
+            ));
+        }
         log(&format!(
             "daemon up as {} on {}",
             network::fingerprint(net.me()),
@@ -269,23 +260,41 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The daemon's main loop: incoming sessions, control requests, and a tick that merges,
-/// pushes and pulls.
+/// The daemon's main loop: incoming sessions, control requests, a push whenever a journal
+/// changes on disk, and a pull every `pull_every` seconds. Nothing else wakes it.
 async fn serve(
     daemon: &Arc<Daemon>,
     control: tokio::net::UnixListener,
     stop_after: Option<Duration>,
     pull_every: u64,
 ) -> Result<()> {
-    let mut last_disk = disk_state(&daemon.net);
-    let mut last_pull = Instant::now() - Duration::from_secs(pull_every);
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        if stop_after.is_some_and(|d| daemon.started.elapsed() >= d) {
-            log("stopping");
-            return Ok(());
+    let disk = match crate::disk_events::Changes::start(&daemon.net.vault.root().join("journals")) {
+        Ok(events) => Some(events),
+        Err(e) => {
+            log(&format!(
+                "cannot watch the vault for changes ({e}); local changes go out at the next pull"
+            ));
+            None
         }
+    };
+    let changed_on_disk = next_change(disk.as_ref());
+    tokio::pin!(changed_on_disk);
+    let stop = async {
+        match stop_after {
+            Some(after) => tokio::time::sleep(after).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(stop);
+    // The first tick comes at once: a starting daemon merges what waits and syncs.
+    let mut pull = tokio::time::interval(Duration::from_secs(pull_every.max(1)));
+    pull.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
         tokio::select! {
+            () = &mut stop => {
+                log("stopping");
+                return Ok(());
+            }
             incoming = daemon.endpoint.accept() => {
                 let Some(incoming) = incoming else { return Ok(()) };
                 let daemon = Arc::clone(daemon);
@@ -337,37 +346,52 @@ async fn serve(
                 let daemon = Arc::clone(daemon);
                 tokio::spawn(async move { answer(&daemon, stream).await });
             }
-            _ = tick.tick() => {
-                // Merge entries sealed while locked, then push if anything changed.
-                let now_disk = network::blocking(|| {
-                    for id in daemon.net.vault.journal_ids().unwrap_or_default() {
-                        let store = daemon.net.vault.journal(id);
-                        if store.inbox_len().unwrap_or(0) > 0 {
-                            let _ = store.change(&daemon.net.keys, |_| Ok(()));
-                        }
-                    }
-                    disk_state(&daemon.net)
-                });
-                let changed = now_disk != last_disk;
-                let pull = last_pull.elapsed() >= Duration::from_secs(pull_every);
-                if pull {
-                    // Addresses change with the network: announce them again (only a
-                    // change is written).
-                    let (addrs, _) = haven_sync::net::own_addrs(&daemon.endpoint);
-                    if let Ok(n) = daemon.net.announce(&addrs)
-                        && n > 0
-                    {
-                        log(&format!("announced new addresses in {n} journal(s)"));
-                    }
+            () = &mut changed_on_disk => {
+                changed_on_disk.set(next_change(disk.as_ref()));
+                merge_inboxes(daemon).await;
+                push(daemon, true);
+            }
+            _ = pull.tick() => {
+                // Addresses change with the network: announce them again (only a change is
+                // written).
+                let (addrs, _) = haven_sync::net::own_addrs(&daemon.endpoint);
+                let announced = {
+                    let daemon = Arc::clone(daemon);
+                    tokio::task::spawn_blocking(move || daemon.net.announce(&addrs)).await
+                };
+                if let Ok(Ok(n)) = announced
+                    && n > 0
+                {
+                    log(&format!("announced new addresses in {n} journal(s)"));
                 }
-                if changed || pull {
-                    last_pull = Instant::now();
-                    push(daemon, changed);
-                    last_disk = disk_state(&daemon.net);
-                }
+                merge_inboxes(daemon).await;
+                push(daemon, false);
             }
         }
     }
+}
+
+/// The next change on disk, or never without a watcher.
+async fn next_change(disk: Option<&crate::disk_events::Changes>) {
+    match disk {
+        Some(events) => events.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Merges entries sealed while the vault was locked (its inbox) into their journals, off
+/// the async workers.
+async fn merge_inboxes(daemon: &Arc<Daemon>) {
+    let daemon = Arc::clone(daemon);
+    let _ = tokio::task::spawn_blocking(move || {
+        for id in daemon.net.vault.journal_ids().unwrap_or_default() {
+            let store = daemon.net.vault.journal(id);
+            if store.inbox_len().unwrap_or(0) > 0 {
+                let _ = store.change(&daemon.net.keys, |_| Ok(()));
+            }
+        }
+    })
+    .await;
 }
 
 /// Starts a session with every peer that is not busy and not waiting out a backoff (a

@@ -64,14 +64,14 @@ fn show(ctx: &Context, net: &Net, store: &haven_store::JournalStore) -> Result<E
 
 /// Runs `haven devices`.
 pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
-    let net = Net::open(ctx)?;
+    let net = Net::open_local(ctx)?;
     let store = net.vault.personal();
     show(ctx, &net, &store)
 }
 
 /// Runs `haven members`.
 pub fn run_members(ctx: &Context, _args: MembersArgs) -> Result<ExitCode> {
-    let net = Net::open(ctx)?;
+    let net = Net::open_local(ctx)?;
     let store = ctx.journal_store(&net.vault, &net.keys)?;
     show(ctx, &net, &store)
 }

@@ -24,7 +24,7 @@ pub struct Args {
 
 /// Runs `haven revoke`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let net = Net::open(ctx)?;
+    let net = Net::open_local(ctx)?;
     let wanted = args.device.to_lowercase().replace('-', "");
     let known = net.known_devices()?;
     let matches: Vec<&String> = known.keys().filter(|d| d.starts_with(&wanted)).collect();

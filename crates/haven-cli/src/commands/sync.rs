@@ -116,7 +116,7 @@ fn sync_here(
             .await
             .map_err(net_error)?;
         let rows = network::sync_now(&net, &endpoint, &targets, offer).await;
-        endpoint.close().await;
+        haven_sync::net::close_within(endpoint, std::time::Duration::from_millis(500)).await;
         Ok(rows.into_iter().map(|(row, _)| row).collect())
     })
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::context::Context;
-use crate::control::{self, Arrival, Reply, Request};
+use crate::control::{self, Reply, Request};
 use crate::error::Result;
 use crate::output::{self, clean};
 use crate::practice;
@@ -61,10 +61,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     {
         print(e)?;
     }
-    // With a daemon running, entries from other devices arrive through it: it says when, so
-    // the journal is re-read at once. Entries written on this device show up on the next
-    // read either way.
-    let (tx, arrivals) = std::sync::mpsc::channel::<Arrival>();
+    // Two things wake this loop, and nothing else: a change to the journal on disk (an
+    // entry written on this device, or one the daemon brought in) and the daemon saying that
+    // entries arrived. A burst of either is one wake-up.
+    let (tx, wakes) = std::sync::mpsc::sync_channel::<()>(1);
+    let on_disk = {
+        let tx = tx.clone();
+        crate::disk_events::DiskEvents::start(store.dir(), move || {
+            let _ = tx.try_send(());
+        })
+    };
     let daemon = control::Client::open(&ctx.daemon_socket(), &Request::Watch, None).and_then(
         |mut client| match client.next() {
             Some(Reply::Watching) => Some(client),
@@ -73,16 +79,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     );
     let with_daemon = daemon.is_some();
     if let Some(mut client) = daemon {
+        let tx = tx.clone();
         std::thread::spawn(move || {
             while let Some(reply) = client.next() {
-                if let Reply::Arrived(a) = reply
-                    && tx.send(a).is_err()
+                if let Reply::Arrived(_) = reply
+                    && let Err(std::sync::mpsc::TrySendError::Disconnected(_)) = tx.try_send(())
                 {
                     return;
                 }
             }
         });
     }
+    // Without a watcher (the system refused one), the journal is read again every second.
+    let fallback = on_disk.is_err().then_some(Duration::from_secs(1));
     if !ctx.json && !ctx.quiet {
         if with_daemon {
             eprintln!("Watching for new entries, with the daemon (Ctrl-C to stop)...");
@@ -94,18 +103,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
     }
     loop {
-        if stop_after.is_some_and(|d| started.elapsed() >= d) {
+        let left = stop_after.map(|d| d.saturating_sub(started.elapsed()));
+        if left == Some(Duration::ZERO) {
             return Ok(ExitCode::SUCCESS);
         }
-        let wait = if with_daemon {
-            Duration::from_millis(1000)
-        } else {
-            Duration::from_millis(300)
+        let wait = match (left, fallback) {
+            (Some(l), Some(f)) => l.min(f),
+            (Some(l), None) => l,
+            (None, Some(f)) => f,
+            (None, None) => Duration::from_secs(3600),
         };
-        // An arrival wakes us early; otherwise read again after the wait.
-        if let Err(std::sync::mpsc::RecvTimeoutError::Disconnected) = arrivals.recv_timeout(wait) {
-            // The daemon went away: keep following what is written here.
-            std::thread::sleep(wait);
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wakes.recv_timeout(wait)
+            && fallback.is_none()
+        {
+            continue;
         }
         let view = match store.read(&keys) {
             Ok(v) => v,

@@ -88,6 +88,24 @@ pub async fn sync_with(
 ) -> PeerOutcome {
     let mut also = Vec::new();
     let outcome = sessions(net, endpoint, device, info, offer, &mut also).await;
+    match &outcome {
+        PeerOutcome::Synced(arrived, traffic) => tracing::info!(
+            peer = %fingerprint(device),
+            journals = arrived.len(),
+            bytes_in = traffic.bytes_in,
+            bytes_out = traffic.bytes_out,
+            "synced"
+        ),
+        PeerOutcome::NothingShared => {
+            tracing::debug!(peer = %fingerprint(device), "no journal in common")
+        }
+        PeerOutcome::Unreachable(why) => {
+            tracing::info!(peer = %fingerprint(device), why = %why, "unreachable")
+        }
+        PeerOutcome::Failed(why) => {
+            tracing::warn!(peer = %fingerprint(device), why = %why, "sync failed")
+        }
+    }
     if also.is_empty() || !net.is_my_device(device) {
         return outcome;
     }
@@ -162,13 +180,23 @@ async fn sync_session(
         Ok(a) => a,
         Err(e) => return (PeerOutcome::Failed(e.to_string()), false),
     };
-    let connect_for = Duration::from_secs(if only_local { 3 } else { 8 });
+    // Direct addresses answer within milliseconds when the device is there; a relay or a
+    // lookup on the local network may need longer.
+    let direct_only = net.config.relay == haven_sync::net::Relay::Disabled && !only_local;
+    let connect_for = Duration::from_millis(if direct_only { 2000 } else { 8000 });
     let (conn, mut send, mut recv) =
         match hnet::connect(endpoint, addr, SYNC_ALPN, connect_for).await {
             Ok(c) => c,
             Err(_) if only_local => {
                 let why = "no address known yet, and not found on the local network";
                 return (PeerOutcome::Unreachable(why.into()), false);
+            }
+            Err(haven_sync::net::NetError::Timeout) => {
+                let why = format!(
+                    "no answer within {} s: is it on, and is `haven daemon` running there?",
+                    connect_for.as_secs()
+                );
+                return (PeerOutcome::Unreachable(why), false);
             }
             Err(e) => return (PeerOutcome::Unreachable(e.to_string()), false),
         };
@@ -286,6 +314,12 @@ pub async fn serve_sync(
     net.track(&peer, &conn);
     let served = serve_session(net, &conn).await;
     net.untrack(&peer, &conn);
+    match &served {
+        Ok((_, arrived, _)) => {
+            tracing::info!(peer = %fingerprint(&peer), journals = arrived.len(), "served a session")
+        }
+        Err(why) => tracing::warn!(peer = %fingerprint(&peer), why = %why, "session refused"),
+    }
     served
 }
 
