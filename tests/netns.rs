@@ -207,6 +207,7 @@ fn two_devices_in_separate_network_namespaces_pair_and_converge() {
     let peers = report["peers"].as_array().unwrap();
     assert_eq!(peers.len(), 1, "{report}");
     assert_eq!(peers[0]["status"], "synced", "{report}");
+    assert_eq!(peers[0]["path"], "direct", "{report}");
 
     assert_eq!(desktop.texts(None), expected);
     // The laptop keeps what arrived once its side of the session has ended.

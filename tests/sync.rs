@@ -206,6 +206,8 @@ fn three_devices_pair_share_converge_and_revoke() {
         .unwrap()
         .clone();
     assert_eq!(to_phone["status"], "synced", "{synced}");
+    // On loopback with relays off, the connection can only have been direct.
+    assert_eq!(to_phone["path"], "direct", "{synced}");
     assert!(
         partner
             .texts(Some("us"))

@@ -66,6 +66,9 @@ pub struct PeerRow {
     pub wire_in: u64,
     /// UDP payload bytes sent.
     pub wire_out: u64,
+    /// Whether the connection was direct or relayed (none if there was no connection).
+    #[serde(default)]
+    pub path: Option<haven_sync::net::PathKind>,
 }
 
 /// A peer as the running daemon sees it.

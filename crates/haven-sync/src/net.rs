@@ -186,6 +186,27 @@ async fn bind_at(
     Ok(endpoint)
 }
 
+/// How a connection reaches the peer: straight to one of its addresses, or through a relay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PathKind {
+    /// A direct UDP path between the two devices.
+    Direct,
+    /// Through a relay server (the devices could not reach each other directly).
+    Relayed,
+}
+
+/// The path a connection sends its data on now (iroh's selected path), if it has one.
+pub fn path_kind(conn: &Connection) -> Option<PathKind> {
+    let paths = conn.paths();
+    let selected = paths.iter().find(|p| p.is_selected())?;
+    Some(if selected.is_relay() {
+        PathKind::Relayed
+    } else {
+        PathKind::Direct
+    })
+}
+
 /// Closes `endpoint`, waiting at most `within`: iroh lingers on handshakes that were never
 /// answered (a peer that is off), and a command should not wait on those to exit.
 pub async fn close_within(endpoint: Endpoint, within: Duration) {

@@ -27,6 +27,8 @@ pub struct Traffic {
     pub wire_in: u64,
     /// UDP payload bytes sent on the connection.
     pub wire_out: u64,
+    /// The path the last session's connection used.
+    pub path: Option<haven_sync::net::PathKind>,
 }
 
 impl std::ops::Add for Traffic {
@@ -39,6 +41,7 @@ impl std::ops::Add for Traffic {
             frames_out: self.frames_out + o.frames_out,
             wire_in: self.wire_in + o.wire_in,
             wire_out: self.wire_out + o.wire_out,
+            path: o.path.or(self.path),
         }
     }
 }
@@ -268,6 +271,7 @@ async fn run_initiator(
         frames_out,
         wire_in: stats.udp_rx.bytes,
         wire_out: stats.udp_tx.bytes,
+        path: haven_sync::net::path_kind(conn),
     };
     let moved = traffic.bytes_in + traffic.bytes_out > 0;
     let outcome = match blocking(|| net.persist(stores, &chunks, results, device)) {
@@ -414,10 +418,15 @@ fn row(t: &Target, outcome: &PeerOutcome) -> PeerRow {
             } else {
                 format!("{arrived} new entries arrived")
             };
+            let path = match traffic.path {
+                Some(haven_sync::net::PathKind::Direct) => "; direct",
+                Some(haven_sync::net::PathKind::Relayed) => "; through a relay",
+                None => "",
+            };
             (
                 "synced",
                 format!(
-                    "{text}; {} bytes in, {} out",
+                    "{text}; {} bytes in, {} out{path}",
                     traffic.bytes_in, traffic.bytes_out
                 ),
                 arrived,
@@ -446,6 +455,7 @@ fn row(t: &Target, outcome: &PeerOutcome) -> PeerRow {
         frames_out: traffic.frames_out,
         wire_in: traffic.wire_in,
         wire_out: traffic.wire_out,
+        path: traffic.path,
     }
 }
 
