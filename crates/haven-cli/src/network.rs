@@ -450,6 +450,13 @@ pub fn net_error(e: haven_sync::net::NetError) -> CliError {
     use haven_sync::net::NetError as N;
     match &e {
         N::Bind(_) => CliError::new(e.to_string()).hint("check [network] in config.toml (relay, bind)"),
+        N::Listen {
+            cause: haven_sync::net::ListenCause::PortInUse,
+            ..
+        } => CliError::new(e.to_string()).hint(
+            "another program (or this vault's running daemon) holds it: stop it, or set another `bind` in config.toml",
+        ),
+        N::Listen { .. } => CliError::new(e.to_string()).hint("check `bind` under [network] in config.toml"),
         N::Connect(_) | N::Timeout => CliError::new(e.to_string())
             .hint("check that the other device is online and running `haven invite`/`haven share` or `haven daemon`"),
         _ => CliError::new(e.to_string()),

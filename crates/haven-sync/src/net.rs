@@ -56,9 +56,17 @@ impl Default for NetConfig {
 /// What can go wrong on the network.
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
-    /// The endpoint could not be bound.
+    /// The endpoint could not be set up (a relay URL that does not parse, say).
     #[error("cannot start the network endpoint: {0}")]
     Bind(String),
+    /// The endpoint could not listen on an address.
+    #[error("cannot start the network endpoint: cannot listen on {addr}: {cause}")]
+    Listen {
+        /// The address (or "a free port").
+        addr: String,
+        /// Why.
+        cause: ListenCause,
+    },
     /// The peer could not be reached.
     #[error("cannot reach the peer: {0}")]
     Connect(String),
@@ -76,6 +84,23 @@ pub enum NetError {
     Session(#[from] SessionError),
 }
 
+/// Why an endpoint could not listen on an address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListenCause {
+    /// Another socket holds the port.
+    #[error("the port is in use")]
+    PortInUse,
+    /// The address belongs to no interface of this machine.
+    #[error("the address is not one of this machine's")]
+    NotLocal,
+    /// The system refused (a privileged port, say).
+    #[error("permission denied")]
+    Denied,
+    /// Anything else, as the system said it.
+    #[error("{0}")]
+    Other(String),
+}
+
 /// The mDNS service name Haven devices announce themselves under.
 pub const MDNS_SERVICE: &str = "haven";
 
@@ -87,29 +112,26 @@ pub fn home_port(device: &[u8; 32]) -> u16 {
     20_000 + u16::from_le_bytes([device[0], device[1]]) % 10_000
 }
 
-/// Says what failed when binding `addr`: the address and the cause, in words.
+/// Says what failed when binding `addr`: the address and the cause.
 fn bind_failure(addr: &str, error: &(dyn std::error::Error + 'static)) -> NetError {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = cause {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut cause = ListenCause::Other(error.to_string());
+    while let Some(e) = source {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            let why = match io.kind() {
-                std::io::ErrorKind::AddrInUse => "the port is in use".to_string(),
-                std::io::ErrorKind::AddrNotAvailable => {
-                    "the address is not one of this machine's".to_string()
-                }
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                _ => io.to_string(),
+            cause = match io.kind() {
+                std::io::ErrorKind::AddrInUse => ListenCause::PortInUse,
+                std::io::ErrorKind::AddrNotAvailable => ListenCause::NotLocal,
+                std::io::ErrorKind::PermissionDenied => ListenCause::Denied,
+                _ => ListenCause::Other(io.to_string()),
             };
-            return NetError::Bind(format!("cannot listen on {addr}: {why}"));
+            break;
         }
-        cause = e.source();
+        source = e.source();
     }
-    NetError::Bind(format!("cannot listen on {addr}: {error}"))
-}
-
-/// Whether binding failed because the port was taken.
-fn port_taken(error: &NetError) -> bool {
-    matches!(error, NetError::Bind(text) if text.ends_with("the port is in use"))
+    NetError::Listen {
+        addr: addr.to_string(),
+        cause,
+    }
 }
 
 /// Binds an endpoint with the device's iroh secret key. With `local_discovery`, it also
@@ -124,7 +146,10 @@ pub async fn bind(secret: &[u8; 32], config: &NetConfig) -> Result<Endpoint, Net
             let home = SocketAddr::from(([0, 0, 0, 0], port));
             match bind_at(secret, config, Some(home)).await {
                 Ok(endpoint) => endpoint,
-                Err(e) if port_taken(&e) => {
+                Err(NetError::Listen {
+                    cause: ListenCause::PortInUse,
+                    ..
+                }) => {
                     tracing::warn!(port, "home port taken; listening on a free port");
                     bind_at(secret, config, None).await?
                 }
@@ -418,6 +443,16 @@ mod tests {
             format!(
                 "cannot start the network endpoint: cannot listen on {taken}: the port is in use"
             )
+        );
+        assert!(
+            matches!(
+                e,
+                NetError::Listen {
+                    cause: ListenCause::PortInUse,
+                    ..
+                }
+            ),
+            "{e:?}"
         );
         // Without a bind address, a device whose home port is taken still starts.
         let home = home_port(&[3; 32]);

@@ -11,6 +11,7 @@ use haven_sync::session::{SessionError, SyncSession};
 
 use super::{Arrived, Loaded, Net, Target, blocking, device_bytes, fingerprint};
 use crate::control::PeerRow;
+use crate::output::clean_capped;
 
 /// What one sync moved, for reports and benchmarks.
 #[derive(Debug, Clone, Copy, Default)]
@@ -102,11 +103,12 @@ pub async fn sync_with(
         PeerOutcome::NothingShared => {
             tracing::debug!(peer = %fingerprint(device), "no journal in common")
         }
+        // A reason may quote what the peer sent: cleaned like anything printed from a peer.
         PeerOutcome::Unreachable(why) => {
-            tracing::info!(peer = %fingerprint(device), why = %why, "unreachable")
+            tracing::info!(peer = %fingerprint(device), why = %clean_capped(why, 300), "unreachable")
         }
         PeerOutcome::Failed(why) => {
-            tracing::warn!(peer = %fingerprint(device), why = %why, "sync failed")
+            tracing::warn!(peer = %fingerprint(device), why = %clean_capped(why, 300), "sync failed")
         }
     }
     if also.is_empty() || !net.is_my_device(device) {
@@ -185,8 +187,13 @@ async fn sync_session(
     };
     // Direct addresses answer within milliseconds when the device is there; a relay or a
     // lookup on the local network may need longer.
-    let direct_only = net.config.relay == haven_sync::net::Relay::Disabled && !only_local;
-    let connect_for = Duration::from_millis(if direct_only { 2000 } else { 8000 });
+    let connect_for = if only_local {
+        Duration::from_secs(3)
+    } else if net.config.relay == haven_sync::net::Relay::Disabled {
+        Duration::from_secs(2)
+    } else {
+        Duration::from_secs(8)
+    };
     let (conn, mut send, mut recv) =
         match hnet::connect(endpoint, addr, SYNC_ALPN, connect_for).await {
             Ok(c) => c,
@@ -322,7 +329,9 @@ pub async fn serve_sync(
         Ok((_, arrived, _)) => {
             tracing::info!(peer = %fingerprint(&peer), journals = arrived.len(), "served a session")
         }
-        Err(why) => tracing::warn!(peer = %fingerprint(&peer), why = %why, "session refused"),
+        Err(why) => {
+            tracing::warn!(peer = %fingerprint(&peer), why = %clean_capped(why, 300), "session refused")
+        }
     }
     served
 }

@@ -389,6 +389,67 @@ fn a_change_the_peer_lacks_despite_its_bloom_filter_is_sent_first() {
     assert_eq!(receiver.get_heads(), doc.get_heads());
 }
 
+#[test]
+fn a_peer_asking_for_everything_every_round_gets_each_change_at_most_twice() {
+    // A hostile receiver names every change of the journal in `need`, every round: the
+    // sender puts each ahead of its queue once per session, so what it sends stays bounded
+    // by twice the journal (once as Automerge handed it out, once as asked).
+    let k = [1; 16];
+    let mut origin = doc_with(0, &[]);
+    let mut doc = big_doc(&mut origin, 300, 10, 500);
+    let all: Vec<crate::message::Hash> = doc.get_changes(&[]).iter().map(|c| c.hash().0).collect();
+    let journal_bytes: usize = doc
+        .get_changes(&[])
+        .iter()
+        .map(|c| c.raw_bytes().len())
+        .sum();
+    let (mut a, hello) = SyncSession::initiator(one(k, doc.clone()));
+    a = a.with_limits(Limits::default(), 16 * 1024);
+    let mut b =
+        SyncSession::responder(one(k, origin.fork())).with_limits(Limits::default(), 16 * 1024);
+    let mut to_b = vec![hello];
+    let mut to_a: Vec<Frame> = Vec::new();
+    let mut sent = 0;
+    for _ in 0..2000 {
+        if let Some(f) = to_b.pop() {
+            if let Frame::Round { messages } = &f {
+                sent += messages
+                    .iter()
+                    .map(|(_, m)| m.change_bytes())
+                    .sum::<usize>();
+            }
+            match b.handle(f) {
+                Ok(step) => to_a.extend(step.send),
+                Err(_) => break,
+            }
+        } else if let Some(mut f) = to_a.pop() {
+            if let Frame::Round { messages } = &mut f {
+                for (_, m) in messages.iter_mut() {
+                    m.need = all.clone();
+                }
+            }
+            match a.handle(f) {
+                Ok(step) => to_b.extend(step.send),
+                Err(_) => break,
+            }
+        } else {
+            break;
+        }
+    }
+    assert!(
+        sent >= journal_bytes,
+        "the journal was sent ({sent} of {journal_bytes} bytes)"
+    );
+    assert!(
+        sent <= 2 * journal_bytes,
+        "{sent} bytes sent for a journal of {journal_bytes}"
+    );
+    assert_eq!(
+        b.into_journals()[&k].doc.clone().get_heads(),
+        doc.get_heads()
+    );
+}
+
 /// `victim`'s copy receives what `attacker` did to its own copy; returns the error.
 fn attack(f: impl FnOnce(&mut AutoCommit)) -> SessionError {
     let k = [1; 16];
