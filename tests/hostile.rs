@@ -861,7 +861,7 @@ fn counts_are_true_beyond_the_small_cache() {
         .unwrap();
     assert_eq!(entries["total"], 602);
     let wait = Instant::now();
-    while !s.logged().contains("600 new entries here") {
+    while !s.logged().contains("arrived=600") {
         assert!(wait.elapsed() < Duration::from_secs(10), "{}", s.logged());
         std::thread::sleep(Duration::from_millis(50));
     }

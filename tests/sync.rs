@@ -8,7 +8,7 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Device, pair};
+use common::{Device, Running, pair};
 use serde_json::Value;
 
 fn base_port() -> u16 {
@@ -847,4 +847,73 @@ fn a_taken_port_is_named_with_its_cause() {
         err.contains(&format!("cannot listen on {taken}: the port is in use")),
         "{err}"
     );
+}
+
+#[test]
+fn a_locked_daemon_waits_for_unlock_and_stops_at_lock() {
+    let laptop = Device::new("laptop", "Robin", base_port() + 50);
+    let phone = Device::new("phone", "Robin", base_port() + 51);
+    pair(&laptop, &phone, &["invite", "--expires", "5m"]);
+    // No agent and no passphrase: the daemon starts locked.
+    let log = laptop.h.home.join("locked-daemon.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut cmd = laptop.cmd(&["daemon", "--for", "60s", "--pull-every", "3600"]);
+    cmd.env_remove("HAVEN_PASSPHRASE");
+    let _daemon = Running(
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(file)
+            .spawn()
+            .unwrap(),
+    );
+    let status = |device: &Device| -> Value {
+        serde_json::from_str(&device.ok(&["--json", "status"])).unwrap()
+    };
+    let start = Instant::now();
+    while status(&laptop)["daemon"]["locked"] != true {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let shown = laptop.ok(&["status"]);
+    assert!(shown.contains("locked, so not syncing"), "{shown}");
+    phone.ok(&["write", "written while the laptop's daemon was locked"]);
+    let synced = |phone: &Device| -> String {
+        let rows: Value = serde_json::from_str(&phone.ok(&["--json", "sync"])).unwrap();
+        rows["peers"][0]["status"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        synced(&phone),
+        "unreachable",
+        "a locked daemon answers nobody"
+    );
+
+    // `haven unlock` hands it the key: it binds its endpoint and syncs.
+    let unlocked = laptop.ok(&["unlock", "--for", "5m"]);
+    assert!(
+        unlocked.contains("The running daemon has the key"),
+        "{unlocked}"
+    );
+    assert!(!status(&laptop)["daemon"]["locked"].as_bool().unwrap());
+    assert_eq!(synced(&phone), "synced");
+    assert!(
+        laptop
+            .texts(None)
+            .iter()
+            .any(|t| t.contains("written while the laptop's daemon was locked"))
+    );
+
+    // `haven lock` takes it back: it stops syncing and status says why.
+    let locked = laptop.ok(&["lock"]);
+    assert!(locked.contains("stopped syncing"), "{locked}");
+    assert_eq!(status(&laptop)["daemon"]["locked"], true);
+    assert_eq!(synced(&phone), "unreachable");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("waiting for the key"), "{logged}");
+    assert!(logged.contains("forgot the key"), "{logged}");
 }

@@ -12,7 +12,8 @@ use crate::error::CliError;
 /// Runs `haven` with the process's arguments and environment.
 pub fn run() -> Result<ExitCode, CliError> {
     let cli = Cli::parse();
-    install_logging(cli.global.verbose, std::env::var("RUST_LOG").ok());
+    let service = matches!(cli.command, Command::Daemon(_));
+    install_logging(cli.global.verbose, service, std::env::var("RUST_LOG").ok());
     let ctx = Context::from_env(&cli.global)?;
     match cli.command {
         Command::Init(args) => commands::init::run(&ctx, args),
@@ -55,13 +56,15 @@ pub fn run() -> Result<ExitCode, CliError> {
     }
 }
 
-/// Sends the libraries' `tracing` events to stderr: none by default, Haven's at `-v`, and
-/// Haven's in detail with iroh's own at `-vv`. `RUST_LOG` (a `tracing` filter, such as
+/// Sends the libraries' `tracing` events to stderr: none by default (the engine's at info
+/// for a `service` such as the daemon, whose log they are), Haven's at `-v`, and Haven's in
+/// detail with iroh's own at `-vv`. `RUST_LOG` (a `tracing` filter, such as
 /// `haven_sync=trace`) overrides.
-fn install_logging(verbose: u8, rust_log: Option<String>) {
+fn install_logging(verbose: u8, service: bool, rust_log: Option<String>) {
     use std::io::IsTerminal;
-    let haven = "haven,haven_sync,haven_store,haven_model";
+    let haven = "haven,haven_node,haven_sync,haven_store,haven_model";
     let filter = rust_log.unwrap_or_else(|| match verbose {
+        0 if service => "off,haven_node=info".to_string(),
         0 => "off".to_string(),
         1 => format!("off,{}", with_level(haven, "info")),
         _ => format!("info,{},iroh=debug", with_level(haven, "debug")),

@@ -9,9 +9,10 @@ use haven_model::{EntryId, Timestamp};
 use haven_store::{JournalStore, Keys, Passphrase, StoreError, Vault};
 use zeroize::Zeroizing;
 
-use crate::agent;
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, Result};
+use haven_node::ipc::agent;
+use haven_node::{Node, NodeConfig, Overrides, Purpose};
 
 /// Where the keys of a command came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +119,60 @@ impl Context {
             bind_override: non_empty("HAVEN_BIND"),
             discovery_override: non_empty("HAVEN_DISCOVERY"),
         })
+    }
+
+    /// Unlocks the vault and opens its node for `purpose`, with the network settings of
+    /// config.toml and `HAVEN_RELAY`, `HAVEN_BIND` and `HAVEN_DISCOVERY` over them.
+    pub fn node(&self, purpose: Purpose) -> Result<Node> {
+        let vault = self.vault()?;
+        let (keys, _) = self.keys(&vault)?;
+        let config = self.node_config(&vault, purpose)?;
+        Ok(Node::new(vault, keys, config))
+    }
+
+    /// How `vault`'s node is to be opened for `purpose` (no key needed).
+    pub fn node_config(&self, vault: &Vault, purpose: Purpose) -> Result<NodeConfig> {
+        let overrides = Overrides {
+            relay: self.relay_override.clone(),
+            bind: self.bind_override.clone(),
+            discovery: self.discovery_override.clone(),
+        };
+        let device = haven_node::node::device_bytes(&vault.config().device_id);
+        let clock: haven_node::Clock =
+            std::sync::Arc::new(|| jiff::Timestamp::now().as_millisecond());
+        let config = NodeConfig::resolve(
+            &vault.config().network,
+            device.as_ref(),
+            &overrides,
+            purpose,
+            clock,
+        )?;
+        Ok(config)
+    }
+
+    /// The keys if they can be had without asking: from a running agent, or a passphrase
+    /// given in the environment or a file. `None` when only a prompt could get them.
+    pub fn keys_unasked(&self, vault: &Vault) -> Result<Option<Keys>> {
+        if let Some(secret) = agent::fetch_identity(&self.agent_socket()) {
+            match vault.keys_from_secret(&secret) {
+                Ok(keys) => return Ok(Some(keys)),
+                Err(StoreError::ForeignKey) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if self.has_given_passphrase() {
+            let pass = self.passphrase("Passphrase: ")?;
+            return Ok(Some(vault.unlock(&pass)?));
+        }
+        Ok(None)
+    }
+
+    /// A runtime for one command.
+    pub fn runtime(&self) -> Result<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))
     }
 
     /// Opens the vault (no secrets needed).

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use haven_node::{ConfigError, DaemonError, NodeError, PairError, PairFailure};
 use haven_store::StoreError;
 
 /// An error to show the user, with a hint that names the fix.
@@ -28,16 +29,6 @@ impl CliError {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
-    }
-
-    /// What happened.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// What to do next, if known.
-    pub fn hint_text(&self) -> Option<&str> {
-        self.hint.as_deref()
     }
 
     /// The process exit code.
@@ -117,6 +108,116 @@ impl From<StoreError> for CliError {
                 _ => CliError::new(msg),
             },
             _ => CliError::new(msg),
+        }
+    }
+}
+
+impl From<haven_sync::net::NetError> for CliError {
+    fn from(e: haven_sync::net::NetError) -> Self {
+        use haven_sync::net::{ListenCause, NetError as N};
+        let hint = match &e {
+            N::Bind(_) => "check [network] in config.toml (relay, bind)",
+            N::Listen {
+                cause: ListenCause::PortInUse,
+                ..
+            } => {
+                "another program (or this vault's running daemon) holds it: stop it, or set another `bind` in config.toml"
+            }
+            N::Listen { .. } => "check `bind` under [network] in config.toml",
+            N::Connect(_) | N::Timeout => {
+                "check that the other device is online and running `haven invite`/`haven share` or `haven daemon`"
+            }
+            _ => return CliError::new(e.to_string()),
+        };
+        CliError::new(e.to_string()).hint(hint)
+    }
+}
+
+impl From<ConfigError> for CliError {
+    fn from(e: ConfigError) -> Self {
+        let hint = match &e {
+            ConfigError::Offline => "set `offline = false` under [network] in config.toml to sync",
+            ConfigError::Bind(_) => "write it like 127.0.0.1:0 or 0.0.0.0:4919",
+            ConfigError::Discovery(_) => "set HAVEN_DISCOVERY to `on` or `off`",
+        };
+        CliError::new(e.to_string()).hint(hint)
+    }
+}
+
+impl From<NodeError> for CliError {
+    fn from(e: NodeError) -> Self {
+        match e {
+            NodeError::Store(e) => e.into(),
+            NodeError::Net(e) => e.into(),
+            NodeError::DamagedSecrets => CliError::new(e.to_string()).hint("run `haven doctor`"),
+            NodeError::NoPeerMatches(_) => {
+                CliError::new(e.to_string()).hint("see `haven devices` and `haven members`")
+            }
+            NodeError::NoDeviceMatches(_) => {
+                CliError::new(e.to_string()).hint("see `haven devices` and `haven members`")
+            }
+            NodeError::AmbiguousDevice { .. } => {
+                CliError::new(e.to_string()).hint("type more of the id")
+            }
+            NodeError::ThisDevice => {
+                CliError::new(e.to_string()).hint("revoke it from another of your devices")
+            }
+            NodeError::MalformedId | NodeError::EndpointClosed => CliError::new(e.to_string()),
+        }
+    }
+}
+
+impl From<PairError> for CliError {
+    fn from(e: PairError) -> Self {
+        let e = match e {
+            PairError::Node(inner) => return inner.into(),
+            other => other,
+        };
+        CliError::pairing(e.to_string(), PairFailure::from(&e))
+    }
+}
+
+impl CliError {
+    /// A pairing that failed, in the daemon or here, with what to do next.
+    pub fn pairing(message: String, kind: PairFailure) -> CliError {
+        let hint = match kind {
+            PairFailure::NobodyJoined | PairFailure::Sync | PairFailure::Node => {
+                "run the command again for a new ticket"
+            }
+            PairFailure::Expired => {
+                "ask for a new one (`haven invite` or `haven share` on the other device)"
+            }
+            PairFailure::OwnTicket => "run `haven join` on the other device",
+            PairFailure::Unreachable => {
+                "`haven invite` or `haven share` must still be waiting on the other device (it stops once a device joined or the ticket expired), on a network that reaches this one"
+            }
+            PairFailure::Refused => "ask for a new ticket",
+            PairFailure::OutOfTurn => "make sure both devices run the same version of Haven",
+            PairFailure::Welcome => {
+                "compare the fingerprints; ask for a new ticket from a device you trust"
+            }
+            PairFailure::NotShared => "ask for a new ticket from `haven share`",
+            PairFailure::NotPersonal => "compare the fingerprints; ask for a new ticket",
+            PairFailure::Busy => {
+                "another `haven invite` or `haven share` is waiting: finish or stop it first"
+            }
+        };
+        CliError::new(message).hint(hint)
+    }
+
+    /// An answer from the running daemon that this command did not expect.
+    pub fn daemon_answer() -> CliError {
+        CliError::new("the running daemon gave an unexpected answer").hint("restart `haven daemon`")
+    }
+}
+
+impl From<DaemonError> for CliError {
+    fn from(e: DaemonError) -> Self {
+        match e {
+            DaemonError::AlreadyRunning => CliError::new(e.to_string())
+                .hint("`haven status` shows it; stop it before starting another"),
+            DaemonError::Open { .. } => CliError::new(e.to_string()),
+            DaemonError::Node(e) => e.into(),
         }
     }
 }

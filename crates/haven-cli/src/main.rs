@@ -1,14 +1,10 @@
 //! The `haven` binary: a thin `main` over [`app::run`].
 
-mod agent;
 mod app;
 mod cli;
 mod commands;
 mod context;
-mod control;
-mod disk_events;
 mod error;
-mod network;
 mod output;
 mod practice;
 mod prompt;

@@ -232,6 +232,32 @@ pub fn path_kind(conn: &Connection) -> Option<PathKind> {
     })
 }
 
+/// How the endpoint stands with one of its home relays.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RelayState {
+    /// The relay's URL.
+    pub url: String,
+    /// Whether the endpoint is connected to it now.
+    pub connected: bool,
+    /// The last error connecting to it, while not connected (iroh's words).
+    pub last_error: Option<String>,
+}
+
+/// The endpoint's home relays and whether each is connected (none with relays off).
+pub fn relay_states(endpoint: &Endpoint) -> Vec<RelayState> {
+    use iroh::Watcher;
+    endpoint
+        .home_relay_status()
+        .get()
+        .into_iter()
+        .map(|status| RelayState {
+            url: status.url().to_string(),
+            connected: status.is_connected(),
+            last_error: status.last_error().map(|e| e.to_string()),
+        })
+        .collect()
+}
+
 /// Closes `endpoint`, waiting at most `within`: iroh lingers on handshakes that were never
 /// answered (a peer that is off), and a command should not wait on those to exit.
 pub async fn close_within(endpoint: Endpoint, within: Duration) {

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::agent;
 use crate::context::Context;
 use crate::error::{CliError, Result};
+use haven_node::ipc::agent;
 
 /// Hold an unlocked key in memory (started by `haven unlock`; reads the key on stdin).
 #[derive(Debug, clap::Args)]

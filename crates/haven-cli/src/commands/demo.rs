@@ -294,7 +294,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         sync_tour(&tour)
     })();
     // Always stop the agent, even if a step failed.
-    let _ = crate::agent::stop(&tour.home.join("agent.sock"));
+    let _ = haven_node::ipc::agent::stop(&tour.home.join("agent.sock"));
     if args.keep {
         println!("\nThe demo vault is kept at {}", tour.home.display());
     } else {

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::context::Context;
 use crate::error::Result;
-use crate::network::{self, Net};
 use crate::output;
+use haven_node::{Node, Purpose, fingerprint};
 
 /// List your devices (the members of your personal journal) with their ids.
 #[derive(Debug, clap::Args)]
@@ -17,7 +17,7 @@ pub struct Args {}
 #[derive(Debug, clap::Args)]
 pub struct MembersArgs {}
 
-fn show(ctx: &Context, net: &Net, store: &haven_store::JournalStore) -> Result<ExitCode> {
+fn show(ctx: &Context, net: &Node, store: &haven_store::JournalStore) -> Result<ExitCode> {
     let view = store.read_recent(&net.keys, 0)?;
     let book = net.peers();
     let list: Vec<_> = view
@@ -27,7 +27,7 @@ fn show(ctx: &Context, net: &Net, store: &haven_store::JournalStore) -> Result<E
             let last = book.get(&m.device).and_then(|p| p.last_sync_ms);
             json!({
                 "device": m.device,
-                "fingerprint": network::fingerprint(&m.device),
+                "fingerprint": fingerprint(&m.device),
                 "device_name": m.device_name,
                 "person": m.person,
                 "this_device": m.device == net.me(),
@@ -50,7 +50,7 @@ fn show(ctx: &Context, net: &Net, store: &haven_store::JournalStore) -> Result<E
         };
         println!(
             "{}  {:<16} {:<12} {tag}",
-            network::fingerprint(&m.device),
+            fingerprint(&m.device),
             output::name(&m.device_name),
             output::name(&m.person)
         );
@@ -64,14 +64,14 @@ fn show(ctx: &Context, net: &Net, store: &haven_store::JournalStore) -> Result<E
 
 /// Runs `haven devices`.
 pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
-    let net = Net::open_local(ctx)?;
-    let store = net.vault.personal();
+    let net = ctx.node(Purpose::Local)?;
+    let store = net.vault().personal();
     show(ctx, &net, &store)
 }
 
 /// Runs `haven members`.
 pub fn run_members(ctx: &Context, _args: MembersArgs) -> Result<ExitCode> {
-    let net = Net::open_local(ctx)?;
-    let store = ctx.journal_store(&net.vault, &net.keys)?;
+    let net = ctx.node(Purpose::Local)?;
+    let store = ctx.journal_store(&net.vault(), &net.keys)?;
     show(ctx, &net, &store)
 }

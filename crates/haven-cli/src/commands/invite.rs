@@ -6,9 +6,11 @@ use haven_sync::ticket::{Scope, Ticket};
 use serde_json::json;
 
 use crate::context::Context;
-use crate::error::Result;
-use crate::network::{self, Net};
+use crate::error::{CliError, Result};
 use crate::output::{self, clean};
+use haven_node::ipc::control::{Client, Reply, Request};
+use haven_node::pairing::Paired;
+use haven_node::{Purpose, fingerprint, pairing};
 
 /// Pair one more of your own devices: prints a ticket, then waits for the other device to
 /// run `haven join TICKET`. The new device gets every journal you are in.
@@ -27,8 +29,7 @@ pub struct Args {
 pub fn show_ticket(ctx: &Context, ticket: &Ticket, me: &str, what: &str, qr: bool) {
     let text = ticket.to_string();
     if ctx.json {
-        let _ =
-            output::print_json(&json!({"ticket": text, "fingerprint": network::fingerprint(me)}));
+        let _ = output::print_json(&json!({"ticket": text, "fingerprint": fingerprint(me)}));
     } else {
         println!(
             "Ticket ({what}), valid until {}:",
@@ -49,26 +50,40 @@ pub fn show_ticket(ctx: &Context, ticket: &Ticket, me: &str, what: &str, qr: boo
         println!("On the other device run: haven join <ticket>");
         println!(
             "This device's fingerprint: {}  (compare it with what the other device shows)",
-            network::fingerprint(me)
+            fingerprint(me)
         );
         println!("Waiting for the other device...");
     }
 }
 
-/// Hosts a pairing for `scope` and reports the result.
+/// Hosts a pairing for `scope` (on the running daemon's endpoint when one runs) and
+/// reports the result.
 pub fn host(ctx: &Context, scope: Scope, expires: &str, what: &str, qr: bool) -> Result<ExitCode> {
     let ttl = crate::commands::unlock::parse_duration(expires)?;
-    let net = Net::open(ctx)?;
     let expires_at_ms = jiff::Timestamp::now().as_millisecond() + ttl.as_millis() as i64;
-    let rt = network::runtime()?;
-    let me = net.me().to_string();
-    let paired = rt.block_on(network::host_pairing(&net, scope, expires_at_ms, |t| {
-        show_ticket(ctx, t, &me, what, qr)
-    }))?;
+    let me = ctx.vault()?.config().device_id.clone();
+    let journal = match &scope {
+        Scope::Devices => None,
+        Scope::Journal(key) => Some(hex::encode(key)),
+    };
+    let request = Request::Invite {
+        journal,
+        expires_at_ms,
+    };
+    let paired = match Client::open(&ctx.daemon_socket(), &request, None) {
+        Some(daemon) => through_daemon(daemon, |t| show_ticket(ctx, t, &me, what, qr))?,
+        None => {
+            let node = ctx.node(Purpose::Network)?;
+            let rt = ctx.runtime()?;
+            rt.block_on(pairing::host_pairing(&node, scope, expires_at_ms, |t| {
+                show_ticket(ctx, t, &me, what, qr)
+            }))?
+        }
+    };
     if ctx.json {
         output::print_json(&json!({
             "paired": paired.device,
-            "fingerprint": network::fingerprint(&paired.device),
+            "fingerprint": fingerprint(&paired.device),
             "device_name": paired.device_name,
             "person": paired.person,
             "journals": paired.journals,
@@ -78,11 +93,29 @@ pub fn host(ctx: &Context, scope: Scope, expires: &str, what: &str, qr: bool) ->
             "Paired with {}'s {} (fingerprint {}). Shared: {}.",
             output::name(&paired.person),
             output::name(&paired.device_name),
-            network::fingerprint(&paired.device),
+            fingerprint(&paired.device),
             clean(&paired.journals.join(", "), false)
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Shows the ticket the daemon made, then waits for its pairing to end.
+fn through_daemon(mut daemon: Client, show: impl FnOnce(&Ticket)) -> Result<Paired> {
+    match daemon.next_reply() {
+        Some(Reply::Ticket { ticket }) => {
+            let ticket: Ticket = ticket.parse().map_err(|_| CliError::daemon_answer())?;
+            show(&ticket);
+        }
+        Some(Reply::PairFailed { message, kind }) => return Err(CliError::pairing(message, kind)),
+        _ => return Err(CliError::daemon_answer()),
+    }
+    match daemon.next_reply() {
+        Some(Reply::Paired(paired)) => Ok(paired),
+        Some(Reply::PairFailed { message, kind }) => Err(CliError::pairing(message, kind)),
+        _ => Err(CliError::new("the running daemon stopped while pairing")
+            .hint("start `haven daemon` again, then run this command again")),
+    }
 }
 
 /// Runs `haven invite`.

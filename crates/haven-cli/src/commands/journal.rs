@@ -190,7 +190,7 @@ fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Res
     let key = view
         .key
         .as_deref()
-        .and_then(crate::network::key_bytes)
+        .and_then(haven_node::node::key_bytes)
         .ok_or_else(|| {
             CliError::new("this journal has no shared key").hint("run `haven doctor`")
         })?;
@@ -247,7 +247,7 @@ fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Res
         crate::commands::sync::sync_members(ctx, &others, key)
             .unwrap_or_default()
             .into_iter()
-            .filter(|r| r.status == "synced")
+            .filter(|r| r.status == haven_node::ipc::control::PeerStatus::Synced)
             .map(|r| r.device)
             .collect()
     };

@@ -6,7 +6,8 @@ use haven_sync::ticket::Scope;
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
-use crate::network::{self, Net};
+use haven_node::Purpose;
+use haven_node::node::key_bytes;
 
 /// Invite someone into one journal: prints a ticket, then waits for them to run
 /// `haven join TICKET` on their own vault. Nothing of your other journals reaches them.
@@ -24,8 +25,8 @@ pub struct Args {
 
 /// Runs `haven share`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let net = Net::open(ctx)?;
-    let store = net.vault.find_journal(&net.keys, &args.journal)?;
+    let net = ctx.node(Purpose::Network)?;
+    let store = net.vault().find_journal(&net.keys, &args.journal)?;
     let view = store.read_recent(&net.keys, 0)?;
     if view
         .meta
@@ -35,13 +36,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         return Err(CliError::new("your personal journal is never shared with another person")
             .hint("create a journal to share with `haven journal new us`, or pair your own device with `haven invite`"));
     }
-    let key = view
-        .key
-        .as_deref()
-        .and_then(network::key_bytes)
-        .ok_or_else(|| {
-            CliError::new("this journal has no shared key").hint("run `haven doctor`")
-        })?;
+    let key = view.key.as_deref().and_then(key_bytes).ok_or_else(|| {
+        CliError::new("this journal has no shared key").hint("run `haven doctor`")
+    })?;
     drop(net);
     super::invite::host(
         ctx,

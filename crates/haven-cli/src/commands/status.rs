@@ -6,11 +6,12 @@ use serde_json::json;
 
 use std::time::Duration;
 
-use crate::agent;
 use crate::context::Context;
-use crate::control::{self, Reply, Request};
 use crate::error::Result;
 use crate::output::{self, clean};
+use haven_node::fingerprint;
+use haven_node::ipc::agent;
+use haven_node::ipc::control::{self, LiveState, Reply, Request};
 
 /// Show the vault, this device, its journals and whether it is unlocked.
 #[derive(Debug, clap::Args)]
@@ -77,6 +78,10 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
         None => println!("locked (no unlock agent running)"),
     }
     match &daemon {
+        Some(d) if d.locked => println!(
+            "daemon   running (pid {}) but locked, so not syncing: run `haven unlock`",
+            d.pid
+        ),
         Some(d) => println!(
             "daemon   running (pid {}) for {}m{:02}s on {}",
             d.pid,
@@ -86,6 +91,17 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
         ),
         None => {
             println!("daemon   not running: `haven sync` syncs once, `haven daemon` stays online")
+        }
+    }
+    for relay in daemon.iter().flat_map(|d| &d.relays) {
+        let url = output::clean_capped(&relay.url, 200);
+        match (&relay.connected, &relay.last_error) {
+            (true, _) => println!("relay    {url}: connected"),
+            (false, Some(e)) => println!(
+                "relay    {url}: not connected ({})",
+                output::clean_capped(e, 200)
+            ),
+            (false, None) => println!("relay    {url}: connecting"),
         }
     }
     println!("journals");
@@ -123,15 +139,23 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
                 .as_ref()
                 .and_then(|d| d.peers.iter().find(|l| &l.device == device))
                 .map(|l| match l.retry_in_secs {
-                    Some(secs) if l.state == "retrying" => {
+                    Some(secs) if l.state == LiveState::Retrying => {
                         format!("  (daemon: retrying in {secs}s)")
                     }
-                    _ => format!("  (daemon: {})", l.state),
+                    _ => match l.path {
+                        Some(haven_sync::net::PathKind::Direct) => {
+                            format!("  (daemon: {}, direct)", l.state.as_str())
+                        }
+                        Some(haven_sync::net::PathKind::Relayed) => {
+                            format!("  (daemon: {}, through a relay)", l.state.as_str())
+                        }
+                        None => format!("  (daemon: {})", l.state.as_str()),
+                    },
                 })
                 .unwrap_or_default();
             println!(
                 "  {}  {:<16} {:<12} {last}{live}",
-                crate::network::fingerprint(device),
+                fingerprint(device),
                 output::name(&p.device_name),
                 output::name(&p.person)
             );

@@ -6,10 +6,10 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::context::Context;
-use crate::control::{self, Asked, PeerRow, Reply, Request};
 use crate::error::{CliError, Result};
-use crate::network::{self, Net, net_error};
 use crate::output::{self, clean};
+use haven_node::ipc::control::{self, Asked, PeerRow, Reply, Request};
+use haven_node::{NodeError, Purpose};
 
 /// Sync every journal with every peer that is reachable now, in parallel, and say what went
 /// which way. Being offline is normal: unreachable peers are listed, not an error. When
@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 "{:<28} {} {:<12} {}",
                 output::clean_capped(&r.name, 80),
                 clean(&r.fingerprint, false),
-                clean(&r.status, false),
+                r.status.as_str(),
                 clean(&r.detail, false)
             );
         }
@@ -75,6 +75,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 fn through_daemon(asked: Asked) -> Result<Vec<PeerRow>> {
     match asked {
         Asked::Reply(Reply::Synced { peers }) => Ok(peers),
+        Asked::Reply(Reply::NoPeerMatches { wanted }) => {
+            Err(NodeError::NoPeerMatches(wanted).into())
+        }
         Asked::Reply(Reply::Error { message, hint }) => {
             let err = CliError::new(message);
             Err(match hint {
@@ -101,24 +104,17 @@ fn sync_here(
     devices: Option<&[String]>,
     offer: &[haven_sync::JournalKey],
 ) -> Result<Vec<PeerRow>> {
-    let net = Net::open(ctx)?;
-    let mut targets = network::sync_targets(&net, peer)?;
+    let node = ctx.node(Purpose::Network)?;
+    let mut targets = node.sync_targets(peer)?;
     if let Some(devices) = devices {
         targets.retain(|t| devices.contains(&t.device));
     }
     if targets.is_empty() {
         return Ok(Vec::new());
     }
-    let rt = network::runtime()?;
-    rt.block_on(async {
-        let secret = net.secret()?;
-        let endpoint = haven_sync::net::bind(&secret, &net.config)
-            .await
-            .map_err(net_error)?;
-        let rows = network::sync_now(&net, &endpoint, &targets, offer).await;
-        haven_sync::net::close_within(endpoint, std::time::Duration::from_millis(500)).await;
-        Ok(rows.into_iter().map(|(row, _)| row).collect())
-    })
+    let rt = ctx.runtime()?;
+    let rows = rt.block_on(haven_node::node::sync_alone(&node, &targets, offer))?;
+    Ok(rows.into_iter().map(|(row, _)| row).collect())
 }
 
 /// Syncs once with `devices` (through the daemon when one runs), offering the journal

@@ -7,15 +7,17 @@ use std::process::{Command, ExitCode, Stdio};
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use crate::agent;
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::output;
+use haven_node::ipc::agent;
+use haven_node::ipc::control::{self, Identity, Reply, Request};
 
 /// Unlock the vault for a while: later commands need no passphrase.
 ///
 /// A small agent process keeps the key in memory (never on disk) and forgets it when the
-/// time is up or at `haven lock`. Unlocking also merges entries sealed while locked.
+/// time is up or at `haven lock`. Unlocking also merges entries sealed while locked, and
+/// hands the key to a running daemon that waits for it.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// How long to stay unlocked, e.g. 15m, 2h, 1h30m (at most 24h)
@@ -95,10 +97,33 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             )),
         );
     }
+    // A daemon that started locked is waiting for the key.
+    let request = Request::Unlock {
+        identity: Identity::new(zeroize::Zeroizing::new(
+            keys.identity_secret().expose_secret().to_string(),
+        )),
+    };
+    let timeout = std::time::Duration::from_secs(5);
+    let daemon = match control::ask(&ctx.daemon_socket(), &request, timeout) {
+        Some(Reply::Unlocked) => Some(true),
+        Some(Reply::Error { message, .. }) => {
+            eprintln!("warning: {}", output::clean_capped(&message, 300));
+            Some(false)
+        }
+        _ => None,
+    };
+    drop(request);
     if ctx.json {
-        output::print_json(&json!({"unlocked_for_secs": ttl.as_secs(), "merged": merged}))?;
+        output::print_json(&json!({
+            "unlocked_for_secs": ttl.as_secs(),
+            "merged": merged,
+            "daemon_unlocked": daemon == Some(true),
+        }))?;
     } else if !ctx.quiet {
         println!("Unlocked for {}.", args.duration.trim());
+        if daemon == Some(true) {
+            println!("The running daemon has the key and syncs.");
+        }
         if merged > 0 {
             println!(
                 "Merged {merged} sealed {}.",

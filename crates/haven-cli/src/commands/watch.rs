@@ -5,10 +5,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::context::Context;
-use crate::control::{self, Reply, Request};
 use crate::error::Result;
 use crate::output::{self, clean};
 use crate::practice;
+use haven_node::daemon::disk_events::DiskEvents;
+use haven_node::ipc::control::{self, Reply, Request};
 
 /// Follow a journal live: print each new entry as it arrives, from this device or, through
 /// a running `haven daemon`, from your other devices and your partner's. Stop with Ctrl-C.
@@ -67,12 +68,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (tx, wakes) = std::sync::mpsc::sync_channel::<()>(1);
     let on_disk = {
         let tx = tx.clone();
-        crate::disk_events::DiskEvents::start(store.dir(), move || {
+        DiskEvents::start(store.dir(), move || {
             let _ = tx.try_send(());
         })
     };
     let daemon = control::Client::open(&ctx.daemon_socket(), &Request::Watch, None).and_then(
-        |mut client| match client.next() {
+        |mut client| match client.next_reply() {
             Some(Reply::Watching) => Some(client),
             _ => None,
         },
@@ -81,7 +82,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if let Some(mut client) = daemon {
         let tx = tx.clone();
         std::thread::spawn(move || {
-            while let Some(reply) = client.next() {
+            while let Some(reply) = client.next_reply() {
                 if let Reply::Arrived(_) = reply
                     && let Err(std::sync::mpsc::TrySendError::Disconnected(_)) = tx.try_send(())
                 {

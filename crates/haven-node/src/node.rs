@@ -1,26 +1,26 @@
-//! Sync with peers: which journals a peer may sync, loading them into a session, keeping
-//! what arrives, and the address book. The protocol itself is in `haven-sync`; the two
-//! sides of a session are in [`session`], pairing in [`pairing`].
+//! A device's node: its unlocked vault, keys and network settings. It decides which
+//! journals a peer may sync, loads them into a session, keeps what arrives, announces where
+//! the device listens, and holds the address book. The protocol itself is in `haven-sync`;
+//! the two sides of a session are in [`session`].
 
-mod pairing;
 mod session;
 
-pub use pairing::host_pairing;
-pub use session::{PeerOutcome, refuse_sync, serve_sync, sync_now, sync_with};
+pub use session::{PeerOutcome, Traffic, refuse_sync, serve_sync, sync_alone, sync_now, sync_with};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use automerge::sync::State;
 use haven_model::members::{self, Member};
 use haven_store::{JournalStore, Keys, PeerInfo, SyncCopy, Vault};
 use haven_sync::JournalKey;
-use haven_sync::net::{NetConfig, Relay};
+use haven_sync::net::NetConfig;
 use haven_sync::session::JournalSync;
 
-use crate::context::Context;
-use crate::error::{CliError, Result};
+use crate::config::{Clock, NodeConfig};
+use crate::error::NodeError;
+
+type Result<T, E = NodeError> = std::result::Result<T, E>;
 
 /// A journal as sync sees it: its shared key, local store, members and local alias.
 pub type SharedJournal = (JournalKey, JournalStore, Vec<Member>, String);
@@ -53,13 +53,16 @@ impl Arrived {
 }
 
 /// An unlocked vault ready to sync.
-pub struct Net {
-    /// The vault.
-    pub vault: Vault,
+pub struct Node {
+    /// The vault (replaced when joining makes another journal the personal one).
+    vault: std::sync::RwLock<Vault>,
+    /// This device's id.
+    me: String,
     /// Its keys.
     pub keys: Keys,
     /// Network settings.
     pub config: NetConfig,
+    clock: Clock,
     /// Sync connections open now, by peer device id, so that revoking a device can close
     /// them at once.
     live: std::sync::Mutex<BTreeMap<String, Vec<iroh::endpoint::Connection>>>,
@@ -90,73 +93,46 @@ pub fn device_bytes(device: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-impl Net {
-    /// Unlocks the vault and reads the network settings (config, then `HAVEN_RELAY`,
-    /// `HAVEN_BIND` and `HAVEN_DISCOVERY` from the environment).
-    pub fn open(ctx: &Context) -> Result<Net> {
-        Self::start(ctx, true)
-    }
-
-    /// Like [`Net::open`], for commands that only read or change local data (`devices`,
-    /// `members`, `revoke`): they work in offline mode too.
-    pub fn open_local(ctx: &Context) -> Result<Net> {
-        Self::start(ctx, false)
-    }
-
-    fn start(ctx: &Context, to_send: bool) -> Result<Net> {
-        let vault = ctx.vault()?;
-        let (keys, _) = ctx.keys(&vault)?;
-        let net = &vault.config().network;
-        if to_send && net.offline && ctx.relay_override.is_none() {
-            return Err(
-                CliError::new("this vault is set to offline mode; nothing was sent")
-                    .hint("set `offline = false` under [network] in config.toml to sync"),
-            );
-        }
-        let relay_text = ctx
-            .relay_override
-            .clone()
-            .unwrap_or_else(|| net.relay.clone());
-        let relay = match relay_text.as_str() {
-            "default" => Relay::Default,
-            "disabled" => Relay::Disabled,
-            url => Relay::Url(url.to_string()),
-        };
-        let bind_text = ctx.bind_override.clone().or_else(|| net.bind.clone());
-        let bind = match bind_text {
-            Some(b) => Some(b.parse::<SocketAddr>().map_err(|_| {
-                CliError::new(format!("`{b}` is not a socket address"))
-                    .hint("write it like 127.0.0.1:0 or 0.0.0.0:4919")
-            })?),
-            None => None,
-        };
-        let local_discovery = match ctx.discovery_override.as_deref() {
-            None => net.local_discovery,
-            Some("on") => true,
-            Some("off") => false,
-            Some(other) => {
-                return Err(CliError::new(format!(
-                    "HAVEN_DISCOVERY is `{other}`; it takes `on` or `off`"
-                )));
-            }
-        };
-        // Every process of this device listens on the same port unless told otherwise, so
-        // the address a peer learns while pairing still answers once the daemon runs.
-        let home_port =
-            device_bytes(&vault.config().device_id).map(|id| haven_sync::net::home_port(&id));
-        let config = NetConfig {
-            relay,
-            bind,
-            home_port,
-            step_timeout: Duration::from_secs(20),
-            local_discovery,
-        };
-        Ok(Net {
-            vault,
+impl Node {
+    /// A node for an unlocked vault.
+    pub fn new(vault: Vault, keys: Keys, config: NodeConfig) -> Node {
+        Node {
+            me: vault.config().device_id.clone(),
+            vault: std::sync::RwLock::new(vault),
             keys,
-            config,
+            config: config.net,
+            clock: config.clock,
             live: std::sync::Mutex::default(),
-        })
+        }
+    }
+
+    /// The vault, as it is now.
+    pub fn vault(&self) -> Vault {
+        self.vault.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Makes `store` this device's personal journal (see [`Vault::take_personal`]).
+    pub fn take_personal(&self, store: &JournalStore) -> Result<usize> {
+        let mut vault = self.vault.write().unwrap_or_else(|p| p.into_inner());
+        Ok(vault.take_personal(&self.keys, store)?)
+    }
+
+    /// The settings this node was opened with.
+    pub fn node_config(&self) -> NodeConfig {
+        NodeConfig {
+            net: self.config.clone(),
+            clock: std::sync::Arc::clone(&self.clock),
+        }
+    }
+
+    /// The caller's clock.
+    pub fn clock(&self) -> Clock {
+        std::sync::Arc::clone(&self.clock)
+    }
+
+    /// The time now, by the caller's clock (ms since the Unix epoch).
+    pub fn now_ms(&self) -> i64 {
+        (self.clock)()
     }
 
     fn live(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<iroh::endpoint::Connection>>> {
@@ -193,21 +169,22 @@ impl Net {
 
     /// This device's id.
     pub fn me(&self) -> &str {
-        &self.vault.config().device_id
+        &self.me
     }
 
     /// The device's iroh secret key.
     pub fn secret(&self) -> Result<zeroize::Zeroizing<[u8; 32]>> {
-        self.keys.secrets.iroh_secret().ok_or_else(|| {
-            CliError::new("the device secrets are damaged").hint("run `haven doctor`")
-        })
+        self.keys
+            .secrets
+            .iroh_secret()
+            .ok_or(NodeError::DamagedSecrets)
     }
 
     /// Every journal with its key, members and local alias. A journal that does not read
     /// is left out (and `haven doctor` names it); it never stops the others from syncing.
     pub fn journals(&self) -> Result<Vec<SharedJournal>> {
         let mut out = Vec::new();
-        for info in self.vault.journals(&self.keys)? {
+        for info in self.vault().journals(&self.keys)? {
             let Ok(view) = info.view else { continue };
             let Some(key) = view.key.as_deref().and_then(key_bytes) else {
                 continue;
@@ -244,7 +221,7 @@ impl Net {
 
     /// Whether `device` is one of mine: an active member of my personal journal.
     pub fn is_my_device(&self, device: &str) -> bool {
-        self.vault
+        self.vault()
             .personal()
             .read_recent(&self.keys, 0)
             .map(|v| {
@@ -332,7 +309,7 @@ impl Net {
             } = match store.load_for_sync(&self.keys) {
                 Ok(copy) => copy,
                 Err(e) => {
-                    crate::commands::daemon::log(&format!("not syncing a journal: {e}"));
+                    tracing::warn!(journal = %store.id(), error = %e, "not syncing a journal");
                     continue;
                 }
             };
@@ -375,7 +352,7 @@ impl Net {
                     j.validated.take(),
                 )?;
                 changed.push(Arrived {
-                    journal: self.vault.alias_of(&self.keys, store).unwrap_or_default(),
+                    journal: self.vault().alias_of(&self.keys, store).unwrap_or_default(),
                     before: *before,
                     after: after.unwrap_or(*before),
                 });
@@ -388,7 +365,7 @@ impl Net {
     /// Adds `member` to the journals in `stores` (on this device's copies).
     pub fn add_member(&self, stores: &[&JournalStore], member: &Member) -> Result<()> {
         for store in stores {
-            let me = self.vault.me(&self.keys, member.added_at_ms);
+            let me = self.vault().me(&self.keys, member.added_at_ms);
             store.change(&self.keys, |doc| {
                 members::add_member(doc, &me)?;
                 members::add_member(doc, member)?;
@@ -417,12 +394,48 @@ impl Net {
             person,
             last_sync_ms: synced_at,
         };
-        Ok(self.vault.remember_peer(&self.keys, device, info)?)
+        Ok(self.vault().remember_peer(&self.keys, device, info)?)
+    }
+
+    /// The one known device whose id starts with `prefix` (dashes of a fingerprint are
+    /// ignored), other than this one.
+    pub fn find_device(&self, prefix: &str) -> Result<String> {
+        let wanted = prefix.to_lowercase().replace('-', "");
+        let known = self.known_devices()?;
+        let matches: Vec<&String> = known.keys().filter(|d| d.starts_with(&wanted)).collect();
+        match matches.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] if self.me().starts_with(&wanted) && !wanted.is_empty() => {
+                Err(NodeError::ThisDevice)
+            }
+            [] => Err(NodeError::NoDeviceMatches(prefix.to_string())),
+            _ => Err(NodeError::AmbiguousDevice {
+                prefix: prefix.to_string(),
+                count: matches.len(),
+            }),
+        }
+    }
+
+    /// Revokes `device` in every journal it shares with this one, as of now; returns in how
+    /// many. Every device that learns of it refuses the device too.
+    pub fn revoke(&self, device: &str) -> Result<usize> {
+        if device == self.me() {
+            return Err(NodeError::ThisDevice);
+        }
+        let at = self.now_ms();
+        let mut count = 0;
+        for (_, store) in self.journals_for(device)? {
+            store.change(&self.keys, |doc| {
+                Ok(members::revoke_member(doc, device, at)?)
+            })?;
+            count += 1;
+        }
+        Ok(count)
     }
 
     /// The address book.
     pub fn peers(&self) -> BTreeMap<String, PeerInfo> {
-        self.vault.peers(&self.keys).unwrap_or_default()
+        self.vault().peers(&self.keys).unwrap_or_default()
     }
 }
 
@@ -437,31 +450,6 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// A runtime for one command.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))
-}
-
-/// Turns a network error into what the user sees.
-pub fn net_error(e: haven_sync::net::NetError) -> CliError {
-    use haven_sync::net::NetError as N;
-    match &e {
-        N::Bind(_) => CliError::new(e.to_string()).hint("check [network] in config.toml (relay, bind)"),
-        N::Listen {
-            cause: haven_sync::net::ListenCause::PortInUse,
-            ..
-        } => CliError::new(e.to_string()).hint(
-            "another program (or this vault's running daemon) holds it: stop it, or set another `bind` in config.toml",
-        ),
-        N::Listen { .. } => CliError::new(e.to_string()).hint("check `bind` under [network] in config.toml"),
-        N::Connect(_) | N::Timeout => CliError::new(e.to_string())
-            .hint("check that the other device is online and running `haven invite`/`haven share` or `haven daemon`"),
-        _ => CliError::new(e.to_string()),
-    }
-}
 /// A peer to sync with: its id, "device (person)" and what we know of its address.
 pub struct Target {
     /// The device id.
@@ -472,36 +460,37 @@ pub struct Target {
     pub info: PeerInfo,
 }
 
-/// Every peer to sync with, or those whose id or name starts with `wanted`.
-pub fn sync_targets(net: &Net, wanted: Option<&str>) -> Result<Vec<Target>> {
-    let book = net.peers();
-    let mut targets: Vec<Target> = net
-        .known_devices()?
-        .into_iter()
-        .map(|(device, m)| {
-            let mut info = book.get(&device).cloned().unwrap_or_default();
-            // What it announced in a shared journal adds to what this device remembers.
-            for a in &m.addrs {
-                if !info.addrs.contains(a) {
-                    info.addrs.push(a.clone());
+impl Node {
+    /// Every peer to sync with, or those whose id or name starts with `wanted`.
+    pub fn sync_targets(&self, wanted: Option<&str>) -> Result<Vec<Target>> {
+        let book = self.peers();
+        let mut targets: Vec<Target> = self
+            .known_devices()?
+            .into_iter()
+            .map(|(device, m)| {
+                let mut info = book.get(&device).cloned().unwrap_or_default();
+                // What it announced in a shared journal adds to what this device remembers.
+                for a in &m.addrs {
+                    if !info.addrs.contains(a) {
+                        info.addrs.push(a.clone());
+                    }
                 }
+                let device_name = if m.device_name.is_empty() {
+                    info.device_name.clone()
+                } else {
+                    m.device_name.clone()
+                };
+                let name = format!("{} ({})", device_name, m.person);
+                Target { device, name, info }
+            })
+            .collect();
+        if let Some(wanted) = wanted {
+            let w = wanted.to_lowercase();
+            targets.retain(|t| t.device.starts_with(&w) || t.name.to_lowercase().starts_with(&w));
+            if targets.is_empty() {
+                return Err(NodeError::NoPeerMatches(wanted.to_string()));
             }
-            let device_name = if m.device_name.is_empty() {
-                info.device_name.clone()
-            } else {
-                m.device_name.clone()
-            };
-            let name = format!("{} ({})", device_name, m.person);
-            Target { device, name, info }
-        })
-        .collect();
-    if let Some(wanted) = wanted {
-        let w = wanted.to_lowercase();
-        targets.retain(|t| t.device.starts_with(&w) || t.name.to_lowercase().starts_with(&w));
-        if targets.is_empty() {
-            return Err(CliError::new(format!("no peer matches `{wanted}`"))
-                .hint("see `haven devices` and `haven members`"));
         }
+        Ok(targets)
     }
-    Ok(targets)
 }

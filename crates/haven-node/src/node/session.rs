@@ -9,12 +9,16 @@ use haven_store::{JournalStore, PeerInfo};
 use haven_sync::JournalKey;
 use haven_sync::session::{SessionError, SyncSession};
 
-use super::{Arrived, Loaded, Net, Target, blocking, device_bytes, fingerprint};
-use crate::control::PeerRow;
-use crate::output::clean_capped;
+use super::{Arrived, Loaded, Node, Target, blocking, device_bytes, fingerprint};
+use crate::ipc::control::{PeerRow, PeerStatus};
+
+/// Text a peer may have written, made safe for a log line.
+fn clean_capped(text: &str, max: usize) -> String {
+    haven_model::text::clean_capped(text, false, max)
+}
 
 /// What one sync moved, for reports and benchmarks.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct Traffic {
     /// Sync message bytes received.
     pub bytes_in: usize,
@@ -28,7 +32,8 @@ pub struct Traffic {
     pub wire_in: u64,
     /// UDP payload bytes sent on the connection.
     pub wire_out: u64,
-    /// The path the last session's connection used.
+    /// The path the last session's connection used (none if there was no connection).
+    #[serde(default)]
     pub path: Option<haven_sync::net::PathKind>,
 }
 
@@ -84,7 +89,7 @@ fn merge(first: Option<PeerOutcome>, next: PeerOutcome) -> PeerOutcome {
 /// no copy of yet, they are created and synced too. `offer` adds journals that membership
 /// alone would not offer (a journal being left, whose last change tells the others so).
 pub async fn sync_with(
-    net: &Net,
+    net: &Node,
     endpoint: &iroh::Endpoint,
     device: &str,
     info: &PeerInfo,
@@ -115,7 +120,7 @@ pub async fn sync_with(
         return outcome;
     }
     for key in &also {
-        if let Err(e) = net.vault.adopt_journal(&net.keys, &hex::encode(key)) {
+        if let Err(e) = net.vault().adopt_journal(&net.keys, &hex::encode(key)) {
             return PeerOutcome::Failed(e.to_string());
         }
     }
@@ -127,7 +132,7 @@ pub async fn sync_with(
 
 /// Sessions with one peer until they are in sync, a session fails, or [`MAX_CONTINUED`].
 async fn sessions(
-    net: &Net,
+    net: &Node,
     endpoint: &iroh::Endpoint,
     device: &str,
     info: &PeerInfo,
@@ -149,7 +154,7 @@ async fn sessions(
 /// One session with a peer as the initiator. Returns its outcome, and whether the two are
 /// still not in sync after it (a budget paused it on one side or the other).
 async fn sync_session(
-    net: &Net,
+    net: &Node,
     endpoint: &iroh::Endpoint,
     device: &str,
     info: &PeerInfo,
@@ -162,7 +167,7 @@ async fn sync_session(
         Err(e) => return (PeerOutcome::Failed(e.to_string()), false),
     };
     for key in extra {
-        if let Ok(Some(store)) = net.vault.find_by_key(&net.keys, &hex::encode(key)) {
+        if let Ok(Some(store)) = net.vault().find_by_key(&net.keys, &hex::encode(key)) {
             stores.insert(*key, store);
         }
     }
@@ -226,7 +231,7 @@ async fn sync_session(
 }
 
 /// What a failed session says, with the journal named by its local alias.
-fn session_failure(net: &Net, e: &haven_sync::net::NetError) -> String {
+fn session_failure(net: &Node, e: &haven_sync::net::NetError) -> String {
     match e {
         haven_sync::net::NetError::Session(SessionError::Invalid { journal, violation }) => {
             format!(
@@ -240,7 +245,7 @@ fn session_failure(net: &Net, e: &haven_sync::net::NetError) -> String {
 
 /// The initiator's side of a session on an open connection.
 async fn run_initiator(
-    net: &Net,
+    net: &Node,
     conn: &iroh::endpoint::Connection,
     send: &mut iroh::endpoint::SendStream,
     recv: &mut iroh::endpoint::RecvStream,
@@ -283,13 +288,7 @@ async fn run_initiator(
     let moved = traffic.bytes_in + traffic.bytes_out > 0;
     let outcome = match blocking(|| net.persist(stores, &chunks, results, device)) {
         Ok(changed) => {
-            let _ = net.remember(
-                device,
-                &[],
-                None,
-                None,
-                Some(jiff::Timestamp::now().as_millisecond()),
-            );
+            let _ = net.remember(device, &[], None, None, Some(net.now_ms()));
             PeerOutcome::Synced(changed, traffic)
         }
         Err(e) => PeerOutcome::Failed(e.to_string()),
@@ -318,7 +317,7 @@ pub async fn refuse_sync(conn: iroh::endpoint::Connection, reason: &str) {
 /// and what arrived in each journal that received something, and why the session paused
 /// (its budget was spent), if it did.
 pub async fn serve_sync(
-    net: &Net,
+    net: &Node,
     conn: iroh::endpoint::Connection,
 ) -> std::result::Result<(String, Vec<Arrived>, Option<String>), String> {
     let peer = hex::encode(conn.remote_id().as_bytes());
@@ -330,14 +329,14 @@ pub async fn serve_sync(
             tracing::info!(peer = %fingerprint(&peer), journals = arrived.len(), "served a session")
         }
         Err(why) => {
-            tracing::warn!(peer = %fingerprint(&peer), why = %clean_capped(why, 300), "session refused")
+            tracing::warn!(peer = %fingerprint(&peer), why = %clean_capped(why, 300), "session ended; nothing it sent was kept")
         }
     }
     served
 }
 
 async fn serve_session(
-    net: &Net,
+    net: &Node,
     conn: &iroh::endpoint::Connection,
 ) -> std::result::Result<(String, Vec<Arrived>, Option<String>), String> {
     use haven_sync::frame::Frame;
@@ -387,13 +386,7 @@ async fn serve_session(
     let results = session.into_journals();
     let changed =
         blocking(|| net.persist(&stores, &chunks, results, &peer)).map_err(|e| e.to_string())?;
-    let _ = net.remember(
-        &peer,
-        &[],
-        None,
-        None,
-        Some(jiff::Timestamp::now().as_millisecond()),
-    );
+    let _ = net.remember(&peer, &[], None, None, Some(net.now_ms()));
     hnet::finish(conn, ending).await;
     Ok((peer, changed, paused))
 }
@@ -401,7 +394,7 @@ async fn serve_session(
 /// Syncs with every target at once on `endpoint` (offering `offer` too, see [`sync_with`]);
 /// one row per target, in order.
 pub async fn sync_now(
-    net: &Net,
+    net: &Node,
     endpoint: &iroh::Endpoint,
     targets: &[Target],
     offer: &[JournalKey],
@@ -415,6 +408,21 @@ pub async fn sync_now(
         .zip(outcomes)
         .map(|(t, outcome)| (row(t, &outcome), outcome))
         .collect()
+}
+
+/// Syncs with every target at once on an endpoint of its own, for a process that runs no
+/// daemon: binds, syncs, and closes the endpoint (waiting at most half a second for the
+/// peers to hear it close).
+pub async fn sync_alone(
+    net: &Node,
+    targets: &[Target],
+    offer: &[JournalKey],
+) -> Result<Vec<(PeerRow, PeerOutcome)>, crate::NodeError> {
+    let secret = net.secret()?;
+    let endpoint = haven_sync::net::bind(&secret, &net.config).await?;
+    let rows = sync_now(net, &endpoint, targets, offer).await;
+    haven_sync::net::close_within(endpoint, Duration::from_millis(500)).await;
+    Ok(rows)
 }
 
 /// One printable row for a peer's outcome.
@@ -433,7 +441,7 @@ fn row(t: &Target, outcome: &PeerOutcome) -> PeerRow {
                 None => "",
             };
             (
-                "synced",
+                PeerStatus::Synced,
                 format!(
                     "{text}; {} bytes in, {} out{path}",
                     traffic.bytes_in, traffic.bytes_out
@@ -443,28 +451,22 @@ fn row(t: &Target, outcome: &PeerOutcome) -> PeerRow {
             )
         }
         PeerOutcome::NothingShared => (
-            "skipped",
+            PeerStatus::Skipped,
             "no journal in common".to_string(),
             0,
             Traffic::default(),
         ),
-        PeerOutcome::Unreachable(e) => ("unreachable", e.clone(), 0, Traffic::default()),
-        PeerOutcome::Failed(e) => ("failed", e.clone(), 0, Traffic::default()),
+        PeerOutcome::Unreachable(e) => (PeerStatus::Unreachable, e.clone(), 0, Traffic::default()),
+        PeerOutcome::Failed(e) => (PeerStatus::Failed, e.clone(), 0, Traffic::default()),
     };
     PeerRow {
         device: t.device.clone(),
         fingerprint: fingerprint(&t.device),
         name: t.name.clone(),
-        status: status.to_string(),
+        status,
         detail,
         arrived,
-        bytes_in: traffic.bytes_in,
-        bytes_out: traffic.bytes_out,
-        frames_in: traffic.frames_in,
-        frames_out: traffic.frames_out,
-        wire_in: traffic.wire_in,
-        wire_out: traffic.wire_out,
-        path: traffic.path,
+        traffic,
     }
 }
 

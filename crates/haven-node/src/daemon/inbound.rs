@@ -35,6 +35,17 @@ impl Default for Admission {
     }
 }
 
+/// Why a session was not let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The peer's previous session did not end in time after being closed.
+    #[error("a session with this device is still ending; try again shortly")]
+    StillEnding,
+    /// The daemon holds as many sessions as it may.
+    #[error("too many sessions at once; try again shortly")]
+    Full,
+}
+
 /// A session that was let in, counted until it is dropped.
 pub struct Admitted {
     _room: OwnedSemaphorePermit,
@@ -43,7 +54,7 @@ pub struct Admitted {
 
 impl Admission {
     /// Lets `peer`'s session on `conn` in, or says why not.
-    pub async fn admit(&self, peer: &str, conn: &Connection) -> Result<Admitted, &'static str> {
+    pub async fn admit(&self, peer: &str, conn: &Connection) -> Result<Admitted, Refusal> {
         // The peer's own slot first, so that a flooding peer holds at most one place in
         // the whole daemon while its other sessions wait (or are refused).
         let (slot, previous) = {
@@ -63,12 +74,12 @@ impl Admission {
                     .await
                     .ok()
                     .and_then(Result::ok)
-                    .ok_or("a session with this device is still ending; try again shortly")?
+                    .ok_or(Refusal::StillEnding)?
             }
         };
         let room = Arc::clone(&self.room)
             .try_acquire_owned()
-            .map_err(|_| "too many sessions at once; try again shortly")?;
+            .map_err(|_| Refusal::Full)?;
         Ok(Admitted {
             _room: room,
             _slot: slot,

@@ -16,6 +16,40 @@ use serde::{Deserialize, Serialize};
 /// The longest request line the daemon reads.
 const MAX_REQUEST: u64 = 4096;
 
+/// The vault's identity on its way to a daemon: zeroized when dropped, never printed.
+#[derive(Clone)]
+pub struct Identity(zeroize::Zeroizing<String>);
+
+impl Identity {
+    /// Wraps the identity's text.
+    pub fn new(text: zeroize::Zeroizing<String>) -> Identity {
+        Identity(text)
+    }
+
+    /// The identity's text.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Identity([redacted])")
+    }
+}
+
+impl Serialize for Identity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Identity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Identity(zeroize::Zeroizing::new(String::deserialize(d)?)))
+    }
+}
+
 /// What a client asks of the daemon.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -32,6 +66,28 @@ pub enum Request {
     },
     /// Stream an [`Arrival`] each time entries arrive from a peer.
     Watch,
+    /// Show a ticket on the daemon's endpoint and pair with the device that presents it:
+    /// replies [`Reply::Ticket`], then [`Reply::Paired`] or [`Reply::PairFailed`]. Hanging
+    /// up withdraws the ticket.
+    Invite {
+        /// The shared journal's key (hex), or none to pair one of this person's devices.
+        journal: Option<String>,
+        /// When the ticket expires (ms since the epoch).
+        expires_at_ms: i64,
+    },
+    /// Join with a ticket from the daemon's endpoint: replies [`Reply::Joined`] or
+    /// [`Reply::PairFailed`].
+    Join {
+        /// The ticket, as text.
+        ticket: String,
+    },
+    /// Hand the vault's identity to a locked daemon, which then syncs.
+    Unlock {
+        /// The identity (an age secret key).
+        identity: Identity,
+    },
+    /// Take the key back: the daemon stops syncing and forgets it until the next unlock.
+    Lock,
     /// Close every open sync connection with a device that was just revoked.
     Cut {
         /// The revoked device's id.
@@ -48,27 +104,67 @@ pub struct PeerRow {
     pub fingerprint: String,
     /// "device (person)".
     pub name: String,
-    /// synced, skipped, unreachable or failed.
-    pub status: String,
+    /// How it went.
+    pub status: PeerStatus,
     /// What happened, in words.
     pub detail: String,
     /// Entries that arrived here.
     pub arrived: usize,
-    /// Sync message bytes received.
-    pub bytes_in: usize,
-    /// Sync message bytes sent.
-    pub bytes_out: usize,
-    /// Protocol frames received.
-    pub frames_in: u32,
-    /// Protocol frames sent.
-    pub frames_out: u32,
-    /// UDP payload bytes received (QUIC, encrypted, handshake included).
-    pub wire_in: u64,
-    /// UDP payload bytes sent.
-    pub wire_out: u64,
-    /// Whether the connection was direct or relayed (none if there was no connection).
-    #[serde(default)]
-    pub path: Option<haven_sync::net::PathKind>,
+    /// What moved, and on which path (the fields appear at the row's top level).
+    #[serde(flatten)]
+    pub traffic: crate::node::Traffic,
+}
+
+/// How a sync with one peer went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerStatus {
+    /// The session ran to the end.
+    Synced,
+    /// No journal in common.
+    Skipped,
+    /// It could not be reached.
+    Unreachable,
+    /// The session failed (nothing from it was kept).
+    Failed,
+}
+
+impl PeerStatus {
+    /// The word for it, as `haven sync` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeerStatus::Synced => "synced",
+            PeerStatus::Skipped => "skipped",
+            PeerStatus::Unreachable => "unreachable",
+            PeerStatus::Failed => "failed",
+        }
+    }
+}
+
+/// What a running daemon is doing with a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveState {
+    /// A session runs now.
+    Syncing,
+    /// The last attempt failed; it tries again after a backoff.
+    Retrying,
+    /// The last session succeeded.
+    Synced,
+    /// Not reached yet since the daemon started.
+    Waiting,
+}
+
+impl LiveState {
+    /// The word for it, as `haven status` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveState::Syncing => "syncing",
+            LiveState::Retrying => "retrying",
+            LiveState::Synced => "synced",
+            LiveState::Waiting => "waiting",
+        }
+    }
 }
 
 /// A peer as the running daemon sees it.
@@ -76,12 +172,15 @@ pub struct PeerRow {
 pub struct LivePeer {
     /// The device id.
     pub device: String,
-    /// synced, syncing, retrying or waiting.
-    pub state: String,
+    /// What the daemon is doing with it.
+    pub state: LiveState,
     /// When the daemon last synced with it (ms since the epoch).
     pub last_ok_ms: Option<i64>,
     /// Seconds until the next attempt, while retrying.
     pub retry_in_secs: Option<u64>,
+    /// Whether the last session's connection was direct or relayed.
+    #[serde(default)]
+    pub path: Option<haven_sync::net::PathKind>,
 }
 
 /// The running daemon.
@@ -89,12 +188,18 @@ pub struct LivePeer {
 pub struct DaemonStatus {
     /// Its process id.
     pub pid: u32,
+    /// Whether it is waiting for the key (`haven unlock`) and so not syncing.
+    #[serde(default)]
+    pub locked: bool,
     /// Seconds since it started.
     pub up_secs: u64,
     /// The addresses its endpoint listens on.
     pub addrs: Vec<String>,
     /// Every peer it syncs with.
     pub peers: Vec<LivePeer>,
+    /// Its home relays, each connected or failing (none with relays off).
+    #[serde(default)]
+    pub relays: Vec<haven_sync::net::RelayState>,
 }
 
 /// Entries that arrived in one journal from one peer.
@@ -128,6 +233,31 @@ pub enum Reply {
         /// Connections closed.
         closed: usize,
     },
+    /// For [`Request::Unlock`]: the daemon holds the key now.
+    Unlocked,
+    /// For [`Request::Lock`], and for what needs the key while the daemon has none.
+    Locked,
+    /// For [`Request::Invite`]: the ticket to show.
+    Ticket {
+        /// The ticket, as text.
+        ticket: String,
+    },
+    /// For [`Request::Invite`]: a device joined.
+    Paired(crate::pairing::Paired),
+    /// For [`Request::Join`]: joined.
+    Joined(crate::pairing::Joined),
+    /// For [`Request::Invite`] and [`Request::Join`]: pairing failed.
+    PairFailed {
+        /// What went wrong.
+        message: String,
+        /// Its kind.
+        kind: crate::PairFailure,
+    },
+    /// For [`Request::Sync`]: no known peer matches what was asked for.
+    NoPeerMatches {
+        /// What was asked for.
+        wanted: String,
+    },
     /// The request could not be served.
     Error {
         /// What went wrong.
@@ -150,7 +280,8 @@ impl Client {
         stream
             .set_write_timeout(Some(Duration::from_secs(2)))
             .ok()?;
-        let mut line = serde_json::to_vec(request).ok()?;
+        // The line may carry the identity: it is wiped once sent.
+        let mut line = zeroize::Zeroizing::new(serde_json::to_vec(request).ok()?);
         line.push(b'\n');
         stream.write_all(&line).ok()?;
         Some(Client {
@@ -159,7 +290,7 @@ impl Client {
     }
 
     /// The next reply; `None` when the daemon hung up, timed out or sent nonsense.
-    pub fn next(&mut self) -> Option<Reply> {
+    pub fn next_reply(&mut self) -> Option<Reply> {
         let mut line = String::new();
         match self.reader.read_line(&mut line) {
             Ok(0) | Err(_) => None,
@@ -184,7 +315,7 @@ pub enum Asked {
 pub fn ask_daemon(socket: &Path, request: &Request, timeout: Duration) -> Asked {
     match Client::open(socket, request, Some(timeout)) {
         None => Asked::NoDaemon,
-        Some(mut client) => match client.next() {
+        Some(mut client) => match client.next_reply() {
             Some(reply) => Asked::Reply(reply),
             None => Asked::Silent,
         },
@@ -224,7 +355,8 @@ pub async fn read_request(stream: &mut tokio::net::UnixStream) -> Option<Request
     if stream.peer_cred().ok()?.uid() != uid {
         return None;
     }
-    let mut line = String::new();
+    // The line may carry the identity: it is wiped once read.
+    let mut line = zeroize::Zeroizing::new(String::new());
     let mut limited = tokio::io::BufReader::new(stream.take(MAX_REQUEST));
     tokio::time::timeout(Duration::from_secs(5), limited.read_line(&mut line))
         .await
@@ -238,10 +370,18 @@ pub async fn write_reply(
     stream: &mut tokio::net::UnixStream,
     reply: &Reply,
 ) -> std::io::Result<()> {
+    write_reply_to(stream, reply).await
+}
+
+/// Writes one reply line to any writer (such as the write half of a split stream).
+pub async fn write_reply_to(
+    to: &mut (impl tokio::io::AsyncWrite + Unpin),
+    reply: &Reply,
+) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt;
     let mut line = serde_json::to_vec(reply)?;
     line.push(b'\n');
-    stream.write_all(&line).await
+    to.write_all(&line).await
 }
 
 #[cfg(test)]

@@ -1,0 +1,198 @@
+//! The daemon's answers on its control socket while it holds the key: status, sync now,
+//! watch arrivals, pair (both halves) on its endpoint, cut a revoked device, lock.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use super::{Busy, Daemon};
+use crate::error::{PairError, PairFailure};
+use crate::ipc::control::{self, Reply, Request};
+use crate::node::{self, PeerOutcome, fingerprint, key_bytes};
+use crate::pairing::{self, Invitation};
+
+/// Answers one control client.
+pub(super) async fn answer(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStream) {
+    let Some(request) = control::read_request(&mut stream).await else {
+        return;
+    };
+    let reply = match request {
+        Request::Status => Reply::Status(daemon.status()),
+        Request::Cut { device } => {
+            let closed = daemon.node.cut(&device);
+            if closed > 0 {
+                tracing::info!(peer = %fingerprint(&device), closed, "closed the connections of a revoked device");
+            }
+            Reply::Cut { closed }
+        }
+        Request::Sync { peer, offer } => sync(daemon, peer.as_deref(), &offer).await,
+        Request::Watch => {
+            watch(daemon, stream).await;
+            return;
+        }
+        Request::Invite {
+            journal,
+            expires_at_ms,
+        } => {
+            invite(daemon, stream, journal.as_deref(), expires_at_ms).await;
+            return;
+        }
+        Request::Join { ticket } => join(daemon, &ticket).await,
+        Request::Lock => {
+            daemon.lock.notify_one();
+            Reply::Locked
+        }
+        Request::Unlock { .. } => Reply::Unlocked,
+    };
+    let _ = control::write_reply(&mut stream, &reply).await;
+}
+
+/// Syncs now with every peer, or those matching `wanted`, for a control client.
+async fn sync(daemon: &Arc<Daemon>, wanted: Option<&str>, offer: &[String]) -> Reply {
+    let targets = match daemon.node.sync_targets(wanted) {
+        Ok(targets) => targets,
+        Err(crate::NodeError::NoPeerMatches(wanted)) => return Reply::NoPeerMatches { wanted },
+        Err(e) => {
+            return Reply::Error {
+                message: e.to_string(),
+                hint: None,
+            };
+        }
+    };
+    let _busy: Vec<Busy> = targets
+        .iter()
+        .map(|t| Busy::begin(daemon, &t.device))
+        .collect();
+    let offer: Vec<_> = offer.iter().filter_map(|k| key_bytes(k)).collect();
+    let rows = node::sync_now(&daemon.node, &daemon.endpoint, &targets, &offer).await;
+    let mut peers = Vec::new();
+    for (row, outcome) in rows {
+        if let PeerOutcome::Synced(changed, _) = &outcome {
+            daemon.arrived(&row.device, changed);
+        }
+        daemon.finished(&row.device, &outcome);
+        peers.push(row);
+    }
+    Reply::Synced { peers }
+}
+
+/// Streams arrivals to a watching control client until it hangs up.
+async fn watch(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStream) {
+    let mut arrivals = daemon.arrivals.subscribe();
+    if control::write_reply(&mut stream, &Reply::Watching)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        match arrivals.recv().await {
+            Ok(a) => {
+                if control::write_reply(&mut stream, &Reply::Arrived(a))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            // A slow watcher missed some: it re-reads the journal anyway.
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// What a failed pairing tells the control client.
+fn pair_failed(e: &PairError) -> Reply {
+    Reply::PairFailed {
+        message: e.to_string(),
+        kind: PairFailure::from(e),
+    }
+}
+
+/// Shows a ticket on the daemon's endpoint for a control client, and pairs with the device
+/// that presents it; the client hanging up withdraws the ticket.
+async fn invite(
+    daemon: &Arc<Daemon>,
+    mut stream: tokio::net::UnixStream,
+    journal: Option<&str>,
+    expires_at_ms: i64,
+) {
+    use tokio::io::AsyncReadExt;
+    let scope = match journal {
+        None => haven_sync::ticket::Scope::Devices,
+        Some(hex_key) => match key_bytes(hex_key) {
+            Some(key) => haven_sync::ticket::Scope::Journal(key),
+            None => {
+                let reply = Reply::Error {
+                    message: "malformed journal key".into(),
+                    hint: None,
+                };
+                let _ = control::write_reply(&mut stream, &reply).await;
+                return;
+            }
+        },
+    };
+    let opened = Invitation::open(&daemon.node, &daemon.endpoint, scope.clone(), expires_at_ms);
+    let (invitation, ticket, knocks) = match opened {
+        Ok(opened) => opened,
+        Err(e) => {
+            let _ = control::write_reply(&mut stream, &pair_failed(&e)).await;
+            return;
+        }
+    };
+    let Some(showing) = daemon.pairing.show(invitation) else {
+        let reply = Reply::PairFailed {
+            message: "this device is showing another ticket already".into(),
+            kind: PairFailure::Busy,
+        };
+        let _ = control::write_reply(&mut stream, &reply).await;
+        return;
+    };
+    let shown = Reply::Ticket {
+        ticket: ticket.to_string(),
+    };
+    if control::write_reply(&mut stream, &shown).await.is_err() {
+        return;
+    }
+    tracing::info!(expires_at_ms, "showing a pairing ticket");
+    let (mut from_client, mut to_client) = stream.split();
+    let mut byte = [0u8; 1];
+    let paired = tokio::select! {
+        paired = pairing::await_joiner(&daemon.node, &scope, knocks, expires_at_ms) => paired,
+        // The client sends nothing more: any read that returns means it hung up.
+        _ = from_client.read(&mut byte) => {
+            tracing::info!("the pairing ticket was withdrawn");
+            return;
+        }
+    };
+    drop(showing);
+    let reply = match paired {
+        Ok(paired) => {
+            tracing::info!(peer = %fingerprint(&paired.device), "paired");
+            Reply::Paired(paired)
+        }
+        Err(e) => pair_failed(&e),
+    };
+    let _ = control::write_reply_to(&mut to_client, &reply).await;
+}
+
+/// Joins with a ticket on the daemon's endpoint, for a control client.
+async fn join(daemon: &Arc<Daemon>, ticket: &str) -> Reply {
+    let ticket: haven_sync::ticket::Ticket = match ticket.trim().parse() {
+        Ok(ticket) => ticket,
+        Err(e) => {
+            return Reply::Error {
+                message: format!("{e}"),
+                hint: None,
+            };
+        }
+    };
+    match pairing::join_on(&daemon.node, &daemon.endpoint, &ticket).await {
+        Ok(joined) => {
+            tracing::info!(peer = %fingerprint(&joined.inviter), "joined");
+            Reply::Joined(joined)
+        }
+        Err(e) => pair_failed(&e),
+    }
+}
