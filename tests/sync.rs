@@ -917,3 +917,47 @@ fn a_locked_daemon_waits_for_unlock_and_stops_at_lock() {
     assert!(logged.contains("waiting for the key"), "{logged}");
     assert!(logged.contains("forgot the key"), "{logged}");
 }
+
+#[test]
+fn pairing_while_both_daemons_run_on_fixed_ports_goes_through_them() {
+    let robin = Device::new("laptop", "Robin", base_port() + 60);
+    let sam = Device::new("phone", "Sam", base_port() + 61);
+    robin.ok(&["journal", "new", "us"]);
+    let robin_log = robin.h.home.join("daemon.log");
+    let sam_log = sam.h.home.join("daemon.log");
+    let daemon = ["--for", "90s", "--pull-every", "3600"];
+    let _robin_daemon = robin.daemon_logged(&daemon, &robin_log);
+    let _sam_daemon = sam.daemon_logged(&daemon, &sam_log);
+    // Each daemon holds its device's one (fixed) port: share and join use the daemons'
+    // endpoints through their control sockets instead of binding a second one.
+    let joined = pair(&robin, &sam, &["share", "us", "--expires", "5m"]);
+    assert!(joined.contains("Joined Robin's laptop"), "{joined}");
+    let logged = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        logged(&robin_log).contains("showing a pairing ticket")
+            && logged(&robin_log).contains(" paired "),
+        "{}",
+        logged(&robin_log)
+    );
+    assert!(
+        logged(&sam_log).contains(" joined "),
+        "{}",
+        logged(&sam_log)
+    );
+    // And they sync from then on, daemon to daemon, with nobody running `haven sync`.
+    sam.ok(&["--journal", "us", "write", "thank you for waiting for me"]);
+    let start = Instant::now();
+    while !robin
+        .texts(Some("us"))
+        .iter()
+        .any(|t| t.contains("thank you for waiting for me"))
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}\n{}",
+            logged(&robin_log),
+            logged(&sam_log)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -15,44 +15,55 @@ pub fn run() -> Result<ExitCode, CliError> {
     let service = matches!(cli.command, Command::Daemon(_));
     install_logging(cli.global.verbose, service, std::env::var("RUST_LOG").ok());
     let ctx = Context::from_env(&cli.global)?;
-    match cli.command {
-        Command::Init(args) => commands::init::run(&ctx, args),
-        Command::Unlock(args) => commands::unlock::run(&ctx, args),
-        Command::Lock(args) => commands::lock::run(&ctx, args),
-        Command::Passphrase(args) => commands::passphrase::run(&ctx, args),
-        Command::Status(args) => commands::status::run(&ctx, args),
-        Command::Write(args) => commands::write::run(&ctx, args),
-        Command::Checkin(args) => commands::checkin::run(&ctx, args),
-        Command::Gratitude(args) => commands::gratitude::run(&ctx, args),
-        Command::Affirm(args) => commands::affirm::run(&ctx, args),
-        Command::Reframe(args) => commands::reframe::run(&ctx, args),
-        Command::Boundary(args) => commands::boundary::run(&ctx, args),
-        Command::Repair(args) => commands::repair::run(&ctx, args),
-        Command::Coreg(args) => commands::coreg::run(&ctx, args),
-        Command::List(args) => commands::list::run(&ctx, args),
-        Command::Show(args) => commands::show::run(&ctx, args),
-        Command::Star(args) => commands::star::run(&ctx, args),
-        Command::Edit(args) => commands::edit::run(&ctx, args),
-        Command::Delete(args) => commands::delete::run(&ctx, args),
-        Command::Journal(args) => commands::journal::run(&ctx, args),
-        Command::Words(args) => commands::words::run(&ctx, args),
-        Command::Completions(args) => commands::completions::run(&ctx, args),
-        Command::Man(args) => commands::completions::run_man(&ctx, args),
-        Command::Doctor(args) => commands::doctor::run(&ctx, args),
-        Command::Invite(args) => commands::invite::run(&ctx, args),
-        Command::Share(args) => commands::share::run(&ctx, args),
-        Command::Join(args) => commands::join::run(&ctx, args),
-        Command::Sync(args) => commands::sync::run(&ctx, args),
-        Command::Daemon(args) => commands::daemon::run(&ctx, args),
-        Command::Watch(args) => commands::watch::run(&ctx, args),
-        Command::Devices(args) => commands::devices::run(&ctx, args),
-        Command::Members(args) => commands::devices::run_members(&ctx, args),
-        Command::Revoke(args) => commands::revoke::run(&ctx, args),
-        Command::Insights(args) => commands::insights::run(&ctx, args),
-        Command::Export(args) => commands::export::run(&ctx, args),
-        Command::Import(args) => commands::import::run(&ctx, args),
-        Command::Demo(args) => commands::demo::run(&ctx, args),
-        Command::Agent(args) => commands::agent::run(&ctx, args),
+    let commits = cli.command.commits();
+    let ran = dispatch(&ctx, cli.command);
+    if commits && ran.is_ok() {
+        // A running daemon pushes the change now; nobody listening is fine.
+        haven_node::ipc::control::tell_changed(&ctx.daemon_socket());
+    }
+    ran
+}
+
+/// Runs one command.
+fn dispatch(ctx: &Context, command: Command) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Init(args) => commands::init::run(ctx, args),
+        Command::Unlock(args) => commands::unlock::run(ctx, args),
+        Command::Lock(args) => commands::lock::run(ctx, args),
+        Command::Passphrase(args) => commands::passphrase::run(ctx, args),
+        Command::Status(args) => commands::status::run(ctx, args),
+        Command::Write(args) => commands::write::run(ctx, args),
+        Command::Checkin(args) => commands::checkin::run(ctx, args),
+        Command::Gratitude(args) => commands::gratitude::run(ctx, args),
+        Command::Affirm(args) => commands::affirm::run(ctx, args),
+        Command::Reframe(args) => commands::reframe::run(ctx, args),
+        Command::Boundary(args) => commands::boundary::run(ctx, args),
+        Command::Repair(args) => commands::repair::run(ctx, args),
+        Command::Coreg(args) => commands::coreg::run(ctx, args),
+        Command::List(args) => commands::list::run(ctx, args),
+        Command::Show(args) => commands::show::run(ctx, args),
+        Command::Star(args) => commands::star::run(ctx, args),
+        Command::Edit(args) => commands::edit::run(ctx, args),
+        Command::Delete(args) => commands::delete::run(ctx, args),
+        Command::Journal(args) => commands::journal::run(ctx, args),
+        Command::Words(args) => commands::words::run(ctx, args),
+        Command::Completions(args) => commands::completions::run(ctx, args),
+        Command::Man(args) => commands::completions::run_man(ctx, args),
+        Command::Doctor(args) => commands::doctor::run(ctx, args),
+        Command::Invite(args) => commands::invite::run(ctx, args),
+        Command::Share(args) => commands::share::run(ctx, args),
+        Command::Join(args) => commands::join::run(ctx, args),
+        Command::Sync(args) => commands::sync::run(ctx, args),
+        Command::Daemon(args) => commands::daemon::run(ctx, args),
+        Command::Watch(args) => commands::watch::run(ctx, args),
+        Command::Devices(args) => commands::devices::run(ctx, args),
+        Command::Members(args) => commands::devices::run_members(ctx, args),
+        Command::Revoke(args) => commands::revoke::run(ctx, args),
+        Command::Insights(args) => commands::insights::run(ctx, args),
+        Command::Export(args) => commands::export::run(ctx, args),
+        Command::Import(args) => commands::import::run(ctx, args),
+        Command::Demo(args) => commands::demo::run(ctx, args),
+        Command::Agent(args) => commands::agent::run(ctx, args),
     }
 }
 

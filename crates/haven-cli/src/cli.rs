@@ -89,3 +89,28 @@ pub enum Command {
     #[command(hide = true)]
     Agent(commands::agent::Args),
 }
+
+impl Command {
+    /// Whether the command may commit a change to a journal, which a running daemon is
+    /// then told of at once (its filesystem watcher would notice too, a moment later).
+    pub fn commits(&self) -> bool {
+        matches!(
+            self,
+            Command::Unlock(_)
+                | Command::Write(_)
+                | Command::Checkin(_)
+                | Command::Gratitude(_)
+                | Command::Affirm(_)
+                | Command::Reframe(_)
+                | Command::Boundary(_)
+                | Command::Repair(_)
+                | Command::Coreg(_)
+                | Command::Star(_)
+                | Command::Edit(_)
+                | Command::Delete(_)
+                | Command::Journal(_)
+                | Command::Revoke(_)
+                | Command::Import(_)
+        )
+    }
+}

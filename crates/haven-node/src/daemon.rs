@@ -58,6 +58,8 @@ struct PeerState {
     retry: Option<(Instant, Duration)>,
     /// The last session's path.
     path: Option<haven_sync::net::PathKind>,
+    /// A local change came while a session with it ran: push once more after it.
+    again: bool,
 }
 
 /// The daemon's shared state: its endpoint, its peers and who is watching.
@@ -73,6 +75,12 @@ struct Daemon {
     pairing: PairHandler,
     /// Told when `haven lock` takes the key back.
     lock: Notify,
+    /// Told when a process says it committed a change.
+    changed: Notify,
+    /// One session lock per peer, for the sessions this daemon starts.
+    turns: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// When a committing process last said it changed something.
+    last_notice: Mutex<Option<Instant>>,
 }
 
 /// The sync protocol's handler on the daemon's router.
@@ -176,20 +184,41 @@ impl Daemon {
     }
 }
 
-/// A session with a peer in progress; dropping it (at the end, or if the task panics)
-/// marks the session over.
+/// A session this daemon runs with a peer; dropping it (at the end, or if the task panics)
+/// marks the session over. There is one at a time per peer: a second would only replace
+/// the first on the peer's side.
 struct Busy {
     daemon: Arc<Daemon>,
     device: String,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl Busy {
-    fn begin(daemon: &Arc<Daemon>, device: &str) -> Busy {
+    /// The peer's session lock.
+    fn turn_of(daemon: &Daemon, device: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = daemon.turns.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(turns.entry(device.to_string()).or_default())
+    }
+
+    fn mark(daemon: &Arc<Daemon>, device: &str, turn: tokio::sync::OwnedMutexGuard<()>) -> Busy {
         daemon.peers().entry(device.to_string()).or_default().busy += 1;
         Busy {
             daemon: Arc::clone(daemon),
             device: device.to_string(),
+            _turn: turn,
         }
+    }
+
+    /// A session with `device` once the one running now (if any) has ended.
+    async fn begin(daemon: &Arc<Daemon>, device: &str) -> Busy {
+        let turn = Self::turn_of(daemon, device).lock_owned().await;
+        Self::mark(daemon, device, turn)
+    }
+
+    /// A session with `device` now, or `None` while one runs.
+    fn try_begin(daemon: &Arc<Daemon>, device: &str) -> Option<Busy> {
+        let turn = Self::turn_of(daemon, device).try_lock_owned().ok()?;
+        Some(Self::mark(daemon, device, turn))
     }
 }
 
@@ -355,6 +384,9 @@ async fn unlocked(
         inbound: inbound::Admission::default(),
         pairing: PairHandler::default(),
         lock: Notify::new(),
+        changed: Notify::new(),
+        last_notice: Mutex::default(),
+        turns: Mutex::default(),
     });
     // Each session runs on a task of the router's: a slow or hostile peer cannot stall the
     // daemon, and a failing one ends only its own task.
@@ -401,6 +433,7 @@ async fn serve(
                 return Ended::Stopped;
             }
             () = daemon.lock.notified() => return Ended::Locked,
+            () = daemon.changed.notified() => local_change(daemon, Notice::Committer),
             client = control.accept() => {
                 let Ok((stream, _)) = client else { continue };
                 let daemon = Arc::clone(daemon);
@@ -408,8 +441,7 @@ async fn serve(
             }
             () = &mut changed_on_disk => {
                 changed_on_disk.set(next_change(disk.as_ref()));
-                merge_inboxes(daemon).await;
-                push(daemon, true);
+                local_change(daemon, Notice::Watcher);
             }
             _ = pull.tick() => {
                 // Addresses change with the network: announce them again (only a change is
@@ -441,6 +473,19 @@ async fn inbound(daemon: &Arc<Daemon>, conn: Connection) {
         tracing::info!(peer = %fingerprint(&peer), "refused: it runs an older version of Haven");
         return;
     }
+    // A device in none of the journals is refused from the in-memory index, before any
+    // journal is read. A member goes on to the full check on fresh member lists, which
+    // still decides: an index a moment stale can only cost a just-added member one retry.
+    let shares = {
+        let daemon = Arc::clone(daemon);
+        let peer = peer.clone();
+        tokio::task::spawn_blocking(move || daemon.node.may_sync(&peer)).await
+    };
+    if !shares.unwrap_or(false) {
+        tracing::info!(peer = %fingerprint(&peer), "refused a stranger: not a member of any journal here");
+        node::refuse_sync(conn, "not a member").await;
+        return;
+    }
     let _admitted = match daemon.inbound.admit(&peer, &conn).await {
         Ok(admitted) => admitted,
         Err(why) => {
@@ -467,6 +512,35 @@ async fn inbound(daemon: &Arc<Daemon>, conn: Connection) {
             );
         }
     }
+}
+
+/// A watcher event this soon after a committing process's own notice is the same change
+/// (the process notices the daemon as it exits, after its last write).
+const SAME_CHANGE: Duration = Duration::from_millis(25);
+
+/// Who told the daemon of a local change.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Notice {
+    /// The `haven` process that committed it.
+    Committer,
+    /// The filesystem watcher (a change made any other way, or the same one a moment later).
+    Watcher,
+}
+
+/// A journal changed on this device: push it to every peer at once, and again after a
+/// session that may have loaded the journal before the change. (No merge of sealed entries
+/// here: a session folds them in as it loads.)
+fn local_change(daemon: &Arc<Daemon>, notice: Notice) {
+    daemon.node.membership_changed();
+    let now = Instant::now();
+    let mut last = daemon.last_notice.lock().unwrap_or_else(|p| p.into_inner());
+    match notice {
+        Notice::Committer => *last = Some(now),
+        Notice::Watcher if last.is_some_and(|at| now.duration_since(at) < SAME_CHANGE) => return,
+        Notice::Watcher => {}
+    }
+    drop(last);
+    push(daemon, true);
 }
 
 /// The next change on disk, or never without a watcher.
@@ -504,21 +578,37 @@ fn push(daemon: &Arc<Daemon>, local_change: bool) {
             let waiting = state
                 .retry
                 .is_some_and(|(next, _)| Instant::now() < next && !local_change);
-            if state.busy > 0 || waiting {
+            if waiting {
                 continue;
             }
         }
-        let busy = Busy::begin(daemon, &device);
+        let Some(busy) = Busy::try_begin(daemon, &device) else {
+            // The running session may have loaded the journal before the change.
+            if let Some(state) = daemon.peers().get_mut(&device) {
+                state.again |= local_change;
+            }
+            continue;
+        };
         let info = target.info;
         let daemon = Arc::clone(daemon);
         tokio::spawn(async move {
             let _busy = busy;
-            let outcome =
-                node::sync_with(&daemon.node, &daemon.endpoint, &device, &info, &[]).await;
-            if let PeerOutcome::Synced(changed, _) = &outcome {
-                daemon.arrived(&device, changed);
+            loop {
+                let outcome =
+                    node::sync_with(&daemon.node, &daemon.endpoint, &device, &info, &[]).await;
+                let synced = matches!(outcome, PeerOutcome::Synced(..));
+                if let PeerOutcome::Synced(changed, _) = &outcome {
+                    daemon.arrived(&device, changed);
+                }
+                daemon.finished(&device, &outcome);
+                let again = daemon
+                    .peers()
+                    .get_mut(&device)
+                    .is_some_and(|s| std::mem::take(&mut s.again));
+                if !(synced && again) {
+                    break;
+                }
             }
-            daemon.finished(&device, &outcome);
         });
     }
 }

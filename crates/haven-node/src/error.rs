@@ -107,6 +107,26 @@ impl From<StoreError> for PairError {
     }
 }
 
+impl From<haven_sync::pair::JoinRefusal> for PairError {
+    fn from(e: haven_sync::pair::JoinRefusal) -> Self {
+        use haven_sync::pair::JoinRefusal;
+        match e {
+            JoinRefusal::Refused(reason) => PairError::Refused(reason),
+            JoinRefusal::OutOfTurn => PairError::OutOfTurn,
+            JoinRefusal::Welcome(e) => PairError::Welcome(e),
+        }
+    }
+}
+
+impl From<haven_sync::pair::KindError> for PairError {
+    fn from(e: haven_sync::pair::KindError) -> Self {
+        match e {
+            haven_sync::pair::KindError::NotShared => PairError::NotShared,
+            haven_sync::pair::KindError::NotPersonal => PairError::NotPersonal,
+        }
+    }
+}
+
 impl From<NetError> for PairError {
     fn from(e: NetError) -> Self {
         PairError::Node(NodeError::Net(e))

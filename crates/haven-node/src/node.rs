@@ -3,8 +3,10 @@
 //! the device listens, and holds the address book. The protocol itself is in `haven-sync`;
 //! the two sides of a session are in [`session`].
 
+mod membership;
 mod session;
 
+pub use membership::MembershipIndex;
 pub use session::{PeerOutcome, Traffic, refuse_sync, serve_sync, sync_alone, sync_now, sync_with};
 
 use std::collections::BTreeMap;
@@ -58,6 +60,8 @@ pub struct Node {
     vault: std::sync::RwLock<Vault>,
     /// This device's id.
     me: String,
+    /// Who may sync what, in memory.
+    membership: membership::CachedIndex,
     /// Its keys.
     pub keys: Keys,
     /// Network settings.
@@ -98,6 +102,7 @@ impl Node {
     pub fn new(vault: Vault, keys: Keys, config: NodeConfig) -> Node {
         Node {
             me: vault.config().device_id.clone(),
+            membership: membership::CachedIndex::default(),
             vault: std::sync::RwLock::new(vault),
             keys,
             config: config.net,
@@ -114,7 +119,9 @@ impl Node {
     /// Makes `store` this device's personal journal (see [`Vault::take_personal`]).
     pub fn take_personal(&self, store: &JournalStore) -> Result<usize> {
         let mut vault = self.vault.write().unwrap_or_else(|p| p.into_inner());
-        Ok(vault.take_personal(&self.keys, store)?)
+        let moved = vault.take_personal(&self.keys, store)?;
+        self.membership_changed();
+        Ok(moved)
     }
 
     /// The settings this node was opened with.
@@ -202,6 +209,37 @@ impl Node {
             .and_then(|all| all.into_iter().find(|(k, ..)| k == key))
             .map(|(_, _, _, alias)| alias)
             .unwrap_or_else(|| "a journal".into())
+    }
+
+    /// Who may sync what: built from the member lists once, and again only after
+    /// [`Node::membership_changed`].
+    pub fn membership(&self) -> Result<std::sync::Arc<MembershipIndex>> {
+        self.membership.get(|| {
+            let journals = self.journals()?;
+            let active = journals.iter().map(|(key, _, members, _)| {
+                let devices = members
+                    .iter()
+                    .filter(|m| m.is_active())
+                    .map(|m| m.device.as_str())
+                    .collect();
+                (*key, devices)
+            });
+            Ok(MembershipIndex::build(self.me(), active))
+        })
+    }
+
+    /// Says that membership may have changed (a journal changed on disk, a session brought
+    /// something, a member was added or revoked): the index is built again when next asked.
+    pub fn membership_changed(&self) {
+        self.membership.invalidate();
+    }
+
+    /// Whether `peer` shares any journal with this device, from the in-memory index: a
+    /// stranger is refused with this, without a journal being decrypted.
+    pub fn may_sync(&self, peer: &str) -> bool {
+        self.membership()
+            .map(|index| index.shares_any(peer))
+            .unwrap_or(false)
     }
 
     /// The journals `peer` and this device are both active members of, in this device's
@@ -359,6 +397,9 @@ impl Node {
             }
             store.save_peer_state(peer, &j.state.encode())?;
         }
+        if !changed.is_empty() {
+            self.membership_changed();
+        }
         Ok(changed)
     }
 
@@ -372,6 +413,7 @@ impl Node {
                 Ok(())
             })?;
         }
+        self.membership_changed();
         Ok(())
     }
 
@@ -430,6 +472,7 @@ impl Node {
             })?;
             count += 1;
         }
+        self.membership_changed();
         Ok(count)
     }
 

@@ -11,7 +11,12 @@
 //! the one the ticket names. After a welcome both sides open a sync session on the same
 //! connection for the journals of the scope. The joiner holds the welcome to the ticket's
 //! scope ([`check_welcome`]): a journal ticket yields exactly that journal, and only a
-//! devices ticket may name the inviter's personal journal.
+//! devices ticket may name the inviter's personal journal. [`Invitation`] and [`Joining`]
+//! are the two sides as state machines.
+
+mod flow;
+
+pub use flow::{Invitation, JoinRefusal, Joining, KindError, Knock, Refusal, Welcomed};
 
 use serde::{Deserialize, Serialize};
 

@@ -119,10 +119,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         {
             continue;
         }
-        let view = match store.read(&keys) {
-            Ok(v) => v,
-            Err(_) => continue,
+        // The small recent cache says what is new, unless everything in it is (then more
+        // arrived at once than it holds, and the whole journal is read).
+        let view = match store.read_recent(&keys, haven_store::journal::RECENT) {
+            Ok(recent)
+                if recent.total > recent.entries.len()
+                    && recent.entries.iter().all(|e| !seen.contains(&e.id)) =>
+            {
+                store.read(&keys)
+            }
+            other => other,
         };
+        let Ok(view) = view else { continue };
         for e in &view.entries {
             if seen.insert(e.id) {
                 print(e)?;

@@ -38,6 +38,10 @@ pub(super) async fn answer(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStr
             return;
         }
         Request::Join { ticket } => join(daemon, &ticket).await,
+        Request::Changed => {
+            daemon.changed.notify_one();
+            Reply::Noted
+        }
         Request::Lock => {
             daemon.lock.notify_one();
             Reply::Locked
@@ -59,10 +63,11 @@ async fn sync(daemon: &Arc<Daemon>, wanted: Option<&str>, offer: &[String]) -> R
             };
         }
     };
-    let _busy: Vec<Busy> = targets
-        .iter()
-        .map(|t| Busy::begin(daemon, &t.device))
-        .collect();
+    // Each after the session with it that runs now, if any.
+    let mut _busy = Vec::new();
+    for target in &targets {
+        _busy.push(Busy::begin(daemon, &target.device).await);
+    }
     let offer: Vec<_> = offer.iter().filter_map(|k| key_bytes(k)).collect();
     let rows = node::sync_now(&daemon.node, &daemon.endpoint, &targets, &offer).await;
     let mut peers = Vec::new();

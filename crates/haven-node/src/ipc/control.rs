@@ -88,6 +88,8 @@ pub enum Request {
     },
     /// Take the key back: the daemon stops syncing and forgets it until the next unlock.
     Lock,
+    /// A journal changed on disk (sent by the process that committed it): push it now.
+    Changed,
     /// Close every open sync connection with a device that was just revoked.
     Cut {
         /// The revoked device's id.
@@ -233,6 +235,8 @@ pub enum Reply {
         /// Connections closed.
         closed: usize,
     },
+    /// For [`Request::Changed`]: a push is under way.
+    Noted,
     /// For [`Request::Unlock`]: the daemon holds the key now.
     Unlocked,
     /// For [`Request::Lock`], and for what needs the key while the daemon has none.
@@ -328,6 +332,13 @@ pub fn ask(socket: &Path, request: &Request, timeout: Duration) -> Option<Reply>
         Asked::Reply(reply) => Some(reply),
         Asked::NoDaemon | Asked::Silent => None,
     }
+}
+
+/// Tells a running daemon that this process committed a change, without waiting for an
+/// answer beyond a moment; nothing happens when no daemon listens.
+pub fn tell_changed(socket: &Path) {
+    let _ = Client::open(socket, &Request::Changed, Some(Duration::from_millis(500)))
+        .map(|mut client| client.next_reply());
 }
 
 /// Binds the control socket, replacing a stale one left by a daemon that died. Fails with

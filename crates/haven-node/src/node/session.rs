@@ -124,6 +124,7 @@ pub async fn sync_with(
             return PeerOutcome::Failed(e.to_string());
         }
     }
+    net.membership_changed();
     // The new copies have no member list yet: offer them explicitly, this once.
     let mut more = Vec::new();
     let second = sessions(net, endpoint, device, info, &also, &mut more).await;

@@ -10,14 +10,13 @@
 //! connection never holds up the real joiner; every refusal says why (wrong ticket, already
 //! used, expired, an older version of Haven).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use haven_model::members::Member;
 use haven_store::JournalStore;
 use haven_sync::JournalKey;
-use haven_sync::pair::{PairMsg, clean_name, secrets_match};
+use haven_sync::pair::PairMsg;
 use haven_sync::ticket::{Scope, Ticket};
 use haven_sync::{PAIR_ALPN, net as hnet};
 use iroh::endpoint::{Connection, RecvStream, SendStream};
@@ -76,10 +75,9 @@ async fn refuse(conn: &Connection, send: &mut SendStream, reason: &str) {
 /// A ticket being shown: its secret, scope and expiry, and where the first connection
 /// that presents it goes.
 pub struct Invitation {
-    secret: [u8; 16],
+    state: Mutex<haven_sync::pair::Invitation>,
     expires_at_ms: i64,
     clock: Clock,
-    used: AtomicBool,
     found: mpsc::Sender<Knock>,
 }
 
@@ -116,10 +114,9 @@ impl Invitation {
         };
         let (found, knocks) = mpsc::channel(1);
         let invitation = Invitation {
-            secret,
+            state: Mutex::new(haven_sync::pair::Invitation::new(secret, expires_at_ms)),
             expires_at_ms,
             clock: net.clock(),
-            used: AtomicBool::new(false),
             found,
         };
         Ok((Arc::new(invitation), ticket, Knocks(knocks)))
@@ -207,43 +204,32 @@ async fn knock(conn: Connection, invitation: &Invitation) {
         return;
     }
     let joiner = hex::encode(conn.remote_id().as_bytes());
-    let Ok(PairMsg::Join {
-        secret: offered,
-        device_name,
-        person,
-        addrs,
-        relay,
-    }) = hnet::recv::<PairMsg>(&mut recv, FIRST_MESSAGE).await
-    else {
+    let Ok(first) = hnet::recv::<PairMsg>(&mut recv, FIRST_MESSAGE).await else {
         refuse(&conn, &mut send, "expected a ticket").await;
         return;
     };
-    if !secrets_match(&offered, &invitation.secret) {
-        refuse(
-            &conn,
-            &mut send,
-            "this is not the ticket this device is showing",
-        )
-        .await;
-        return;
-    }
-    if (invitation.clock)() >= invitation.expires_at_ms {
-        refuse(&conn, &mut send, "the ticket has expired").await;
-        return;
-    }
-    if invitation.used.swap(true, Ordering::SeqCst) {
-        refuse(&conn, &mut send, "the ticket was already used").await;
-        return;
-    }
+    let now = (invitation.clock)();
+    let admitted = invitation
+        .state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .on_first_message(first, now);
+    let admitted = match admitted {
+        Ok(admitted) => admitted,
+        Err(why) => {
+            refuse(&conn, &mut send, &why.to_string()).await;
+            return;
+        }
+    };
     let knock = Knock {
         conn,
         send,
         recv,
         joiner,
-        device_name: clean_name(&device_name),
-        person: clean_name(&person),
-        addrs: addrs.into_iter().take(16).collect(),
-        relay: relay.filter(|r| r.len() <= 256),
+        device_name: admitted.device_name,
+        person: admitted.person,
+        addrs: admitted.addrs,
+        relay: admitted.relay,
     };
     let _ = invitation.found.send(knock).await;
 }

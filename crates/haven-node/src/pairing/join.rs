@@ -4,18 +4,14 @@
 
 use std::time::Duration;
 
-use haven_model::JournalKind;
-use haven_sync::pair::{PairMsg, check_welcome, clean_name};
-use haven_sync::ticket::{Scope, Ticket};
+use haven_sync::pair::{Joining, PairMsg};
+use haven_sync::ticket::Ticket;
 use haven_sync::{PAIR_ALPN, net as hnet};
 
 use crate::error::{NodeError, PairError};
 use crate::node::{Loaded, Node, sync_with};
 
 type Result<T, E = PairError> = std::result::Result<T, E>;
-
-/// The longest refusal reason kept from the other device.
-const MAX_REASON: usize = 300;
 
 /// What a join achieved.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -72,38 +68,21 @@ pub async fn join_on(net: &Node, endpoint: &iroh::Endpoint, ticket: &Ticket) -> 
         hnet::connect(endpoint, addr, PAIR_ALPN, Duration::from_secs(15))
             .await
             .map_err(|source| PairError::Unreachable { at: where_, source })?;
-    let join = PairMsg::Join {
-        secret: ticket.secret,
-        device_name: net.keys.secrets.device_name.clone(),
-        person: net.keys.secrets.person_name.clone(),
+    let (joining, join) = Joining::start(
+        ticket,
+        &net.keys.secrets.device_name,
+        &net.keys.secrets.person_name,
         addrs,
         relay,
-    };
+    );
     hnet::send(&mut send, &join, timeout).await?;
     let reply: PairMsg = hnet::recv(&mut recv, timeout).await?;
-    let (device_name, person, offered, personal) = match reply {
-        PairMsg::Welcome {
-            device_name,
-            person,
-            journals,
-            personal,
-        } => (
-            clean_name(&device_name),
-            clean_name(&person),
-            journals,
-            personal,
-        ),
-        PairMsg::Refused { reason } => {
-            let reason = haven_model::text::clean_capped(&reason, false, MAX_REASON);
-            return Err(PairError::Refused(reason));
-        }
-        PairMsg::Join { .. } => return Err(PairError::OutOfTurn),
-    };
-    let (keys, personal) = check_welcome(&ticket.scope, &offered, personal)?;
+    let welcomed = joining.on_reply(reply)?;
+    let (keys, personal) = (&welcomed.journals, welcomed.personal);
     // Create local copies of the journals we were welcomed into, and sync them.
     let mut stores = std::collections::BTreeMap::new();
     let mut made = Vec::new();
-    for key in &keys {
+    for key in keys {
         let existed = net
             .vault()
             .find_by_key(&net.keys, &hex::encode(key))?
@@ -127,21 +106,14 @@ pub async fn join_on(net: &Node, endpoint: &iroh::Endpoint, ticket: &Ticket) -> 
         .map_err(|e| discard(PairError::Sync(e)))?;
     let more = session.paused().is_some() || !session.in_sync();
     let results = session.into_journals();
-    // Before keeping anything: a journal ticket is for a shared journal, and the journal a
-    // devices ticket names as the inviter's personal one must be a personal journal.
-    for (key, j) in &results {
-        let kind = haven_model::schema::read_meta(&j.doc)
-            .ok()
-            .flatten()
-            .map(|m| m.kind);
-        let shared_ticket = matches!(ticket.scope, Scope::Journal(_));
-        if shared_ticket && kind != Some(JournalKind::Shared) {
-            return Err(discard(PairError::NotShared));
-        }
-        if personal == Some(*key) && kind != Some(JournalKind::Personal) {
-            return Err(discard(PairError::NotPersonal));
-        }
-    }
+    // Before keeping anything: what arrived must be what the ticket promised.
+    let kinds = results.iter().map(|(key, j)| {
+        let meta = haven_model::schema::read_meta(&j.doc).ok().flatten();
+        (*key, meta.map(|m| m.kind))
+    });
+    joining
+        .check_kinds(&welcomed, kinds)
+        .map_err(|e| discard(e.into()))?;
     net.persist(&stores, &chunks, results, inviter)
         .map_err(|e| discard(e.into()))?;
     hnet::finish(&conn, ending).await;
@@ -149,7 +121,7 @@ pub async fn join_on(net: &Node, endpoint: &iroh::Endpoint, ticket: &Ticket) -> 
         inviter,
         &ticket.addrs,
         ticket.relay.clone(),
-        Some((&device_name, &person)),
+        Some((&welcomed.device_name, &welcomed.person)),
         Some(net.now_ms()),
     )?;
     // A large journal may need more than one session: go on through the sync engine.
@@ -174,8 +146,8 @@ pub async fn join_on(net: &Node, endpoint: &iroh::Endpoint, ticket: &Ticket) -> 
         .collect();
     Ok(Joined {
         inviter: inviter.clone(),
-        device_name,
-        person,
+        device_name: welcomed.device_name,
+        person: welcomed.person,
         journals,
     })
 }
