@@ -10,44 +10,17 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::netns::{self, Netns};
 use common::{Device, Running};
 use serde_json::Value;
 
-const IP: &str = "/usr/sbin/ip";
-
-/// Why namespaces cannot be made here, if they cannot.
-fn unavailable() -> Option<String> {
-    if !common::is_root() {
-        return Some("creating network namespaces needs root".into());
-    }
-    if !Path::new(IP).exists() {
-        return Some(format!("{IP} is missing (install iproute2)"));
-    }
-    None
-}
-
-/// Runs `ip ARGS` and returns stdout; panics with ip's own message if it fails.
-fn ip(args: &[&str]) -> String {
-    let out = Command::new(IP).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "ip {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// Two namespaces joined by a veth pair, `10.77.X.1/24` in `a` and `10.77.X.2/24` in `b`.
-/// Both are deleted on drop, also when the test panics; deleting a namespace removes its end
-/// of the pair and with it the pair.
+/// Both are deleted on drop, also when the test panics.
 struct Link {
-    a: String,
-    b: String,
+    a: Netns,
+    b: Netns,
     subnet: u8,
 }
 
@@ -56,29 +29,21 @@ impl Link {
     fn create(n: u32) -> Link {
         let pid = std::process::id();
         let link = Link {
-            a: format!("haven-a{n}-{pid}"),
-            b: format!("haven-b{n}-{pid}"),
+            a: Netns::create(&format!("a{n}")),
+            b: Netns::create(&format!("b{n}")),
             // Keeps parallel runs on different subnets, which also tells them apart in
             // `ip addr` output.
             subnet: ((pid * 2 + n) % 250) as u8 + 1,
         };
-        // A run killed before its clean-up could have left namespaces under these names.
-        link.delete();
-        let (veth_a, veth_b) = (format!("hv{pid}{n}a"), format!("hv{pid}{n}b"));
-        ip(&["netns", "add", &link.a]);
-        ip(&["netns", "add", &link.b]);
-        ip(&[
-            "link", "add", &veth_a, "netns", &link.a, "type", "veth", "peer", "name", &veth_b,
-            "netns", &link.b,
-        ]);
-        for (ns, dev, host) in [(&link.a, &veth_a, 1), (&link.b, &veth_b, 2)] {
-            let cidr = format!("{}/24", link.addr(host));
-            ip(&["-n", ns, "addr", "add", &cidr, "dev", dev]);
-            ip(&["-n", ns, "link", "set", dev, "up"]);
-            ip(&["-n", ns, "link", "set", "lo", "up"]);
+        let (a_cidr, b_cidr) = (
+            format!("{}/24", link.addr(1)),
+            format!("{}/24", link.addr(2)),
+        );
+        let (end_a, end_b) = netns::veth(&n.to_string(), &link.a, &a_cidr, &link.b, &b_cidr);
+        for (ns, end) in [(&link.a, &end_a), (&link.b, &end_b)] {
             // Like any LAN, the link carries multicast (mDNS needs a route for it; with no
             // default route in the namespace there would be none).
-            ip(&["-n", ns, "route", "add", "224.0.0.0/4", "dev", dev]);
+            ns.ip(&["route", "add", "224.0.0.0/4", "dev", end]);
         }
         link
     }
@@ -87,47 +52,11 @@ impl Link {
     fn addr(&self, host: u8) -> String {
         format!("10.77.{}.{host}", self.subnet)
     }
-
-    /// The prefix that runs a program in namespace `ns`.
-    fn exec_in(ns: &str) -> Vec<String> {
-        [IP, "netns", "exec", ns].map(String::from).to_vec()
-    }
-
-    /// The IPv4 addresses of namespace `ns` (or of this process's own, for `None`).
-    fn ipv4(ns: Option<&str>) -> String {
-        match ns {
-            Some(ns) => ip(&["-n", ns, "-o", "-4", "addr", "show"]),
-            None => ip(&["-o", "-4", "addr", "show"]),
-        }
-    }
-
-    fn delete(&self) {
-        for ns in [&self.a, &self.b] {
-            let _ = Command::new(IP)
-                .args(["netns", "del", ns])
-                .stderr(std::process::Stdio::null())
-                .status();
-        }
-    }
-}
-
-impl Drop for Link {
-    fn drop(&mut self) {
-        self.delete();
-    }
 }
 
 /// Whether the test can run; outside CI it is skipped with a note when it cannot.
 fn can_run() -> bool {
-    if let Some(why) = unavailable() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the network namespace test cannot run: {why}; CI must run it as root with iproute2 installed"
-        );
-        eprintln!("skipping the network namespace test: {why}");
-        return false;
-    }
-    true
+    netns::can_run("network namespace test", netns::unavailable())
 }
 
 #[test]
@@ -141,11 +70,7 @@ fn two_devices_in_separate_network_namespaces_pair_and_converge() {
     let b_addr: SocketAddr = format!("{}:{port}", link.addr(2)).parse().unwrap();
 
     // Each namespace sees only its own end of the link; this process sees neither.
-    let (in_a, in_b, here) = (
-        Link::ipv4(Some(&link.a)),
-        Link::ipv4(Some(&link.b)),
-        Link::ipv4(None),
-    );
+    let (in_a, in_b, here) = (link.a.ipv4(), link.b.ipv4(), netns::host_ipv4());
     let (a_cidr, b_cidr) = (
         format!("{}/24", link.addr(1)),
         format!("{}/24", link.addr(2)),
@@ -154,8 +79,8 @@ fn two_devices_in_separate_network_namespaces_pair_and_converge() {
     assert!(in_b.contains(&b_cidr) && !in_b.contains(&a_cidr), "{in_b}");
     assert!(!here.contains(&a_cidr) && !here.contains(&b_cidr), "{here}");
 
-    let mut laptop = Device::via(Link::exec_in(&link.a), "laptop", "Robin", a_addr);
-    let desktop = Device::via(Link::exec_in(&link.b), "desktop", "Robin", b_addr);
+    let mut laptop = Device::via(link.a.exec(), "laptop", "Robin", a_addr);
+    let desktop = Device::via(link.b.exec(), "desktop", "Robin", b_addr);
     laptop.ok(&["write", "laptop before pairing"]);
     desktop.ok(&["write", "desktop before pairing"]);
 
@@ -166,10 +91,9 @@ fn two_devices_in_separate_network_namespaces_pair_and_converge() {
     let mut host = Running(host);
     let parsed: haven_sync::ticket::Ticket = ticket.parse().unwrap();
     assert_eq!(parsed.addrs, vec![a_addr], "{parsed:?}");
-    let hosted_in = ip(&["netns", "identify", &host.0.id().to_string()]);
     assert_eq!(
-        hosted_in.trim(),
-        link.a,
+        netns::of_process(host.0.id()),
+        link.a.name,
         "the invite runs in the laptop's namespace"
     );
     let joined = desktop.ok(&["join", &ticket]);
@@ -195,10 +119,9 @@ fn two_devices_in_separate_network_namespaces_pair_and_converge() {
     // The laptop serves from its namespace; the desktop syncs from its own.
     let log = laptop.h.scratch().join("daemon.log");
     let daemon = laptop.daemon_logged(&["--for", "30s", "--pull-every", "1"], &log);
-    let served_from = ip(&["netns", "identify", &daemon.0.id().to_string()]);
     assert_eq!(
-        served_from.trim(),
-        link.a,
+        netns::of_process(daemon.0.id()),
+        link.a.name,
         "the daemon runs in the laptop's namespace"
     );
     let started = Instant::now();
@@ -265,8 +188,8 @@ fn the_readme_order_syncs_across_namespaces_with_default_settings() {
         return;
     }
     let link = Link::create(1);
-    let robin = Device::with_defaults(Link::exec_in(&link.a), "laptop", "Robin");
-    let sam = Device::with_defaults(Link::exec_in(&link.b), "phone", "Sam");
+    let robin = Device::with_defaults(link.a.exec(), "laptop", "Robin");
+    let sam = Device::with_defaults(link.b.exec(), "phone", "Sam");
     robin.ok(&["journal", "new", "us"]);
     let (host, ticket) = robin.host(&["share", "us", "--expires", "5m"]);
     let mut host = Running(host);

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod hostile;
+pub mod netns;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
