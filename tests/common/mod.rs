@@ -313,9 +313,19 @@ pub struct Device {
     pub h: Haven,
     pub bind: SocketAddr,
     prefix: Vec<String>,
-    /// Runs with the vault's default network settings (no bind address, so the home port),
-    /// only relays and local discovery off; `bind` is then unused.
-    defaults: bool,
+    settings: Settings,
+}
+
+/// Where a [`Device`]'s network settings come from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Settings {
+    /// `bind`, relays off (the environment overrides the vault's settings).
+    Bound,
+    /// The vault's default settings (no bind address, so the home port), only relays and
+    /// local discovery off; `bind` is then unused.
+    Defaults,
+    /// `[network]` in the vault's config.toml alone; `bind` is then unused.
+    Config,
 }
 
 impl Device {
@@ -335,7 +345,7 @@ impl Device {
             h: Haven::empty(),
             bind,
             prefix,
-            defaults: false,
+            settings: Settings::Bound,
         };
         d.ok(&[
             "init",
@@ -353,18 +363,40 @@ impl Device {
     /// port on every interface), relays and local discovery off.
     pub fn with_defaults(prefix: Vec<String>, name: &str, person: &str) -> Device {
         let mut d = Self::via(prefix, name, person, SocketAddr::from(([0, 0, 0, 0], 0)));
-        d.defaults = true;
+        d.settings = Settings::Defaults;
+        d
+    }
+
+    /// A device through `prefix` whose network settings are `network` (the body of the
+    /// `[network]` table, TOML) in its config.toml, with nothing overridden from the
+    /// environment.
+    pub fn configured(prefix: Vec<String>, name: &str, person: &str, network: &str) -> Device {
+        let mut d = Self::via(prefix, name, person, SocketAddr::from(([0, 0, 0, 0], 0)));
+        d.settings = Settings::Config;
+        let path = d.h.home.join("config.toml");
+        let config = std::fs::read_to_string(&path).expect("config.toml");
+        // `[network]` is the last table `haven init` writes: replace it whole.
+        let (before, table) = config
+            .split_once("\n[network]\n")
+            .expect("a [network] table in config.toml");
+        assert!(!table.contains("\n["), "a table after [network]:\n{config}");
+        std::fs::write(&path, format!("{before}\n[network]\n{network}\n")).expect("config.toml");
         d
     }
 
     /// `haven` on this device, with the passphrase.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = self.h.cmd_via(&self.prefix, args);
-        c.env("HAVEN_RELAY", "disabled");
-        if self.defaults {
-            c.env("HAVEN_DISCOVERY", "off");
-        } else {
-            c.env("HAVEN_BIND", self.bind.to_string());
+        match self.settings {
+            Settings::Bound => {
+                c.env("HAVEN_RELAY", "disabled")
+                    .env("HAVEN_BIND", self.bind.to_string());
+            }
+            Settings::Defaults => {
+                c.env("HAVEN_RELAY", "disabled")
+                    .env("HAVEN_DISCOVERY", "off");
+            }
+            Settings::Config => {}
         }
         c
     }
