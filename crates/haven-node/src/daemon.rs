@@ -368,6 +368,16 @@ async fn unlocked(
         .collect::<Vec<_>>()
         .join(", ");
     tracing::info!(device = %fingerprint(node.me()), addrs = %listening, "daemon up");
+    // Peers that cannot reach these addresses come through the relay, once it is connected
+    // (in the background: the daemon serves direct connections meanwhile).
+    if node.config.relay != haven_sync::net::Relay::Disabled {
+        let endpoint = endpoint.clone();
+        tokio::spawn(async move {
+            endpoint.online().await;
+            let (_, relay) = haven_sync::net::own_addrs(&endpoint);
+            tracing::info!(relay = %relay.unwrap_or_default(), "reachable through the relay");
+        });
+    }
     // Tell the members of every journal where this device listens now.
     match node.announce(&addrs) {
         Ok(0) => {}

@@ -5,5 +5,8 @@
 mod host;
 mod join;
 
-pub use host::{Invitation, Knocks, PairHandler, Paired, Showing, await_joiner, host_pairing};
+pub use host::{
+    Invitation, Knocks, PairHandler, Paired, Showing, await_joiner, host_pairing,
+    wait_for_own_relay,
+};
 pub use join::{Joined, join, join_on};

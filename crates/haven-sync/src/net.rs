@@ -264,6 +264,25 @@ pub async fn close_within(endpoint: Endpoint, within: Duration) {
     let _ = tokio::time::timeout(within, endpoint.close()).await;
 }
 
+/// How long a device waits for a relay of its own before it hands out its addresses.
+pub const OWN_RELAY_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits, at most `within`, until `endpoint` is connected to the relay of your own that
+/// `config` names; `false` if it is not by then, or if `config` names none. An endpoint
+/// takes its relay as its home only once it has probed it (about 3 s against a relay
+/// without QUIC address discovery), and [`own_addrs`] names the relay only from then on; a
+/// peer has no other way to learn it, so whatever hands out this device's addresses (a
+/// ticket, a join) waits for this first. iroh's public relays need no wait: there, peers
+/// look a device's relay up by its id.
+pub async fn own_relay_ready(endpoint: &Endpoint, config: &NetConfig, within: Duration) -> bool {
+    if !matches!(config.relay, Relay::Url(_)) {
+        return false;
+    }
+    tokio::time::timeout(within, endpoint.online())
+        .await
+        .is_ok()
+}
+
 /// The addresses to put in a ticket or tell a peer: direct ones and the home relay.
 pub fn own_addrs(endpoint: &Endpoint) -> (Vec<SocketAddr>, Option<String>) {
     let addr = endpoint.addr();

@@ -138,6 +138,7 @@ async fn invite(
             }
         },
     };
+    pairing::wait_for_own_relay(&daemon.node, &daemon.endpoint).await;
     let opened = Invitation::open(&daemon.node, &daemon.endpoint, scope.clone(), expires_at_ms);
     let (invitation, ticket, knocks) = match opened {
         Ok(opened) => opened,

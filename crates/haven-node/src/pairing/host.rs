@@ -247,6 +247,7 @@ pub async fn host_pairing(
     let endpoint = hnet::bind(&secret_key, &net.config)
         .await
         .map_err(NodeError::from)?;
+    wait_for_own_relay(net, &endpoint).await;
     let pairing = PairHandler::default();
     let router = Router::builder(endpoint)
         .accept(PAIR_ALPN, pairing.clone())
@@ -260,6 +261,21 @@ pub async fn host_pairing(
     drop(showing);
     let _ = router.shutdown().await;
     result
+}
+
+/// A joiner that cannot reach this device's addresses comes through the relay the ticket
+/// names: with a relay of your own in the config, wait (a few seconds at most) until the
+/// endpoint has it, so that the ticket names it.
+pub async fn wait_for_own_relay(net: &Node, endpoint: &iroh::Endpoint) {
+    if let hnet::Relay::Url(url) = &net.config.relay
+        && !hnet::own_relay_ready(endpoint, &net.config, hnet::OWN_RELAY_WAIT).await
+    {
+        tracing::warn!(
+            relay = %url,
+            "the relay did not answer within {} s; the ticket names only this device's addresses",
+            hnet::OWN_RELAY_WAIT.as_secs()
+        );
+    }
 }
 
 /// Waits for the joiner of an invitation and pairs with it, or gives up when the ticket

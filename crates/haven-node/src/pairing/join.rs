@@ -56,6 +56,10 @@ pub async fn join_on(net: &Node, endpoint: &iroh::Endpoint, ticket: &Ticket) -> 
     check_ticket(net, ticket)?;
     let inviter = &hex::encode(ticket.inviter);
     let timeout = net.config.step_timeout;
+    // The join message names this device's relay, if the config names one of your own, so
+    // that the inviter can come back through it: wait for it first (before connecting, so
+    // that the inviter's 5 s for that message are not spent on it).
+    hnet::own_relay_ready(endpoint, &net.config, hnet::OWN_RELAY_WAIT).await;
     let (addrs, relay) = hnet::own_addrs(endpoint);
     let addr = hnet::ticket_addr(ticket)?;
     let where_ = ticket
