@@ -879,6 +879,12 @@ fn a_locked_daemon_waits_for_unlock_and_stops_at_lock() {
     }
     let shown = laptop.ok(&["status"]);
     assert!(shown.contains("locked, so not syncing"), "{shown}");
+    let refused = laptop.cmd(&["sync"]).output().unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && said.contains("haven unlock"),
+        "{said}"
+    );
     phone.ok(&["write", "written while the laptop's daemon was locked"]);
     let synced = |phone: &Device| -> String {
         let rows: Value = serde_json::from_str(&phone.ok(&["--json", "sync"])).unwrap();

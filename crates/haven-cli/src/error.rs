@@ -205,6 +205,12 @@ impl CliError {
         CliError::new(message).hint(hint)
     }
 
+    /// The running daemon has no key, so it does nothing that needs one.
+    pub fn daemon_locked() -> CliError {
+        CliError::new("the running daemon is locked, so it does not sync or pair")
+            .hint("run `haven unlock`: it hands the daemon the key")
+    }
+
     /// An answer from the running daemon that this command did not expect.
     pub fn daemon_answer() -> CliError {
         CliError::new("the running daemon gave an unexpected answer").hint("restart `haven daemon`")

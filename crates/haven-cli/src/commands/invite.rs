@@ -108,6 +108,7 @@ fn through_daemon(mut daemon: Client, show: impl FnOnce(&Ticket)) -> Result<Pair
             show(&ticket);
         }
         Some(Reply::PairFailed { message, kind }) => return Err(CliError::pairing(message, kind)),
+        Some(Reply::Locked) => return Err(CliError::daemon_locked()),
         _ => return Err(CliError::daemon_answer()),
     }
     match daemon.next_reply() {

@@ -47,6 +47,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 return Err(CliError::pairing(message, kind));
             }
             Some(Reply::Error { message, .. }) => return Err(CliError::new(message)),
+            Some(Reply::Locked) => return Err(CliError::daemon_locked()),
             _ => return Err(CliError::daemon_answer()),
         },
         None => {

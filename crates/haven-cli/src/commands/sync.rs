@@ -85,10 +85,8 @@ fn through_daemon(asked: Asked) -> Result<Vec<PeerRow>> {
                 None => err,
             })
         }
-        Asked::Reply(_) => Err(
-            CliError::new("the running daemon gave an unexpected answer")
-                .hint("restart `haven daemon`"),
-        ),
+        Asked::Reply(Reply::Locked) => Err(CliError::daemon_locked()),
+        Asked::Reply(_) => Err(CliError::daemon_answer()),
         Asked::Silent | Asked::NoDaemon => Err(CliError::new(
             "the running daemon took the request but did not answer in time",
         )
