@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
-use super::{Busy, Daemon};
+use super::Daemon;
+use super::push::Busy;
 use crate::error::{PairError, PairFailure};
 use crate::ipc::control::{self, Reply, Request};
 use crate::node::{self, PeerOutcome, fingerprint, key_bytes};
