@@ -62,6 +62,26 @@ pub struct JournalSync {
     /// Changes the peer asked for by hash and that were put ahead of the queue (each once
     /// per session, so that repeated asking costs nothing).
     resent: std::collections::HashSet<ChangeHash>,
+    /// Fingerprints of the changes Automerge handed out this session. Automerge forgets
+    /// what it sent once the peer's heads cover it, so a peer that keeps naming every change
+    /// in `need` would get each again per round; each goes out once per session instead.
+    handed: Handed,
+}
+
+/// Fingerprints of change bytes, keyed afresh per session (a peer cannot aim collisions at
+/// a key it never sees; a collision would only hold one change back to the next session).
+#[derive(Default)]
+struct Handed {
+    keys: std::hash::RandomState,
+    seen: std::collections::HashSet<u64>,
+}
+
+impl Handed {
+    /// Whether `change` goes out for the first time this session (and remembers it).
+    fn first_time(&mut self, change: &[u8]) -> bool {
+        use std::hash::BuildHasher;
+        self.seen.insert(self.keys.hash_one(change))
+    }
 }
 
 /// Takes changes off the front of `queue` while they fit in `room` (and at least one).
@@ -94,6 +114,7 @@ impl JournalSync {
             bytes_out: 0,
             queued: Default::default(),
             resent: Default::default(),
+            handed: Default::default(),
         }
     }
 
@@ -295,7 +316,8 @@ impl SyncSession {
     /// Automerge hands out every change the peer lacks at once. Those are queued and sent
     /// a batch per round, in Automerge's order (requested changes first, then causal
     /// order); Automerge is asked again only once the queue is empty, so a large journal is
-    /// gathered once per session, not once per round. Generating a message reads what the
+    /// gathered once per session, not once per round, and a change it hands out again in
+    /// the same session is dropped (see `handed`). Generating a message reads what the
     /// peer said about itself (its bloom filters), so it runs under `catch_unwind` too.
     fn round(&mut self) -> Result<Vec<(JournalKey, SyncMessage)>, SessionError> {
         let mut out = Vec::new();
@@ -315,7 +337,9 @@ impl SyncSession {
                 if let Some(msg) = generated {
                     let (mut m, changes) = SyncMessage::from_automerge(msg);
                     j.ask_for_missing(&mut m.need);
-                    j.queued.extend(changes);
+                    let handed = &mut j.handed;
+                    j.queued
+                        .extend(changes.into_iter().filter(|c| handed.first_time(c)));
                     m.changes = take_batch(&mut j.queued, &mut room);
                     wire = Some(m);
                 }
