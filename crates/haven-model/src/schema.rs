@@ -26,6 +26,9 @@ use automerge::{
 
 use crate::entry::{Entry, EntryId, EntryKind, FieldValue, Fields, Timestamp};
 
+mod refresh;
+pub use refresh::{refresh_entries, reread_entries, touched_entries};
+
 /// The actor of the genesis change. No real writer ever uses it.
 pub const GENESIS_ACTOR: &[u8; 16] = b"haven-genesis-v1";
 

@@ -288,8 +288,21 @@ pub fn check_structure<R: ReadDoc>(doc: &R, baseline: &Baseline) -> Result<(), V
 /// Checks the whole document (shape, entries, members, tombstones) and returns its entries,
 /// refusing any violation that `baseline` did not already have.
 pub fn check_journal<R: ReadDoc>(doc: &R, baseline: &Baseline) -> Result<Materialized, Violation> {
+    check_changed(doc, baseline, None, None)
+}
+
+/// [`check_journal`] after a change that touched only the entries in `touched` (see
+/// [`schema::touched_entries`]), given `prior`, the document's entries before it: only the
+/// touched entries are read again. With either missing, the whole document is read.
+pub fn check_changed<R: ReadDoc>(
+    doc: &R,
+    baseline: &Baseline,
+    prior: Option<Materialized>,
+    touched: Option<&BTreeSet<String>>,
+) -> Result<Materialized, Violation> {
     check_shape(doc, baseline)?;
-    let m = schema::read_entries(doc).map_err(|e| Violation::Unreadable(e.to_string()))?;
+    let m = schema::reread_entries(doc, prior, touched)
+        .map_err(|e| Violation::Unreadable(e.to_string()))?;
     for (key, reason) in &m.malformed {
         if !baseline.flawed.contains(key) {
             return Err(Violation::Entry {
