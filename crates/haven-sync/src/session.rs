@@ -37,6 +37,9 @@ pub const MAX_ROUNDS: u32 = 256;
 pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// The most journals one hello may name.
 pub const MAX_JOURNALS: usize = 1024;
+/// Bytes received for a journal beyond which validation reads every entry instead of the
+/// touched ones (see [`JournalSync::with_entries`]), which bounds the patches recorded.
+const PATCHED_BYTES: usize = 4 * 1024 * 1024;
 /// The most missing changes one message asks for by hash.
 const MAX_ASKED: usize = 1024;
 
@@ -53,6 +56,9 @@ pub struct JournalSync {
     /// Every entry, read while validating what the session brought (`None` if it brought
     /// nothing).
     pub validated: Option<Materialized>,
+    /// The entries before the session, when the caller knows them (see
+    /// [`Self::with_entries`]).
+    prior: Option<Materialized>,
     /// Sync message bytes received for this journal.
     pub bytes_in: usize,
     /// Sync message bytes sent for this journal.
@@ -110,12 +116,50 @@ impl JournalSync {
             start_heads,
             baseline,
             validated: None,
+            prior: None,
             bytes_in: 0,
             bytes_out: 0,
             queued: Default::default(),
             resent: Default::default(),
             handed: Default::default(),
         }
+    }
+
+    /// Hands the session the document's entries as they are now, so that validating what
+    /// arrives re-reads only the entries it touched (found from Automerge's patches, which
+    /// the document now records) instead of the whole journal.
+    pub fn with_entries(mut self, entries: Materialized) -> Self {
+        self.doc.update_diff_cursor();
+        self.prior = Some(entries);
+        self
+    }
+
+    /// The entries after the session: those validation read, else those handed in with
+    /// [`Self::with_entries`] (`None` if neither).
+    pub fn entries(&mut self) -> Option<Materialized> {
+        self.doc.reset_diff_cursor();
+        self.validated.take().or_else(|| self.prior.take())
+    }
+
+    /// Validates what the session brought: only the touched entries when the entries
+    /// before are known, else the whole document.
+    fn check(&mut self) -> Result<Materialized, Violation> {
+        let touched = match self.prior.is_some() {
+            true => {
+                let before = self.doc.diff_cursor();
+                let after = self.doc.get_heads();
+                let patches = self.doc.diff(&before, &after);
+                haven_model::schema::touched_entries(&patches)
+            }
+            false => None,
+        };
+        self.doc.reset_diff_cursor();
+        validate::check_changed(
+            &self.doc,
+            &self.baseline,
+            self.prior.take(),
+            touched.as_ref(),
+        )
     }
 
     /// Adds to `need` the changes that changes received this session wait on.
@@ -414,6 +458,12 @@ impl SyncSession {
             }
             let j = self.journals.get_mut(&key).ok_or(SessionError::NotMember)?;
             j.bytes_in += size;
+            if j.prior.is_some() && j.bytes_in > PATCHED_BYTES {
+                // Much arrives: the patches would cost more memory than reading every entry
+                // once costs time, so stop recording them.
+                j.doc.reset_diff_cursor();
+                j.prior = None;
+            }
             let carries_changes = !msg.changes.is_empty();
             let msg = msg.into_automerge().map_err(SessionError::Apply)?;
             let applied = catch_unwind(AssertUnwindSafe(|| {
@@ -447,10 +497,8 @@ impl SyncSession {
             if !j.changed() {
                 continue;
             }
-            let checked = catch_unwind(AssertUnwindSafe(|| {
-                validate::check_journal(&j.doc, &j.baseline)
-            }))
-            .map_err(|_| SessionError::Apply("the received journal does not read".into()))?;
+            let checked = catch_unwind(AssertUnwindSafe(|| j.check()))
+                .map_err(|_| SessionError::Apply("the received journal does not read".into()))?;
             match checked {
                 Ok(m) => j.validated = Some(m),
                 Err(violation) => {
