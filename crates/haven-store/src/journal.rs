@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use age::x25519;
-use automerge::{ActorId, AutoCommit, ReadDoc};
+use automerge::{ActorId, AutoCommit};
 use haven_model::members::{self, Member};
 use haven_model::schema;
 use haven_model::{Entry, EntryId, JournalMeta};
@@ -327,25 +327,44 @@ impl JournalStore {
         keys: &Keys,
         f: impl FnOnce(&mut AutoCommit) -> Result<T>,
     ) -> Result<T> {
-        durable::remove_temp_files(&self.chunks_dir())?;
-        durable::remove_temp_files(&self.inbox_dir())?;
-        durable::remove_temp_files(&self.dir)?;
-        let (mut doc, mut names) = self.load(keys)?;
+        self.remove_temp_files()?;
+        let (mut doc, names) = self.load(keys)?;
         let before = doc.get_heads();
 
+        let (sealed, folded) = self.open_inbox(keys)?;
+        schema::insert_all(&mut doc, &sealed)?;
+        let out = f(&mut doc)?;
+        doc.commit();
+        let names = self.keep_new(&mut doc, &before, names)?;
+        self.write_view(doc, names)?;
+        self.remove_folded(&folded)?;
+        Ok(out)
+    }
+
+    /// The sealed entries of the inbox that open, with their file names. A damaged one
+    /// stays where it is for `doctor`; it must not block writes.
+    fn open_inbox(&self, keys: &Keys) -> Result<(Vec<Entry>, Vec<String>)> {
         let mut folded = Vec::new();
         let mut sealed = Vec::new();
         for name in self.inbox_names()? {
-            // A damaged sealed entry stays where it is for `doctor`; it must not block writes.
             if let Ok(entry) = self.open_sealed(keys, &name) {
                 sealed.push(entry);
                 folded.push(name);
             }
         }
-        schema::insert_all(&mut doc, &sealed)?;
-        let out = f(&mut doc)?;
-        doc.commit();
-        let new = doc.save_after(&before);
+        Ok((sealed, folded))
+    }
+
+    /// Writes what `doc` gained since `before` as one chunk beside `names` (durable on
+    /// return), compacting when there are many chunks or the change is large; returns the
+    /// chunks that now hold the document.
+    fn keep_new(
+        &self,
+        doc: &mut AutoCommit,
+        before: &[automerge::ChangeHash],
+        mut names: Vec<String>,
+    ) -> Result<Vec<String>> {
+        let new = doc.save_after(before);
         if !new.is_empty() {
             let name = format!("{}.changes.age", new_file_stem());
             write_atomic(
@@ -357,17 +376,29 @@ impl JournalStore {
         }
         let big_change = new.len() > COMPACT_BYTES;
         if (names.len() > COMPACT_AFTER || big_change) && doc.get_missing_deps(&[]).is_empty() {
-            names = self.compact(&mut doc, &names)?;
+            names = self.compact(doc, &names)?;
         }
-        self.write_view(doc, names)?;
-        for name in &folded {
+        Ok(names)
+    }
+
+    /// Removes sealed entries once the document holding them is durable.
+    fn remove_folded(&self, folded: &[String]) -> Result<()> {
+        for name in folded {
             let path = self.inbox_dir().join(name);
             fs::remove_file(&path).map_err(StoreError::io("remove", &path))?;
         }
         if !folded.is_empty() {
             sync_dir(&self.inbox_dir())?;
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// Removes what an interrupted write left behind (call under the writer lock).
+    fn remove_temp_files(&self) -> Result<()> {
+        durable::remove_temp_files(&self.chunks_dir())?;
+        durable::remove_temp_files(&self.inbox_dir())?;
+        durable::remove_temp_files(&self.dir)?;
+        Ok(())
     }
 
     /// Writes `doc` as a new snapshot chunk (durable on return); returns its name.

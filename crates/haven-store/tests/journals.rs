@@ -115,8 +115,8 @@ fn what_a_session_brought_is_kept_without_reloading() {
     store
         .change(&keys, |doc| Ok(schema::put_entry(doc, &note(1))?))
         .unwrap();
-    let mut copy = store.load_for_sync(&keys).unwrap();
-    assert_eq!(copy.total, 1);
+    let mut copy = store.load_for_sync(&keys, None).unwrap();
+    assert_eq!(copy.total(), 1);
     let start = copy.doc.get_heads();
     // What a peer's changes did to the in-memory copy.
     let mut peer = copy.doc.fork().with_actor(ActorId::random());
@@ -129,7 +129,7 @@ fn what_a_session_brought_is_kept_without_reloading() {
     let view = store.read_recent(&keys, 0).unwrap();
     assert_eq!(view.total, 2);
     // Concurrent local writes meanwhile: both are kept, the cache is rebuilt on read.
-    let mut copy = store.load_for_sync(&keys).unwrap();
+    let mut copy = store.load_for_sync(&keys, None).unwrap();
     let start = copy.doc.get_heads();
     store
         .change(&keys, |doc| Ok(schema::put_entry(doc, &note(3))?))
@@ -142,4 +142,57 @@ fn what_a_session_brought_is_kept_without_reloading() {
         .absorb(&mut copy.doc, &start, &copy.chunks, 100, None)
         .unwrap();
     assert_eq!(store.read(&keys).unwrap().total, 4);
+}
+
+#[test]
+fn a_held_copy_reads_only_what_changed_on_disk_and_matches_a_fresh_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, keys) = init(&tmp.path().join("v"));
+    let store = vault.personal();
+    store
+        .change(&keys, |doc| Ok(schema::put_entry(doc, &note(1))?))
+        .unwrap();
+    // A session brings an entry; the copy is kept with the chunks that now hold it.
+    let mut copy = store.load_for_sync(&keys, None).unwrap();
+    let start = copy.doc.get_heads();
+    let mut peer = copy.doc.fork().with_actor(ActorId::random());
+    schema::put_entry(&mut peer, &note(2)).unwrap();
+    peer.commit();
+    copy.doc.merge(&mut peer).unwrap();
+    let entries = schema::read_entries(&copy.doc).unwrap();
+    copy.chunks = store
+        .absorb(&mut copy.doc, &start, &copy.chunks, 100, Some(&entries))
+        .unwrap();
+    copy.entries = entries;
+    assert_eq!(copy.chunks, store.chunk_names().unwrap());
+    // Meanwhile other processes edit one entry, add one, and seal one while locked.
+    let first = copy.entries.entries[0].id;
+    store
+        .change(&keys, |doc| {
+            schema::set_starred(doc, first, true)?;
+            Ok(schema::put_entry(doc, &note(3))?)
+        })
+        .unwrap();
+    store.seal(&note(4)).unwrap();
+    let held = store.load_for_sync(&keys, Some(copy)).unwrap();
+    let fresh = store.load_for_sync(&keys, None).unwrap();
+    assert_eq!(held.total(), 4);
+    assert_eq!(held.entries.entries, fresh.entries.entries);
+    assert!(held.entries.entries[0].starred);
+    assert_eq!(held.chunks, store.chunk_names().unwrap());
+    assert_eq!(
+        store.inbox_len().unwrap(),
+        0,
+        "the sealed entry was folded in"
+    );
+    assert_eq!(store.read(&keys).unwrap().total, 4);
+    // After a compaction elsewhere (a chunk the copy came from is gone), it loads afresh.
+    for n in 5..(5 + haven_store::journal::COMPACT_AFTER as u64) {
+        store
+            .change(&keys, |doc| Ok(schema::put_entry(doc, &note(n))?))
+            .unwrap();
+    }
+    let held = store.load_for_sync(&keys, Some(held)).unwrap();
+    assert_eq!(held.total(), 4 + haven_store::journal::COMPACT_AFTER);
+    assert_eq!(held.chunks, store.chunk_names().unwrap());
 }

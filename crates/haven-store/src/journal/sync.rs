@@ -1,45 +1,85 @@
 //! A journal's side of sync: the copy a session works on, keeping what a validated session
 //! brought, and the Automerge sync state kept per peer.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use automerge::{AutoCommit, ChangeHash};
-use haven_model::schema::Materialized;
+use haven_model::schema::{self, Materialized};
 use haven_model::validate::Baseline;
 
-use super::{COMPACT_AFTER, COMPACT_BYTES, JournalStore, new_file_stem};
+use super::{COMPACT_AFTER, COMPACT_BYTES, JournalStore, guarded, new_file_stem};
 use crate::durable::{self, private_dir, write_atomic};
 use crate::envelope;
 use crate::error::{Result, StoreError};
 use crate::keys::Keys;
 use crate::lock::VaultLock;
 
-/// A journal loaded for a sync session.
+/// A journal loaded for a sync session, and kept between sessions by a daemon.
 pub struct SyncCopy {
     /// The whole document, in memory.
     pub doc: AutoCommit,
-    /// The chunks it was loaded from.
+    /// The chunks it was loaded from (sorted).
     pub chunks: Vec<String>,
     /// What the copy is now, for validating what a peer sends.
     pub baseline: Baseline,
+    /// Every entry of the document, as a read cache holds them.
+    pub entries: Materialized,
+}
+
+impl SyncCopy {
     /// How many entries it holds.
-    pub total: usize,
+    pub fn total(&self) -> usize {
+        self.entries.entries.len()
+    }
 }
 
 impl JournalStore {
     /// Loads the document for a sync session, folding sealed entries in first so that they
     /// travel too.
-    pub fn load_for_sync(&self, keys: &Keys) -> Result<SyncCopy> {
-        if self.inbox_len()? > 0 {
-            self.change(keys, |_| Ok(()))?;
+    ///
+    /// `held` is this journal as an earlier session left it in memory (see
+    /// [`Self::absorb`]). When its chunks are all still on disk, only chunks written since
+    /// are read (and only the entries they touch materialised), and sealed entries are
+    /// folded into it, so that a large journal is not loaded again per session. Otherwise
+    /// the journal is loaded from disk as if nothing were held.
+    pub fn load_for_sync(&self, keys: &Keys, held: Option<SyncCopy>) -> Result<SyncCopy> {
+        let folding = self.inbox_len()? > 0;
+        let _lock = match folding {
+            true => VaultLock::exclusive(&self.lock_path)?,
+            false => VaultLock::shared(&self.lock_path)?,
+        };
+        if folding {
+            self.remove_temp_files()?;
         }
-        let view = self.read_recent(keys, 0)?;
-        let _lock = VaultLock::shared(&self.lock_path)?;
-        let (doc, chunks) = self.load(keys)?;
-        let baseline = Baseline::of(&doc, view.flawed.into_iter().collect());
+        let names = self.chunk_names()?;
+        let held = match held {
+            Some(copy) => self.catch_up(keys, copy, &names)?,
+            None => None,
+        };
+        let mut copy = match held {
+            Some(copy) => copy,
+            None => {
+                let (doc, chunks) = self.load(keys)?;
+                let entries = match self.cached_entries(keys, &chunks)? {
+                    Some(entries) => entries,
+                    None => schema::read_entries(&doc)?,
+                };
+                SyncCopy {
+                    doc,
+                    chunks,
+                    baseline: Baseline::default(),
+                    entries,
+                }
+            }
+        };
+        if folding {
+            self.fold_into(keys, &mut copy)?;
+        }
+        copy.baseline = Baseline::of(&copy.doc, Baseline::flawed_in(&copy.entries));
         // A journal whose structure is already broken (an older version kept what a peer
         // sent) is not synced until `haven doctor` has rolled it back.
-        if let Err(violation) = haven_model::validate::check_structure(&doc, &baseline) {
+        if let Err(violation) = haven_model::validate::check_structure(&copy.doc, &copy.baseline) {
             return Err(StoreError::Damaged {
                 path: self.dir.clone(),
                 reason: format!(
@@ -47,29 +87,76 @@ impl JournalStore {
                 ),
             });
         }
-        Ok(SyncCopy {
-            doc,
-            chunks,
-            baseline,
-            total: view.total,
-        })
+        Ok(copy)
+    }
+
+    /// Brings a held copy up to the chunks on disk (`names`) by reading only the new
+    /// ones; `None` when a chunk it was loaded from is gone (compacted by another process).
+    fn catch_up(
+        &self,
+        keys: &Keys,
+        mut copy: SyncCopy,
+        names: &[String],
+    ) -> Result<Option<SyncCopy>> {
+        if copy.chunks == names {
+            return Ok(Some(copy));
+        }
+        if !copy.chunks.iter().all(|c| names.binary_search(c).is_ok()) {
+            return Ok(None);
+        }
+        copy.doc.update_diff_cursor();
+        let before = copy.doc.diff_cursor();
+        for name in names
+            .iter()
+            .filter(|n| copy.chunks.binary_search(n).is_err())
+        {
+            let path = self.chunks_dir().join(name);
+            let plain = envelope::open_file(keys.identity(), &path)?;
+            guarded(&path, || copy.doc.load_incremental(&plain))?;
+        }
+        let after = copy.doc.get_heads();
+        let touched = schema::touched_entries(&copy.doc.diff(&before, &after));
+        copy.doc.reset_diff_cursor();
+        copy.entries = schema::reread_entries(&copy.doc, Some(copy.entries), touched.as_ref())?;
+        copy.chunks = names.to_vec();
+        Ok(Some(copy))
+    }
+
+    /// Folds the inbox into `copy` as `change` would, without loading the document again
+    /// (call under the writer lock, with `copy` up to date with the chunks on disk).
+    fn fold_into(&self, keys: &Keys, copy: &mut SyncCopy) -> Result<()> {
+        let (sealed, folded) = self.open_inbox(keys)?;
+        let before = copy.doc.get_heads();
+        schema::insert_all(&mut copy.doc, &sealed)?;
+        copy.doc.commit();
+        let touched: BTreeSet<String> = sealed.iter().map(|e| e.id.to_string()).collect();
+        copy.entries = schema::reread_entries(
+            &copy.doc,
+            Some(std::mem::take(&mut copy.entries)),
+            Some(&touched),
+        )?;
+        copy.chunks = self.keep_new(&mut copy.doc, &before, std::mem::take(&mut copy.chunks))?;
+        self.write_view_of(&copy.doc, &copy.entries, copy.chunks.clone())?;
+        copy.chunks.sort();
+        self.remove_folded(&folded)
     }
 
     /// Keeps what a validated session brought to `doc` since `start_heads` (about
     /// `received_bytes` of changes): durable when this returns. When no other process wrote
     /// to the journal since `chunks` were loaded, the read caches are refreshed from `doc`
-    /// (with `validated`, its entries as validation read them); otherwise they are left
-    /// stale, and the next read rebuilds them.
+    /// (with `entries`, its entries as validation read them); otherwise they are left
+    /// stale, and the next read rebuilds them. Returns the chunks that hold `doc` now, for
+    /// [`Self::load_for_sync`] to start from next time.
     pub fn absorb(
         &self,
         doc: &mut AutoCommit,
         start_heads: &[ChangeHash],
         chunks: &[String],
         received_bytes: usize,
-        validated: Option<Materialized>,
-    ) -> Result<()> {
+        entries: Option<&Materialized>,
+    ) -> Result<Vec<String>> {
         if doc.get_heads() == start_heads {
-            return Ok(());
+            return Ok(chunks.to_vec());
         }
         let _lock = VaultLock::exclusive(&self.lock_path)?;
         durable::remove_temp_files(&self.chunks_dir())?;
@@ -84,7 +171,7 @@ impl JournalStore {
         let compact = alone
             && (now.len() + 1 > COMPACT_AFTER || received_bytes > COMPACT_BYTES)
             && doc.get_missing_deps(&[]).is_empty();
-        let covers = if compact {
+        let mut covers = if compact {
             self.compact(doc, &now)?
         } else {
             let received = doc.save_after(start_heads);
@@ -94,14 +181,17 @@ impl JournalStore {
                 &name,
                 &envelope::seal(&self.recipient, &received)?,
             )?;
-            let mut covers = now;
-            covers.push(name);
-            covers
+            loaded.push(name);
+            loaded
         };
-        if !alone {
-            return Ok(());
+        covers.sort();
+        if alone {
+            match entries {
+                Some(read) => self.write_view_of(doc, read, covers.clone())?,
+                None => self.write_view_of(doc, &schema::read_entries(doc)?, covers.clone())?,
+            }
         }
-        self.write_view_of(doc, validated, covers)
+        Ok(covers)
     }
 
     fn peer_path(&self, device: &str) -> Option<PathBuf> {

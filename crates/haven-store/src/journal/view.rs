@@ -101,29 +101,23 @@ struct ViewRef<'a> {
     flawed: &'a [String],
 }
 
-/// What the read caches hold, read out of a document.
+/// What the read caches hold besides the entries, read out of a document.
 struct ViewParts {
     meta: Option<JournalMeta>,
     vocab: Vec<(String, String)>,
     key: Option<String>,
     members: Vec<Member>,
-    read: Materialized,
     flawed: Vec<String>,
 }
 
 impl ViewParts {
-    fn of(doc: &AutoCommit, read: Option<Materialized>) -> Result<ViewParts> {
-        let read = match read {
-            Some(m) => m,
-            None => schema::read_entries(doc)?,
-        };
+    fn of(doc: &AutoCommit, read: &Materialized) -> Result<ViewParts> {
         Ok(ViewParts {
             meta: schema::read_meta(doc)?,
             vocab: schema::meta_values(doc, "vocab/")?,
             key: haven_model::members::journal_key(doc)?,
             members: haven_model::members::read_members(doc)?,
-            flawed: Baseline::flawed_in(&read).into_iter().collect(),
-            read,
+            flawed: Baseline::flawed_in(read).into_iter().collect(),
         })
     }
 }
@@ -262,33 +256,53 @@ impl JournalStore {
     }
     /// Materialises `doc` into the read caches, recorded as built from `covers`.
     pub(crate) fn write_view(&self, doc: AutoCommit, covers: Vec<String>) -> Result<()> {
-        let parts = ViewParts::of(&doc, None)?;
+        let read = schema::read_entries(&doc)?;
+        let parts = ViewParts::of(&doc, &read)?;
         // The document is no longer needed: free it before encrypting the caches.
         drop(doc);
-        self.write_parts(parts, covers)
+        self.write_parts(parts, &read, covers)
     }
 
-    /// [`Self::write_view`] from a borrowed document, reusing its entries when they were
-    /// already read (`read`).
+    /// [`Self::write_view`] from a borrowed document whose entries were already read.
     pub(crate) fn write_view_of(
         &self,
         doc: &AutoCommit,
-        read: Option<Materialized>,
+        read: &Materialized,
         covers: Vec<String>,
     ) -> Result<()> {
-        self.write_parts(ViewParts::of(doc, read)?, covers)
+        self.write_parts(ViewParts::of(doc, read)?, read, covers)
     }
 
-    fn write_parts(&self, parts: ViewParts, mut covers: Vec<String>) -> Result<()> {
+    /// The read cache `view.age` as entries, if it was built from exactly `chunks`.
+    pub(crate) fn cached_entries(
+        &self,
+        keys: &Keys,
+        chunks: &[String],
+    ) -> Result<Option<Materialized>> {
+        Ok(self
+            .any_view(keys)?
+            .filter(|v| v.covers == chunks)
+            .map(|v| Materialized {
+                entries: v.entries,
+                malformed: v.malformed,
+            }))
+    }
+
+    fn write_parts(
+        &self,
+        parts: ViewParts,
+        read: &Materialized,
+        mut covers: Vec<String>,
+    ) -> Result<()> {
         covers.sort();
         let ViewParts {
             meta,
             vocab,
             key,
             members,
-            read: Materialized { entries, malformed },
             flawed,
         } = parts;
+        let Materialized { entries, malformed } = read;
         let total = entries.len();
         let recent = &entries[entries.len().saturating_sub(RECENT)..];
         for (name, entries) in [("recent.age", recent), ("view.age", &entries[..])] {
@@ -298,7 +312,7 @@ impl JournalStore {
                 meta: meta.as_ref(),
                 total,
                 entries,
-                malformed: &malformed,
+                malformed,
                 vocab: &vocab,
                 key: key.as_deref(),
                 members: &members,
