@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use haven_model::{EntryId, Timestamp};
 use haven_store::{JournalStore, Keys, Passphrase, StoreError, Vault};
+use secrecy::ExposeSecret;
 use zeroize::Zeroizing;
 
 use crate::cli::GlobalArgs;
@@ -154,7 +155,7 @@ impl Context {
     /// given in the environment or a file. `None` when only a prompt could get them.
     pub fn keys_unasked(&self, vault: &Vault) -> Result<Option<Keys>> {
         if let Some(secret) = agent::fetch_identity(&self.agent_socket()) {
-            match vault.keys_from_secret(&secret) {
+            match vault.keys_from_secret(secret.expose_secret()) {
                 Ok(keys) => return Ok(Some(keys)),
                 Err(StoreError::ForeignKey) => {}
                 Err(e) => return Err(e.into()),
@@ -247,7 +248,7 @@ impl Context {
     /// The keys, from the agent if one is running, else from a passphrase.
     pub fn keys(&self, vault: &Vault) -> Result<(Keys, KeySource)> {
         if let Some(secret) = agent::fetch_identity(&self.agent_socket()) {
-            match vault.keys_from_secret(&secret) {
+            match vault.keys_from_secret(secret.expose_secret()) {
                 Ok(keys) => return Ok((keys, KeySource::Agent)),
                 Err(StoreError::ForeignKey) => {}
                 Err(e) => return Err(e.into()),

@@ -25,7 +25,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let identity = SecretString::from(line.trim().to_string());
     zeroize::Zeroize::zeroize(&mut *line);
     let ttl = Duration::from_secs(args.ttl_secs.min(86_400));
-    agent::serve(ctx.agent_socket(), identity, ttl, || {
+    // However it ends (time up, `haven lock`, the vault removed), the key is forgotten.
+    let _ended = agent::serve(ctx.agent_socket(), identity, ttl, || {
         let mut out = std::io::stdout();
         let _ = out.write_all(b"ready\n");
         let _ = out.flush();
