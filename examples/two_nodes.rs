@@ -113,7 +113,10 @@ async fn main() -> Result<(), Error> {
         Ok(())
     })?;
     let targets = phone.sync_targets(None)?;
-    for (row, outcome) in haven_node::node::sync_alone(&phone, &targets, &[]).await? {
+    for (row, outcome) in haven_node::node::sync_alone(&phone, &targets, &[])
+        .await?
+        .rows
+    {
         let ok = matches!(outcome, PeerOutcome::Synced(..));
         println!(
             "phone -> {}: {} ({})",

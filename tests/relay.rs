@@ -243,6 +243,14 @@ fn two_devices_that_cannot_reach_each_other_pair_and_sync_through_a_relay() {
     assert_eq!(peers.len(), 1, "{report}");
     assert_eq!(peers[0]["status"], "synced", "{report}");
     assert_eq!(peers[0]["path"], "relayed", "{report}");
+    // The report names the relay it went through and says it was connected.
+    let relays = report["relays"].as_array().unwrap();
+    assert_eq!(relays.len(), 1, "{report}");
+    assert!(
+        relays[0]["url"].as_str().unwrap().starts_with(RELAY_URL),
+        "{report}"
+    );
+    assert_eq!(relays[0]["connected"], true, "{report}");
     assert!(
         desktop
             .texts(None)
@@ -278,6 +286,7 @@ fn two_devices_that_cannot_reach_each_other_pair_and_sync_through_a_relay() {
     eprintln!("gave up on the desktop with the relay down in {took:?}");
     assert_eq!(report["peers"][0]["status"], "unreachable", "{report}");
     assert!(report["peers"][0]["path"].is_null(), "{report}");
+    assert_eq!(report["relays"][0]["connected"], false, "{report}");
     assert!(took < Duration::from_secs(15), "took {took:?}");
     assert!(
         !laptop

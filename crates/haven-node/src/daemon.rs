@@ -17,7 +17,7 @@ mod push;
 
 use push::{Notice, local_change, push};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -74,6 +74,8 @@ struct Daemon {
     arrivals: broadcast::Sender<Arrival>,
     /// Admission of the sessions peers open.
     inbound: inbound::Admission,
+    /// Room for sync connections being refused with a reason.
+    courtesy: crate::courtesy::Courtesy,
     /// The pairing protocol's handler, showing the invitation asked for, if any.
     pairing: PairHandler,
     /// Told when `haven lock` takes the key back.
@@ -280,6 +282,7 @@ pub async fn run(
                 }
             }
             Start::Unlocked(node) => {
+                node.hold_journals();
                 let (vault, config) = (node.vault().clone(), node.node_config());
                 match unlocked(node, &control, &mut stop, &options, started, &mut ready).await {
                     Ok(Ended::Stopped) => break Ok(()),
@@ -349,6 +352,7 @@ async fn unlocked(
         peers: Mutex::default(),
         arrivals: broadcast::channel(256).0,
         inbound: inbound::Admission::default(),
+        courtesy: crate::courtesy::Courtesy::default(),
         pairing: PairHandler::default(),
         lock: Notify::new(),
         changed: Notify::new(),
@@ -406,9 +410,9 @@ async fn serve(
                 let daemon = Arc::clone(daemon);
                 tokio::spawn(async move { answer::answer(&daemon, stream).await });
             }
-            () = &mut changed_on_disk => {
+            journals = &mut changed_on_disk => {
                 changed_on_disk.set(next_change(disk.as_ref()));
-                local_change(daemon, Notice::Watcher);
+                tokio::spawn(push::changed_on_disk(Arc::clone(daemon), journals));
             }
             _ = pull.tick() => {
                 // Addresses change with the network: announce them again (only a change is
@@ -424,9 +428,19 @@ async fn serve(
                     tracing::info!(journals = n, "announced new addresses");
                 }
                 merge_inboxes(daemon).await;
-                push(daemon, false);
+                push(daemon, false, None);
             }
         }
+    }
+}
+
+/// Refuses a sync connection with `why` when there is room to wait for the peer to hear
+/// it, else closes it at once (a flood holds at most [`crate::courtesy::POLITE_AT_ONCE`]
+/// tasks waiting).
+async fn refuse(daemon: &Daemon, conn: Connection, why: &str) {
+    match daemon.courtesy.room() {
+        Some(_room) => node::refuse_sync(conn, why).await,
+        None => conn.close(5u32.into(), b"refused"),
     }
 }
 
@@ -436,8 +450,8 @@ async fn inbound(daemon: &Arc<Daemon>, conn: Connection) {
     let peer = hex::encode(conn.remote_id().as_bytes());
     if conn.alpn() == haven_sync::OLD_ALPNS[0] {
         let why = "this device runs a newer version of Haven; upgrade Haven on your device";
-        node::refuse_sync(conn, why).await;
         tracing::info!(peer = %fingerprint(&peer), "refused: it runs an older version of Haven");
+        refuse(daemon, conn, why).await;
         return;
     }
     // A device in none of the journals is refused from the in-memory index, before any
@@ -450,14 +464,14 @@ async fn inbound(daemon: &Arc<Daemon>, conn: Connection) {
     };
     if !shares.unwrap_or(false) {
         tracing::info!(peer = %fingerprint(&peer), "refused a stranger: not a member of any journal here");
-        node::refuse_sync(conn, "not a member").await;
+        refuse(daemon, conn, "not a member").await;
         return;
     }
     let _admitted = match daemon.inbound.admit(&peer, &conn).await {
         Ok(admitted) => admitted,
         Err(why) => {
             tracing::info!(peer = %fingerprint(&peer), why = %why, "refused a session");
-            node::refuse_sync(conn, &why.to_string()).await;
+            refuse(daemon, conn, &why.to_string()).await;
             return;
         }
     };
@@ -471,6 +485,9 @@ async fn inbound(daemon: &Arc<Daemon>, conn: Connection) {
             state.path = haven_sync::net::path_kind(&watched).or(state.path);
         }
         daemon.arrived(&peer, &changed);
+        if !changed.is_empty() {
+            push(daemon, true, Some(&peer));
+        }
         if let Some(why) = paused {
             tracing::info!(
                 peer = %fingerprint(&peer),
@@ -482,7 +499,7 @@ async fn inbound(daemon: &Arc<Daemon>, conn: Connection) {
 }
 
 /// The next change on disk, or never without a watcher.
-async fn next_change(disk: Option<&disk_events::Changes>) {
+async fn next_change(disk: Option<&disk_events::Changes>) -> BTreeSet<String> {
     match disk {
         Some(events) => events.next().await,
         None => std::future::pending().await,

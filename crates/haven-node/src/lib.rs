@@ -13,6 +13,7 @@
 //! ```
 
 pub mod config;
+pub mod courtesy;
 pub mod daemon;
 pub mod error;
 pub mod ipc;

@@ -3,17 +3,26 @@
 //! the device listens, and holds the address book. The protocol itself is in `haven-sync`;
 //! the two sides of a session are in [`session`].
 
+mod held;
 mod membership;
 mod session;
+mod sessions;
 
+pub use held::{HELD_MAX_ENTRIES, HELD_MAX_JOURNALS};
 pub use membership::MembershipIndex;
-pub use session::{PeerOutcome, Traffic, refuse_sync, serve_sync, sync_alone, sync_now, sync_with};
+pub use session::{
+    PeerOutcome, SyncReport, Traffic, refuse_sync, serve_sync, sync_alone, sync_now, sync_with,
+};
+pub use sessions::InSession;
+use sessions::Sessions;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use automerge::sync::State;
 use haven_model::members::{self, Member};
+use haven_model::validate::Baseline;
 use haven_store::{JournalStore, Keys, PeerInfo, SyncCopy, Vault};
 use haven_sync::JournalKey;
 use haven_sync::net::NetConfig;
@@ -70,6 +79,10 @@ pub struct Node {
     /// Sync connections open now, by peer device id, so that revoking a device can close
     /// them at once.
     live: std::sync::Mutex<BTreeMap<String, Vec<iroh::endpoint::Connection>>>,
+    /// Journals kept in memory between sessions (see [`Node::hold_journals`]).
+    held: held::Held,
+    /// Sessions running now.
+    sessions: Sessions,
 }
 
 /// A short, comparable fingerprint of a device id: the first 10 hex digits in pairs.
@@ -108,7 +121,41 @@ impl Node {
             config: config.net,
             clock: config.clock,
             live: std::sync::Mutex::default(),
+            held: held::Held::default(),
+            sessions: Sessions::default(),
         }
+    }
+
+    /// Counts a session from its load to the end of its persisting.
+    pub fn session_begins(&self) -> InSession<'_> {
+        self.sessions.begin()
+    }
+
+    /// Waits until no session runs, at most `within`; returns whether none does.
+    pub async fn sessions_idle(&self, within: Duration) -> bool {
+        self.sessions.idle(within).await
+    }
+
+    /// Whether any of `journals` (directory names) has chunks on disk that the copy this
+    /// node holds of it lacks: a change made by another process, not by this node's own
+    /// sessions. A journal held by no copy counts as changed. Sealed entries do not count:
+    /// the process that seals one tells a running daemon itself.
+    pub fn unseen_on_disk(&self, journals: &std::collections::BTreeSet<String>) -> bool {
+        let vault = self.vault();
+        journals.iter().any(|dir| {
+            let Ok(id) = dir.parse::<haven_store::JournalId>() else {
+                return false;
+            };
+            let on_disk = vault.journal(id).chunk_names().unwrap_or_default();
+            self.held.lacks(&id, &on_disk)
+        })
+    }
+
+    /// Keeps each synced journal in memory between sessions (journals of up to
+    /// [`HELD_MAX_ENTRIES`] entries, at most [`HELD_MAX_JOURNALS`]), so that a session
+    /// reads only what changed on disk since the last one. For a daemon.
+    pub fn hold_journals(&self) {
+        self.held.enable();
     }
 
     /// The vault, as it is now.
@@ -339,12 +386,7 @@ impl Node {
         for (key, store) in stores {
             // A journal that does not load is left out of the session (and reported), never
             // fatal to the others.
-            let SyncCopy {
-                doc,
-                chunks,
-                baseline,
-                total,
-            } = match store.load_for_sync(&self.keys) {
+            let copy = match store.load_for_sync(&self.keys, self.held.take(&store.id())) {
                 Ok(copy) => copy,
                 Err(e) => {
                     tracing::warn!(journal = %store.id(), error = %e, "not syncing a journal");
@@ -355,9 +397,17 @@ impl Node {
                 .peer_state(&self.keys, peer)
                 .and_then(|b| State::decode(&b).ok())
                 .unwrap_or_default();
-            loaded
-                .journals
-                .insert(*key, JournalSync::new(doc, state, baseline));
+            let total = copy.total();
+            let SyncCopy {
+                doc,
+                chunks,
+                baseline,
+                entries,
+            } = copy;
+            loaded.journals.insert(
+                *key,
+                JournalSync::new(doc, state, baseline).with_entries(entries),
+            );
             loaded.chunks.insert(*key, (chunks, total));
         }
         Ok(loaded)
@@ -378,24 +428,36 @@ impl Node {
             else {
                 continue;
             };
-            if j.changed() {
-                let after = j.validated.as_ref().map(|m| m.entries.len());
-                let start = j.start_heads.clone();
-                let received = j.bytes_in;
-                store.absorb(
-                    &mut j.doc,
-                    &start,
-                    loaded_from,
-                    received,
-                    j.validated.take(),
-                )?;
+            let arrived = j.changed();
+            let entries = j.entries();
+            let start = j.start_heads.clone();
+            let covers = store.absorb(
+                &mut j.doc,
+                &start,
+                loaded_from,
+                j.bytes_in,
+                entries.as_ref(),
+            )?;
+            if arrived {
                 changed.push(Arrived {
                     journal: self.vault().alias_of(&self.keys, store).unwrap_or_default(),
                     before: *before,
-                    after: after.unwrap_or(*before),
+                    after: entries.as_ref().map_or(*before, |m| m.entries.len()),
                 });
             }
             store.save_peer_state(peer, &j.state.encode())?;
+            if let Some(entries) = entries {
+                let baseline = Baseline::of(&j.doc, Baseline::flawed_in(&entries));
+                self.held.keep(
+                    store.id(),
+                    SyncCopy {
+                        doc: j.doc,
+                        chunks: covers,
+                        baseline,
+                        entries,
+                    },
+                );
+            }
         }
         if !changed.is_empty() {
             self.membership_changed();

@@ -18,6 +18,7 @@ async fn sync(from: &Device, peer: Option<&str>) -> Vec<PeerOutcome> {
     node::sync_alone(&from.node, &targets, &[])
         .await
         .unwrap()
+        .rows
         .into_iter()
         .map(|(_, outcome)| outcome)
         .collect()

@@ -10,6 +10,7 @@ use crate::error::{CliError, Result};
 use crate::output::{self, clean};
 use haven_node::ipc::control::{self, Asked, PeerRow, Reply, Request};
 use haven_node::{NodeError, Purpose};
+use haven_sync::net::RelayState;
 
 /// Sync every journal with every peer that is reachable now, in parallel, and say what went
 /// which way. Being offline is normal: unreachable peers are listed, not an error. When
@@ -32,12 +33,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         peer: args.peer.clone(),
         offer: Vec::new(),
     };
-    let rows = match control::ask_daemon(&ctx.daemon_socket(), &request, DAEMON_SYNC_TIMEOUT) {
+    let report = match control::ask_daemon(&ctx.daemon_socket(), &request, DAEMON_SYNC_TIMEOUT) {
         Asked::NoDaemon => None,
         asked => Some(through_daemon(asked)?),
     };
-    let (rows, via) = match rows {
-        Some(rows) => (rows, "daemon"),
+    let (Synced { rows, relays }, via) = match report {
+        Some(report) => (report, "daemon"),
         None => (
             sync_here(ctx, args.peer.as_deref(), None, &[])?,
             "this process",
@@ -45,7 +46,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     };
     if rows.is_empty() {
         if ctx.json {
-            output::print_json(&json!({"peers": [], "via": via}))?;
+            output::print_json(&json!({"peers": [], "relays": relays, "via": via}))?;
         } else if !ctx.quiet {
             println!(
                 "No peers yet: pair a device with `haven invite`, or share a journal with `haven share`."
@@ -54,7 +55,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if ctx.json {
-        output::print_json(&json!({"peers": rows, "via": via}))?;
+        output::print_json(&json!({"peers": rows, "relays": relays, "via": via}))?;
         return Ok(ExitCode::SUCCESS);
     }
     if !ctx.quiet {
@@ -67,14 +68,31 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 clean(&r.detail, false)
             );
         }
+        for relay in relays.iter().filter(|r| !r.connected) {
+            let why = relay.last_error.as_deref().unwrap_or("not connected yet");
+            println!(
+                "relay {}: {}",
+                clean(&relay.url, false),
+                output::clean_capped(why, 200)
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The rows of a sync the daemon ran, or what went wrong with it.
-fn through_daemon(asked: Asked) -> Result<Vec<PeerRow>> {
+/// What a sync found: a row per peer and the home relays of the endpoint that ran it.
+struct Synced {
+    rows: Vec<PeerRow>,
+    relays: Vec<RelayState>,
+}
+
+/// What a sync the daemon ran found, or what went wrong with it.
+fn through_daemon(asked: Asked) -> Result<Synced> {
     match asked {
-        Asked::Reply(Reply::Synced { peers }) => Ok(peers),
+        Asked::Reply(Reply::Synced { peers, relays }) => Ok(Synced {
+            rows: peers,
+            relays,
+        }),
         Asked::Reply(Reply::NoPeerMatches { wanted }) => {
             Err(NodeError::NoPeerMatches(wanted).into())
         }
@@ -101,18 +119,24 @@ fn sync_here(
     peer: Option<&str>,
     devices: Option<&[String]>,
     offer: &[haven_sync::JournalKey],
-) -> Result<Vec<PeerRow>> {
+) -> Result<Synced> {
     let node = ctx.node(Purpose::Network)?;
     let mut targets = node.sync_targets(peer)?;
     if let Some(devices) = devices {
         targets.retain(|t| devices.contains(&t.device));
     }
     if targets.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Synced {
+            rows: Vec::new(),
+            relays: Vec::new(),
+        });
     }
     let rt = ctx.runtime()?;
-    let rows = rt.block_on(haven_node::node::sync_alone(&node, &targets, offer))?;
-    Ok(rows.into_iter().map(|(row, _)| row).collect())
+    let report = rt.block_on(haven_node::node::sync_alone(&node, &targets, offer))?;
+    Ok(Synced {
+        rows: report.rows.into_iter().map(|(row, _)| row).collect(),
+        relays: report.relays,
+    })
 }
 
 /// Syncs once with `devices` (through the daemon when one runs), offering the journal
@@ -127,11 +151,12 @@ pub fn sync_members(
         peer: None,
         offer: vec![hex::encode(offer)],
     };
-    let rows = match control::ask_daemon(&ctx.daemon_socket(), &request, DAEMON_SYNC_TIMEOUT) {
+    let synced = match control::ask_daemon(&ctx.daemon_socket(), &request, DAEMON_SYNC_TIMEOUT) {
         Asked::NoDaemon => sync_here(ctx, None, Some(devices), &[offer])?,
         asked => through_daemon(asked)?,
     };
-    Ok(rows
+    Ok(synced
+        .rows
         .into_iter()
         .filter(|r| devices.contains(&r.device))
         .collect())

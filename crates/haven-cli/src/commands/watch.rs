@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (tx, wakes) = std::sync::mpsc::sync_channel::<()>(1);
     let on_disk = {
         let tx = tx.clone();
-        DiskEvents::start(store.dir(), move || {
+        DiskEvents::start(store.dir(), move |_| {
             let _ = tx.try_send(());
         })
     };

@@ -72,14 +72,24 @@ async fn sync(daemon: &Arc<Daemon>, wanted: Option<&str>, offer: &[String]) -> R
     let offer: Vec<_> = offer.iter().filter_map(|k| key_bytes(k)).collect();
     let rows = node::sync_now(&daemon.node, &daemon.endpoint, &targets, &offer).await;
     let mut peers = Vec::new();
+    let mut relay = Vec::new();
     for (row, outcome) in rows {
         if let PeerOutcome::Synced(changed, _) = &outcome {
             daemon.arrived(&row.device, changed);
+            relay.extend((!changed.is_empty()).then(|| row.device.clone()));
         }
         daemon.finished(&row.device, &outcome);
         peers.push(row);
     }
-    Reply::Synced { peers }
+    // What a peer brought goes on to the others (after this sync's turns are given back).
+    drop(_busy);
+    for device in &relay {
+        super::push::push(daemon, true, Some(device));
+    }
+    Reply::Synced {
+        peers,
+        relays: haven_sync::net::relay_states(&daemon.endpoint),
+    }
 }
 
 /// Streams arrivals to a watching control client until it hangs up.

@@ -3,8 +3,9 @@
 //! the daemon, which pushes it at once, and `haven watch`, which prints it, without either
 //! reading the disk on a timer.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode, Watcher};
@@ -21,12 +22,17 @@ pub struct DiskEvents {
 
 impl DiskEvents {
     /// Watches `dir` (a journal, or every journal with those added later) and calls `wake`
-    /// on each change to entries under it.
-    pub fn start(dir: &Path, wake: impl Fn() + Send + 'static) -> notify::Result<DiskEvents> {
+    /// with the paths of each change to entries under it.
+    pub fn start(
+        dir: &Path,
+        wake: impl Fn(&[PathBuf]) + Send + 'static,
+    ) -> notify::Result<DiskEvents> {
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-                if event.is_ok_and(|e| matters(&e.kind, &e.paths)) {
-                    wake();
+                if let Ok(e) = event
+                    && matters(&e.kind, &e.paths)
+                {
+                    wake(&e.paths);
                 }
             })?;
         watcher.watch(dir, RecursiveMode::Recursive)?;
@@ -34,30 +40,47 @@ impl DiskEvents {
     }
 }
 
-/// Wake-ups for async code: a burst of changes is one wake-up.
+/// Wake-ups for async code: a burst of changes is one wake-up, naming the journals that
+/// changed.
 pub struct Changes {
     _events: DiskEvents,
     changed: Arc<Notify>,
+    journals: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl Changes {
-    /// Watches `dir` as [`DiskEvents::start`] does.
+    /// Watches the directory of every journal, `dir`, as [`DiskEvents::start`] does.
     pub fn start(dir: &Path) -> notify::Result<Changes> {
         let changed = Arc::new(Notify::new());
-        let wake = Arc::clone(&changed);
+        let journals: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+        let (wake, seen) = (Arc::clone(&changed), Arc::clone(&journals));
         // `notify_one` stores at most one wake-up.
-        let events = DiskEvents::start(dir, move || wake.notify_one())?;
+        let events = DiskEvents::start(dir, move |paths| {
+            let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+            seen.extend(paths.iter().filter_map(|p| journal_of(p)));
+            drop(seen);
+            wake.notify_one();
+        })?;
         Ok(Changes {
             _events: events,
             changed,
+            journals,
         })
     }
 
-    /// Waits for the next change, and for its writes to settle.
-    pub async fn next(&self) {
+    /// Waits for the next change, and for its writes to settle; returns the directory
+    /// names of the journals that changed since the last call.
+    pub async fn next(&self) -> BTreeSet<String> {
         self.changed.notified().await;
         tokio::time::sleep(SETTLE).await;
+        std::mem::take(&mut *self.journals.lock().unwrap_or_else(|p| p.into_inner()))
     }
+}
+
+/// The journal directory name of a content file (`<journal>/chunks/<file>`).
+fn journal_of(path: &Path) -> Option<String> {
+    let journal = path.parent()?.parent()?.file_name()?.to_str()?;
+    Some(journal.to_string())
 }
 
 /// Whether an event is a change to a journal's content: a chunk or an inbox entry put in
@@ -99,6 +122,10 @@ mod tests {
         ));
         assert!(!matters(&renamed, &[temp]));
         assert!(!matters(&renamed, &[state]));
-        assert!(!matters(&EventKind::Access(AccessKind::Any), &[chunk]));
+        assert!(!matters(
+            &EventKind::Access(AccessKind::Any),
+            std::slice::from_ref(&chunk)
+        ));
+        assert_eq!(journal_of(&chunk).as_deref(), Some("j1"));
     }
 }

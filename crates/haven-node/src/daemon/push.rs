@@ -2,6 +2,7 @@
 //! (told by the committing process, or seen by the watcher), one session at a time per
 //! peer, and once more after a session that may have loaded a journal before the change.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -80,14 +81,35 @@ pub(super) fn local_change(daemon: &Arc<Daemon>, notice: Notice) {
         Notice::Watcher => {}
     }
     drop(last);
-    push(daemon, true);
+    push(daemon, true, None);
 }
 
-/// Starts a session with every peer that is not busy and not waiting out a backoff (a
-/// local change overrides the backoff). Each runs on its own task so that an unreachable
-/// peer never holds up the others.
-pub(super) fn push(daemon: &Arc<Daemon>, local_change: bool) {
+/// How long a change seen on disk waits for running sessions to end before it is judged.
+const SESSIONS_WAIT: Duration = Duration::from_secs(5);
+
+/// The watcher saw `journals` change: a change this daemon's own sessions made (what a
+/// peer sent, kept; sealed entries folded in) is already in the copies it holds and goes
+/// to nobody again, or every session would start another with the same peer. Anything
+/// else (another process wrote a chunk) is a local change. Runs on its own task.
+pub(super) async fn changed_on_disk(daemon: Arc<Daemon>, journals: BTreeSet<String>) {
+    daemon.node.sessions_idle(SESSIONS_WAIT).await;
+    let unseen = {
+        let daemon = Arc::clone(&daemon);
+        tokio::task::spawn_blocking(move || daemon.node.unseen_on_disk(&journals)).await
+    };
+    if unseen.unwrap_or(true) {
+        local_change(&daemon, Notice::Watcher);
+    }
+}
+
+/// Starts a session with every peer (but `except`, the one a change just came from) that
+/// is not busy and not waiting out a backoff (a local change overrides the backoff). Each
+/// runs on its own task so that an unreachable peer never holds up the others.
+pub(super) fn push(daemon: &Arc<Daemon>, local_change: bool, except: Option<&str>) {
     for target in daemon.node.sync_targets(None).unwrap_or_default() {
+        if except == Some(target.device.as_str()) {
+            continue;
+        }
         let device = target.device;
         {
             let mut peers = daemon.peers();
@@ -116,6 +138,10 @@ pub(super) fn push(daemon: &Arc<Daemon>, local_change: bool) {
                 let synced = matches!(outcome, PeerOutcome::Synced(..));
                 if let PeerOutcome::Synced(changed, _) = &outcome {
                     daemon.arrived(&device, changed);
+                    // What this peer brought goes on to the others.
+                    if !changed.is_empty() {
+                        push(&daemon, true, Some(&device));
+                    }
                 }
                 daemon.finished(&device, &outcome);
                 let again = daemon

@@ -225,6 +225,10 @@ pub enum Reply {
     Synced {
         /// One row per peer.
         peers: Vec<PeerRow>,
+        /// The endpoint's home relays after the sync, each connected or failing (none
+        /// with relays off).
+        #[serde(default)]
+        relays: Vec<haven_sync::net::RelayState>,
     },
     /// For [`Request::Watch`], before any arrival.
     Watching,

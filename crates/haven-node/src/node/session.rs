@@ -53,6 +53,7 @@ impl std::ops::Add for Traffic {
 }
 
 /// The result of syncing with one peer.
+#[derive(Debug)]
 pub enum PeerOutcome {
     /// Synced; what arrived in each journal that received something.
     Synced(Vec<Arrived>, Traffic),
@@ -256,6 +257,7 @@ async fn run_initiator(
 ) -> (PeerOutcome, bool) {
     use haven_sync::net as hnet;
     let timeout = net.config.step_timeout;
+    let _in_session = net.session_begins();
     let Loaded { journals, chunks } = match blocking(|| net.load(stores, device)) {
         Ok(j) => j,
         Err(e) => return (PeerOutcome::Failed(e.to_string()), false),
@@ -367,6 +369,7 @@ async fn serve_session(
             fingerprint(&peer)
         ));
     }
+    let _in_session = net.session_begins();
     let Loaded { journals, chunks } =
         blocking(|| net.load(&stores, &peer)).map_err(|e| e.to_string())?;
     let mut session = SyncSession::responder(journals);
@@ -411,6 +414,15 @@ pub async fn sync_now(
         .collect()
 }
 
+/// What a sync on an endpoint of its own found: a row per target, and the endpoint's home
+/// relays at its end.
+pub struct SyncReport {
+    /// One row and outcome per target, in order.
+    pub rows: Vec<(PeerRow, PeerOutcome)>,
+    /// Each home relay, connected or failing (none with relays off).
+    pub relays: Vec<haven_sync::net::RelayState>,
+}
+
 /// Syncs with every target at once on an endpoint of its own, for a process that runs no
 /// daemon: binds, syncs, and closes the endpoint (waiting at most half a second for the
 /// peers to hear it close).
@@ -418,12 +430,13 @@ pub async fn sync_alone(
     net: &Node,
     targets: &[Target],
     offer: &[JournalKey],
-) -> Result<Vec<(PeerRow, PeerOutcome)>, crate::NodeError> {
+) -> Result<SyncReport, crate::NodeError> {
     let secret = net.secret()?;
     let endpoint = haven_sync::net::bind(&secret, &net.config).await?;
     let rows = sync_now(net, &endpoint, targets, offer).await;
+    let relays = haven_sync::net::relay_states(&endpoint);
     haven_sync::net::close_within(endpoint, Duration::from_millis(500)).await;
-    Ok(rows)
+    Ok(SyncReport { rows, relays })
 }
 
 /// One printable row for a peer's outcome.

@@ -134,6 +134,8 @@ impl Invitation {
 #[derive(Debug, Clone, Default)]
 pub struct PairHandler {
     current: Arc<Mutex<Option<Arc<Invitation>>>>,
+    /// Room for connections waiting on their first message (see [`crate::courtesy`]).
+    courtesy: crate::courtesy::Courtesy,
 }
 
 /// An invitation being shown by a [`PairHandler`]; it is withdrawn when this is dropped.
@@ -169,6 +171,10 @@ impl ProtocolHandler for PairHandler {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let Some(_room) = self.courtesy.room() else {
+            conn.close(1u32.into(), b"busy");
+            return Ok(());
+        };
         match shown {
             Some(invitation) => invitation.knock(conn).await,
             None => refuse_unasked(conn).await,
@@ -349,6 +355,7 @@ async fn pair_with(net: &Node, scope: &Scope, knock: Knock) -> Result<Paired> {
     hnet::send(&mut send, &welcome, timeout).await?;
     // The joiner now syncs these journals with us on the same stream.
     let stores = net.journals_for(&joiner)?;
+    let _in_session = net.session_begins();
     let Loaded { journals, chunks } = net.load(&stores, &joiner)?;
     let mut session = haven_sync::session::SyncSession::responder(journals);
     let ending = hnet::drive(&mut session, &mut send, &mut recv, None, timeout)

@@ -103,6 +103,7 @@ pub async fn join_on(net: &Node, endpoint: &iroh::Endpoint, ticket: &Ticket) -> 
         }
         err
     };
+    let _in_session = net.session_begins();
     let Loaded { journals, chunks } = net.load(&stores, inviter).map_err(|e| discard(e.into()))?;
     let (mut session, hello) = haven_sync::session::SyncSession::initiator(journals);
     let ending = hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout)
