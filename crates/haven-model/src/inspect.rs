@@ -118,6 +118,11 @@ impl<'a> Reader<'a> {
         Reader { bytes, at: 0 }
     }
 
+    /// How many bytes were read so far.
+    pub(crate) fn position(&self) -> usize {
+        self.at
+    }
+
     pub(crate) fn remaining(&self) -> usize {
         self.bytes.len() - self.at
     }
@@ -187,7 +192,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn hash(chunk_type: u8, body: &[u8]) -> [u8; 32] {
+pub(crate) fn hash(chunk_type: u8, body: &[u8]) -> [u8; 32] {
     let mut len = Vec::with_capacity(10);
     let mut n = body.len() as u64;
     loop {

@@ -13,6 +13,7 @@ pub mod interchange;
 pub mod members;
 pub mod reframe;
 pub mod schema;
+pub mod signed;
 pub mod tags;
 pub mod text;
 pub mod validate;
