@@ -24,10 +24,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use age::x25519;
-use automerge::{ActorId, AutoCommit};
+use automerge::{ActorId, AutoCommit, ChangeHash};
 use haven_model::members::{self, Member};
-use haven_model::schema;
 use haven_model::{Entry, EntryId, JournalMeta};
+use haven_model::{schema, signed};
 
 use crate::durable::{self, private_dir, sync_dir, write_atomic};
 use crate::envelope;
@@ -200,8 +200,9 @@ impl JournalStore {
         Ok(self.inbox_names()?.len())
     }
 
-    pub(crate) fn create(&self, meta: &JournalMeta, me: &Member) -> Result<()> {
+    pub(crate) fn create(&self, keys: &Keys, meta: &JournalMeta, me: &Member) -> Result<()> {
         self.create_with(
+            keys,
             Some(meta),
             &hex::encode(rand::random::<[u8; 16]>()),
             Some(me),
@@ -210,12 +211,13 @@ impl JournalStore {
 
     /// Creates the local copy of a journal that another device shares with us: genesis and
     /// the shared key; its name, members and entries arrive by sync.
-    pub(crate) fn adopt(&self, key_hex: &str) -> Result<()> {
-        self.create_with(None, key_hex, None)
+    pub(crate) fn adopt(&self, keys: &Keys, key_hex: &str) -> Result<()> {
+        self.create_with(keys, None, key_hex, None)
     }
 
     fn create_with(
         &self,
+        keys: &Keys,
         meta: Option<&JournalMeta>,
         key_hex: &str,
         me: Option<&Member>,
@@ -225,7 +227,8 @@ impl JournalStore {
         private_dir(&self.inbox_dir())?;
         sync_dir(self.dir.parent().unwrap_or(&self.dir))?;
         let _lock = VaultLock::exclusive(&self.lock_path)?;
-        let mut doc = schema::new_document(ActorId::random())?;
+        let mut doc = schema::new_document(actor_of(keys))?;
+        let (base, before) = (doc.clone(), doc.get_heads());
         if let Some(meta) = meta {
             schema::set_meta(&mut doc, meta)?;
         }
@@ -234,6 +237,7 @@ impl JournalStore {
             members::add_member(&mut doc, me)?;
         }
         doc.commit();
+        let mut doc = signed_since(base, doc, &before, keys)?;
         let name = self.write_snapshot(&mut doc)?;
         self.write_view(doc, vec![name])
     }
@@ -303,8 +307,8 @@ impl JournalStore {
             }
         }
         let doc = match doc {
-            Some(d) => d.with_actor(ActorId::random()),
-            None => schema::new_document(ActorId::random())?,
+            Some(d) => d.with_actor(actor_of(keys)),
+            None => schema::new_document(actor_of(keys))?,
         };
         Ok((doc, names))
     }
@@ -332,9 +336,11 @@ impl JournalStore {
         let before = doc.get_heads();
 
         let (sealed, folded) = self.open_inbox(keys)?;
+        let base = doc.clone();
         schema::insert_all(&mut doc, &sealed)?;
         let out = f(&mut doc)?;
         doc.commit();
+        let mut doc = signed_since(base, doc, &before, keys)?;
         let names = self.keep_new(&mut doc, &before, names)?;
         self.write_view(doc, names)?;
         self.remove_folded(&folded)?;
@@ -422,4 +428,60 @@ impl JournalStore {
         sync_dir(&self.chunks_dir())?;
         Ok(vec![name])
     }
+}
+
+/// A fresh actor id for this process's writes: bound to this device when its secrets hold
+/// a signing key (see [`haven_model::signed`]), random otherwise.
+pub(crate) fn actor_of(keys: &Keys) -> ActorId {
+    let nonce = ActorId::random();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&nonce.to_bytes()[..16]);
+    match keys.signing_key() {
+        Some(key) => signed::device_actor(&key.verifying_key().to_bytes(), bytes),
+        None => nonce,
+    }
+}
+
+/// `base` with the changes `doc` gained since `before` (made by this process, with
+/// [`actor_of`]) signed by this device for the journal `doc` names; `doc` as it is when
+/// the device has no signing key or the journal no key.
+pub(crate) fn signed_since(
+    base: AutoCommit,
+    mut doc: AutoCommit,
+    before: &[ChangeHash],
+    keys: &Keys,
+) -> Result<AutoCommit> {
+    let (Some(key), Some(journal)) = (keys.signing_key(), journal_key_of(&doc)) else {
+        return Ok(doc);
+    };
+    let new: Vec<Vec<u8>> = doc
+        .get_changes(before)
+        .into_iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    if new.is_empty() {
+        return Ok(doc);
+    }
+    let signed = signed::sign_changes(&new, &journal, &key).map_err(|e| StoreError::Damaged {
+        path: PathBuf::new(),
+        reason: format!("could not sign this device's change: {e}"),
+    })?;
+    let actor = doc.get_actor().clone();
+    let mut out = base.with_actor(actor);
+    for chunk in &signed {
+        out.load_incremental(chunk)
+            .map_err(|e| StoreError::Damaged {
+                path: PathBuf::new(),
+                reason: format!("this device's signed change did not apply: {e}"),
+            })?;
+    }
+    Ok(out)
+}
+
+/// The journal's 16-byte key, as `doc` records it.
+fn journal_key_of(doc: &AutoCommit) -> Option<[u8; 16]> {
+    let hex_key = members::journal_key(doc).ok()??;
+    let mut out = [0u8; 16];
+    hex::decode_to_slice(hex_key, &mut out).ok()?;
+    Some(out)
 }

@@ -113,6 +113,12 @@ impl Keys {
         &self.identity
     }
 
+    /// The device's signing key (its iroh identity), when its secrets hold a valid one.
+    pub fn signing_key(&self) -> Option<ed25519_dalek::SigningKey> {
+        let secret = self.secrets.iroh_secret()?;
+        Some(ed25519_dalek::SigningKey::from_bytes(&secret))
+    }
+
     /// The identity as `AGE-SECRET-KEY-1...`, for handing to an unlock agent.
     pub fn identity_secret(&self) -> SecretString {
         self.identity.to_string()

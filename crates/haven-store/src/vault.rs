@@ -196,7 +196,7 @@ impl Vault {
         };
         vault
             .journal(personal)
-            .create(&meta, &vault.me(&keys, opts.created_ms))?;
+            .create(&keys, &meta, &vault.me(&keys, opts.created_ms))?;
         let mut names = Names::default();
         names.set(&personal.to_string(), "personal".into());
         names.save(root, &vault.recipient)?;
@@ -429,7 +429,7 @@ impl Vault {
             return Err(StoreError::JournalExists(meta.name.clone()));
         }
         let store = self.journal(JournalId::random());
-        store.create(meta, &self.me(keys, meta.created_ms))?;
+        store.create(keys, meta, &self.me(keys, meta.created_ms))?;
         self.set_alias(keys, &store, &meta.name)?;
         Ok(store)
     }
@@ -521,7 +521,7 @@ impl Vault {
             return Ok(store);
         }
         let store = self.journal(JournalId::random());
-        store.adopt(key_hex)?;
+        store.adopt(keys, key_hex)?;
         Ok(store)
     }
 

@@ -196,3 +196,36 @@ fn a_held_copy_reads_only_what_changed_on_disk_and_matches_a_fresh_load() {
     assert_eq!(held.total(), 4 + haven_store::journal::COMPACT_AFTER);
     assert_eq!(held.chunks, store.chunk_names().unwrap());
 }
+
+#[test]
+fn every_change_this_device_writes_is_signed_by_it_through_writes_seals_and_compaction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, keys) = init(&tmp.path().join("v"));
+    let us = vault.create_journal(&keys, &shared("us")).unwrap();
+    // Enough writes to compact, and a sealed entry folded in by a later write.
+    for n in 0..40 {
+        us.change(&keys, |doc| Ok(schema::put_entry(doc, &note(n))?))
+            .unwrap();
+        if n == 20 {
+            us.seal(&note(9000)).unwrap();
+        }
+    }
+    let (mut doc, _) = us.load(&keys).unwrap();
+    let key_hex = haven_model::members::journal_key(&doc).unwrap().unwrap();
+    let mut journal = [0u8; 16];
+    hex::decode_to_slice(key_hex, &mut journal).unwrap();
+    let me = keys.signing_key().unwrap().verifying_key().to_bytes();
+    let changes = doc.get_changes(&[]);
+    assert!(changes.len() > 40, "{} changes", changes.len());
+    for change in &changes {
+        let hash = change.hash().0;
+        if schema::is_genesis_hash(&hash) {
+            continue;
+        }
+        let proof = haven_model::signed::verify_change(change.raw_bytes(), &journal)
+            .unwrap_or_else(|e| panic!("change {}: {e}", hex::encode(hash)));
+        assert_eq!(proof.device, me);
+        assert_eq!(proof.hash, hash);
+    }
+    assert_eq!(us.read(&keys).unwrap().total, 41);
+}

@@ -127,8 +127,13 @@ impl JournalStore {
     fn fold_into(&self, keys: &Keys, copy: &mut SyncCopy) -> Result<()> {
         let (sealed, folded) = self.open_inbox(keys)?;
         let before = copy.doc.get_heads();
-        schema::insert_all(&mut copy.doc, &sealed)?;
-        copy.doc.commit();
+        if !sealed.is_empty() {
+            let base = copy.doc.clone();
+            schema::insert_all(&mut copy.doc, &sealed)?;
+            copy.doc.commit();
+            let doc = std::mem::replace(&mut copy.doc, AutoCommit::new());
+            copy.doc = super::signed_since(base, doc, &before, keys)?;
+        }
         let touched: BTreeSet<String> = sealed.iter().map(|e| e.id.to_string()).collect();
         copy.entries = schema::reread_entries(
             &copy.doc,
