@@ -202,8 +202,13 @@ impl Scene {
         rt.block_on(async {
             let attacker = Member::open(&self.sam, None).await;
             let (key, mut doc) = attacker.copy("us");
+            let (base, before) = (doc.clone(), doc.get_heads());
             f(&mut doc);
             doc.commit();
+            // Signed by the partner's device, as a member's own changes are: what it may
+            // not do is refused for what it does.
+            let doc = haven_store::journal::signed_since(base, doc, &before, &attacker.keys)
+                .expect("signed");
             attacker.push(self.victim(), key, doc).await
         })
     }

@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         changes: vec![serde_bytes::ByteBuf::from(data.to_vec())],
         ..SyncMessage::default()
     });
-    let checked = check_message(&msg, &Limits::default(), &mut Budget::default());
+    let checked = check_message(&msg, &[0; 16], &Limits::default(), &mut Budget::default());
 
     let Ok(doc) = schema::new_document(ActorId::random()) else {
         return;

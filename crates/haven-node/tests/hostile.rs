@@ -60,12 +60,44 @@ fn crafted(sam: &Device, f: impl FnOnce(&mut AutoCommit)) -> SyncMessage {
     let before = doc.get_heads();
     f(&mut doc);
     doc.commit();
+    // Signed by Sam's device, as the member it is: what it may not do is refused for what
+    // it does, not for a missing signature.
+    let key = haven_model::members::journal_key(&doc).unwrap().unwrap();
+    let journal = haven_node::node::key_bytes(&key).unwrap();
+    let raw: Vec<Vec<u8>> = doc
+        .get_changes(&before)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    let signing = sam.node.keys.signing_key().unwrap();
+    message_of(haven_model::signed::sign_changes(&raw, &journal, &signing).unwrap())
+}
+
+/// Sam's copy of "us" changed by `f` under `actor`, its changes as raw bytes, unsigned.
+fn forged(
+    sam: &Device,
+    actor: automerge::ActorId,
+    f: impl FnOnce(&mut AutoCommit),
+) -> Vec<Vec<u8>> {
+    let (doc, _) = sam.journal("us").load(&sam.node.keys).unwrap();
+    let mut doc = doc.with_actor(actor);
+    let before = doc.get_heads();
+    f(&mut doc);
+    doc.commit();
+    doc.get_changes(&before)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect()
+}
+
+/// A sync message carrying `changes`, the last of them its head.
+fn message_of(changes: Vec<Vec<u8>>) -> SyncMessage {
+    let head = haven_model::inspect::chunk_hash(changes.last().unwrap()).unwrap();
     SyncMessage {
-        heads: doc.get_heads().iter().map(|h| h.0).collect(),
-        changes: doc
-            .get_changes(&before)
-            .iter()
-            .map(|c| serde_bytes::ByteBuf::from(c.raw_bytes().to_vec()))
+        heads: vec![head],
+        changes: changes
+            .into_iter()
+            .map(serde_bytes::ByteBuf::from)
             .collect(),
         ..SyncMessage::default()
     }
@@ -333,5 +365,51 @@ async fn a_flood_of_silent_connections_holds_few_tasks_and_members_still_sync() 
     }
     drop(flood);
     endpoint.close().await;
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_in_robins_name_or_signed_for_another_journal_are_refused() {
+    let (robin, sam, key, daemon) = shared_pair().await;
+    let device = |d: &Device| haven_node::node::device_bytes(&d.id()).unwrap();
+    let put_mark = |doc: &mut AutoCommit| {
+        let entry = haven_model::Entry::note(
+            haven_model::EntryId::from_parts(common::NOW_MS as u64 + 77, 77),
+            haven_model::Timestamp {
+                unix_ms: common::NOW_MS + 77,
+                offset_secs: 0,
+            },
+            robin.id(),
+            "forged".into(),
+        );
+        haven_model::schema::put_entry(doc, &entry).unwrap();
+    };
+    // Unsigned, with Robin's device as the actor: Sam cannot sign it, and sends it as is.
+    let as_robin = haven_model::signed::device_actor(&device(&robin), [0; 16]);
+    let unsigned = forged(&sam, as_robin, put_mark);
+    let refusal = refused(&sam, &robin, key, key, message_of(unsigned)).await;
+    assert!(
+        refusal.contains("not signed by the device it names"),
+        "{refusal}"
+    );
+    // Sam's own change, signed by Sam, but for Robin's personal journal's key: a
+    // signature made for one journal does not count in another.
+    let personal = robin.key_of(&robin.node.vault().personal());
+    let as_sam = haven_model::signed::device_actor(&device(&sam), [0; 16]);
+    let elsewhere = haven_model::signed::sign_changes(
+        &forged(&sam, as_sam, put_mark),
+        &personal,
+        &sam.node.keys.signing_key().unwrap(),
+    )
+    .unwrap();
+    let refusal = refused(&sam, &robin, key, key, message_of(elsewhere)).await;
+    assert!(refusal.contains("signature does not match"), "{refusal}");
+    nothing_was_kept(&robin, &sam, 3, "forged").await;
+    assert!(
+        !robin
+            .texts(&robin.journal("us"))
+            .iter()
+            .any(|t| t == "forged")
+    );
     daemon.stop().await;
 }

@@ -443,15 +443,19 @@ pub(crate) fn actor_of(keys: &Keys) -> ActorId {
 }
 
 /// `base` with the changes `doc` gained since `before` (made by this process, with
-/// [`actor_of`]) signed by this device for the journal `doc` names; `doc` as it is when
-/// the device has no signing key or the journal no key.
-pub(crate) fn signed_since(
+/// [`actor_of`]) signed by this device for the journal `base` names (or, for a journal
+/// being created, the key the changes give it); `doc` as it is when the device has no
+/// signing key or the journal no key.
+pub fn signed_since(
     base: AutoCommit,
     mut doc: AutoCommit,
     before: &[ChangeHash],
     keys: &Keys,
 ) -> Result<AutoCommit> {
-    let (Some(key), Some(journal)) = (keys.signing_key(), journal_key_of(&doc)) else {
+    let (Some(key), Some(journal)) = (
+        keys.signing_key(),
+        journal_key_of(&base).or_else(|| journal_key_of(&doc)),
+    ) else {
         return Ok(doc);
     };
     let new: Vec<Vec<u8>> = doc

@@ -18,7 +18,9 @@
 //! `catch_unwind`, and is validated before the caller keeps anything.
 
 use haven_model::inspect::{ChangeLimits, InspectError, inspect_change};
+use haven_model::signed::{self, SignatureError};
 
+use crate::JournalKey;
 use crate::message::SyncMessage;
 
 /// Bounds on messages and sessions.
@@ -91,6 +93,14 @@ pub enum CheckError {
         /// Why.
         error: InspectError,
     },
+    /// One of its changes names a device as its writer that did not sign it.
+    #[error("change {index} of the message is not signed by the device it names: {error}")]
+    Signature {
+        /// Its position in the message.
+        index: usize,
+        /// Why.
+        error: SignatureError,
+    },
     /// Applying it would take the session beyond its budget (not hostile in itself: the
     /// session pauses and the rest comes next time).
     #[error("the session reached its budget of {0}")]
@@ -100,6 +110,7 @@ pub enum CheckError {
 /// Checks a message against `limits` and, if it fits, adds it to `budget`.
 pub fn check_message(
     msg: &SyncMessage,
+    journal: &JournalKey,
     limits: &Limits,
     budget: &mut Budget,
 ) -> Result<(), CheckError> {
@@ -129,6 +140,12 @@ pub fn check_message(
     for (index, change) in msg.changes.iter().enumerate() {
         let info = inspect_change(change, &limits.change)
             .map_err(|error| CheckError::Change { index, error })?;
+        // A change whose actor names a device must be signed by that device, for this
+        // journal (older changes by random actors carry no claim to check).
+        if signed::actor_device(&info.actor).is_some() {
+            signed::verify_change(change, journal)
+                .map_err(|error| CheckError::Signature { index, error })?;
+        }
         ops += info.ops;
         if ops > limits.max_message_ops {
             return Err(CheckError::TooBig("operations"));
@@ -198,10 +215,20 @@ mod tests {
     use automerge::transaction::Transactable;
     use serde_bytes::ByteBuf;
 
+    const KEY: JournalKey = [7; 16];
+
     fn real_message() -> SyncMessage {
+        message_by(automerge::ActorId::random(), None)
+    }
+
+    /// A message carrying one change by `actor`, signed by `key` for [`KEY`] when given.
+    fn message_by(
+        actor: automerge::ActorId,
+        key: Option<&ed25519_dalek::SigningKey>,
+    ) -> SyncMessage {
         let mut doc = automerge::AutoCommit::load(haven_model::schema::genesis_bytes())
             .unwrap()
-            .with_actor(automerge::ActorId::random());
+            .with_actor(actor);
         let meta = automerge::ReadDoc::get(&doc, automerge::ROOT, "meta")
             .unwrap()
             .unwrap()
@@ -221,7 +248,47 @@ mod tests {
         reply.flags = None;
         doc.sync().receive_sync_message(&mut state, reply).unwrap();
         let msg = doc.sync().generate_sync_message(&mut state).unwrap();
-        SyncMessage::whole(msg)
+        let mut msg = SyncMessage::whole(msg);
+        if let Some(key) = key {
+            for change in &mut msg.changes {
+                *change = ByteBuf::from(signed::sign_change(change, &KEY, key).unwrap());
+            }
+        }
+        msg
+    }
+
+    #[test]
+    fn a_change_naming_a_device_must_be_signed_by_it_for_this_journal() {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+        let actor = signed::device_actor(&key.verifying_key().to_bytes(), [1; 16]);
+        let signed_msg = message_by(actor.clone(), Some(&key));
+        check_message(
+            &signed_msg,
+            &KEY,
+            &Limits::default(),
+            &mut Budget::default(),
+        )
+        .unwrap();
+        assert!(matches!(
+            check_message(
+                &signed_msg,
+                &[8; 16],
+                &Limits::default(),
+                &mut Budget::default()
+            ),
+            Err(CheckError::Signature {
+                error: SignatureError::BadSignature,
+                ..
+            })
+        ));
+        let unsigned = message_by(actor, None);
+        assert!(matches!(
+            check_message(&unsigned, &KEY, &Limits::default(), &mut Budget::default()),
+            Err(CheckError::Signature {
+                error: SignatureError::Unsigned,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -229,7 +296,7 @@ mod tests {
         let msg = real_message();
         assert_eq!(msg.changes.len(), 1);
         let mut budget = Budget::default();
-        check_message(&msg, &Limits::default(), &mut budget).unwrap();
+        check_message(&msg, &KEY, &Limits::default(), &mut budget).unwrap();
         assert_eq!(budget.changes, 1);
         assert!(budget.ops >= 1 && budget.bytes > 0);
         let tight = Limits {
@@ -237,7 +304,7 @@ mod tests {
             ..Limits::default()
         };
         assert_eq!(
-            check_message(&msg, &tight, &mut budget),
+            check_message(&msg, &KEY, &tight, &mut budget),
             Err(CheckError::Quota("operations"))
         );
         assert!(msg.into_automerge().is_ok());
@@ -248,7 +315,7 @@ mod tests {
         let mut msg = real_message();
         msg.changes.push(ByteBuf::from(b"garbage".to_vec()));
         assert!(matches!(
-            check_message(&msg, &Limits::default(), &mut Budget::default()),
+            check_message(&msg, &KEY, &Limits::default(), &mut Budget::default()),
             Err(CheckError::Change { index: 1, .. })
         ));
         let mut doc = automerge::AutoCommit::new();
@@ -256,7 +323,7 @@ mod tests {
         let mut msg = real_message();
         msg.changes = vec![ByteBuf::from(doc.save())];
         assert!(matches!(
-            check_message(&msg, &Limits::default(), &mut Budget::default()),
+            check_message(&msg, &KEY, &Limits::default(), &mut Budget::default()),
             Err(CheckError::Change {
                 error: InspectError::NotAChange("document"),
                 ..

@@ -448,7 +448,7 @@ impl SyncSession {
             }
             seen.push(key);
             let size = postcard::experimental::serialized_size(&msg).unwrap_or(0);
-            match check::check_message(&msg, &self.limits, &mut self.budget) {
+            match check::check_message(&msg, &key, &self.limits, &mut self.budget) {
                 Ok(()) => {}
                 Err(e @ CheckError::Quota(_)) => {
                     self.paused = Some(e);
