@@ -434,7 +434,21 @@ pub async fn sync_alone(
     let secret = net.secret()?;
     let endpoint = haven_sync::net::bind(&secret, &net.config).await?;
     let rows = sync_now(net, &endpoint, targets, offer).await;
-    let relays = haven_sync::net::relay_states(&endpoint);
+    let mut relays = haven_sync::net::relay_states(&endpoint);
+    if let (true, haven_sync::net::Relay::Url(url)) = (relays.is_empty(), &net.config.relay) {
+        // A short-lived endpoint takes its relay as its home only after probing it (about
+        // 3 s); until then it reaches peers through the relay their addresses name. Report
+        // the relay of your own as connected when a session went through it.
+        let through = rows.iter().any(|(_, outcome)| {
+            matches!(outcome, PeerOutcome::Synced(_, t)
+                if t.path == Some(haven_sync::net::PathKind::Relayed))
+        });
+        relays.push(haven_sync::net::RelayState {
+            url: url.clone(),
+            connected: through,
+            last_error: None,
+        });
+    }
     haven_sync::net::close_within(endpoint, Duration::from_millis(500)).await;
     Ok(SyncReport { rows, relays })
 }
