@@ -192,18 +192,22 @@ impl<'a> Reader<'a> {
     }
 }
 
-pub(crate) fn hash(chunk_type: u8, body: &[u8]) -> [u8; 32] {
-    let mut len = Vec::with_capacity(10);
-    let mut n = body.len() as u64;
+/// Appends `n` as unsigned LEB128.
+pub(crate) fn push_uleb(out: &mut Vec<u8>, mut n: u64) {
     loop {
         let b = (n & 0x7f) as u8;
         n >>= 7;
         if n == 0 {
-            len.push(b);
-            break;
+            out.push(b);
+            return;
         }
-        len.push(b | 0x80);
+        out.push(b | 0x80);
     }
+}
+
+pub(crate) fn hash(chunk_type: u8, body: &[u8]) -> [u8; 32] {
+    let mut len = Vec::with_capacity(10);
+    push_uleb(&mut len, body.len() as u64);
     let mut hasher = Sha256::new();
     hasher.update([chunk_type]);
     hasher.update(&len);

@@ -21,7 +21,7 @@
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
-use crate::inspect::{MAGIC, Reader, hash};
+use crate::inspect::{MAGIC, Reader, hash, push_uleb};
 
 /// What every signature covers first, so that it can mean nothing else.
 pub const DOMAIN: &[u8] = b"haven change signature v1\0";
@@ -151,18 +151,6 @@ fn chunk_of(body: &[u8]) -> Vec<u8> {
     push_uleb(&mut out, body.len() as u64);
     out.extend_from_slice(body);
     out
-}
-
-fn push_uleb(out: &mut Vec<u8>, mut n: u64) {
-    loop {
-        let b = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
 }
 
 /// `body` with its message replaced by `text`.
