@@ -103,6 +103,22 @@ fn message_of(changes: Vec<Vec<u8>>) -> SyncMessage {
     }
 }
 
+/// An endpoint with `who`'s key on a loopback port of its own, and Robin's address.
+async fn endpoint_toward(who: &Device, robin: &Device) -> (iroh::Endpoint, iroh::EndpointAddr) {
+    let mut config = who.node.config.clone();
+    config.bind = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    let endpoint = haven_sync::net::bind(&who.node.secret().unwrap(), &config)
+        .await
+        .unwrap();
+    let addr = haven_sync::net::peer_addr(
+        &node::device_bytes(&robin.id()).unwrap(),
+        &[robin.addr],
+        None,
+    )
+    .unwrap();
+    (endpoint, addr)
+}
+
 /// Opens a sync session from Sam's device to Robin's daemon and says hello for `key`.
 async fn session(
     sam: &Device,
@@ -115,17 +131,7 @@ async fn session(
     iroh::endpoint::RecvStream,
 ) {
     // Sam's key on a port of its own, so that it never waits for Sam's usual one.
-    let mut config = sam.node.config.clone();
-    config.bind = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
-    let endpoint = haven_sync::net::bind(&sam.node.secret().unwrap(), &config)
-        .await
-        .unwrap();
-    let addr = haven_sync::net::peer_addr(
-        &node::device_bytes(&robin.id()).unwrap(),
-        &[robin.addr],
-        None,
-    )
-    .unwrap();
+    let (endpoint, addr) = endpoint_toward(sam, robin).await;
     let (conn, mut send, mut recv) =
         haven_sync::net::connect(&endpoint, addr, haven_sync::SYNC_ALPN, STEP)
             .await
@@ -313,17 +319,7 @@ async fn a_flood_of_silent_connections_holds_few_tasks_and_members_still_sync() 
     // A stranger opens many connections on both protocols and never opens a stream: each
     // would be held until its refusal could be said.
     let eve = Device::new("unknown", "Eve");
-    let mut config = eve.node.config.clone();
-    config.bind = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
-    let endpoint = haven_sync::net::bind(&eve.node.secret().unwrap(), &config)
-        .await
-        .unwrap();
-    let addr = haven_sync::net::peer_addr(
-        &node::device_bytes(&robin.id()).unwrap(),
-        &[robin.addr],
-        None,
-    )
-    .unwrap();
+    let (endpoint, addr) = endpoint_toward(&eve, &robin).await;
     const EACH: usize = 40;
     let mut flood = Vec::new();
     for alpn in [haven_sync::SYNC_ALPN, haven_sync::PAIR_ALPN] {
