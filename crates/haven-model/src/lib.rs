@@ -4,6 +4,7 @@
 //! This crate does no I/O. The store crate decides where documents live and how they are
 //! encrypted; the CLI decides what to print.
 
+pub mod authority;
 pub mod dates;
 pub mod entry;
 pub mod fields;
@@ -12,9 +13,12 @@ pub mod inspect;
 pub mod interchange;
 pub mod members;
 pub mod reframe;
+pub mod rules;
 pub mod schema;
 pub mod signed;
 pub mod tags;
+#[cfg(test)]
+mod testkit;
 pub mod text;
 pub mod validate;
 pub mod vocab;

@@ -1,0 +1,566 @@
+//! Who is in a journal and what each may do, read from the signed statements in its
+//! `members` map.
+//!
+//! Every value in an Automerge document was written by an operation whose id names its
+//! actor, and a device-bound actor names the device that signed the change (see
+//! [`crate::signed`]). So a member record says who made it, and each of its fields says who
+//! wrote it, without trusting anything the record claims about itself:
+//!
+//! * The **creator** is the device that wrote `meta.key`: the journal's first change. Its
+//!   own record, made by itself, roots the first person, an admin.
+//! * A record made by an **admin** of another person for a device `D` with `person_id = D`
+//!   brings in a new person, with the `role` the admin wrote (`writer` when absent).
+//! * A record made by a device of person `P` with `person_id = P` adds one of `P`'s own
+//!   devices, which shares `P`'s role. No one else can add a device to `P`.
+//! * A **revocation** (`revoked_at`) counts when its writer is a device of the same person
+//!   (leaving, or retiring one's own device) or an admin (removing someone).
+//!
+//! Revocations are weighed in the order of their operation ids (Lamport order, the same on
+//! every device). A revoked device's statements count only if they lie in the causal past
+//! of its revocation: what it said after, or concurrently with, being revoked is void. When
+//! two admins remove each other concurrently, the earlier statement in that order stands
+//! and the other, being concurrent with it, is void.
+//!
+//! Records written before changes were signed (by random actors) carry no proof: each such
+//! device stands for itself, as an admin, because the journal it came from let every member
+//! do everything. See `docs/security.md`.
+
+use std::collections::{BTreeMap, HashSet};
+
+use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+
+use crate::schema::SchemaError;
+use crate::signed;
+
+mod history;
+pub use history::History;
+
+/// What a person may do in a journal.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Syncs and reads; writes nothing but its own devices' records.
+    Reader,
+    /// Writes entries of its own, and edits and deletes them.
+    Writer,
+    /// Also adds and removes people.
+    Admin,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Reader => "reader",
+            Role::Writer => "writer",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Whether it may write entries.
+    pub fn writes(self) -> bool {
+        self >= Role::Writer
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Role, ()> {
+        match s {
+            "reader" => Ok(Role::Reader),
+            "writer" => Ok(Role::Writer),
+            "admin" => Ok(Role::Admin),
+            _ => Err(()),
+        }
+    }
+}
+
+/// An operation's id: its counter and the actor that made it. Ordered as Automerge orders
+/// operation ids (counter first), which is the same on every device.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OpRef {
+    /// The Lamport counter.
+    pub counter: u64,
+    /// The actor's bytes.
+    pub actor: Vec<u8>,
+}
+
+impl OpRef {
+    /// The id of the operation that made `obj` (or wrote a value), if it is not the root.
+    pub fn of(obj: &ObjId) -> Option<OpRef> {
+        match obj {
+            ObjId::Root => None,
+            ObjId::Id(counter, actor, _) => Some(OpRef {
+                counter: *counter,
+                actor: actor.to_bytes().to_vec(),
+            }),
+        }
+    }
+
+    /// The device (hex) that signed it, if its actor is device-bound.
+    pub fn device(&self) -> Option<String> {
+        signed::actor_device(&self.actor).map(hex::encode)
+    }
+}
+
+/// How a device stopped being part of a journal.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ending {
+    /// Its own person retired it, or left.
+    Left {
+        /// The device that wrote it (empty when unsigned).
+        by: String,
+        /// When, as its writer says (ms).
+        at_ms: i64,
+    },
+    /// An admin of another person removed it.
+    Removed {
+        /// The admin's device.
+        by: String,
+        /// When, as its writer says (ms).
+        at_ms: i64,
+    },
+}
+
+impl Ending {
+    /// When it happened, as its writer says (ms).
+    pub fn at_ms(&self) -> i64 {
+        match self {
+            Ending::Left { at_ms, .. } | Ending::Removed { at_ms, .. } => *at_ms,
+        }
+    }
+}
+
+/// One device's verified place in a journal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// The device id (hex).
+    pub device: String,
+    /// Its person: the id of that person's first device in this journal.
+    pub person: String,
+    /// The person's role.
+    pub role: Role,
+    /// The device that added it (itself, for the creator).
+    pub added_by: String,
+    /// Whether its record predates signing (and so proves nothing).
+    pub unsigned: bool,
+    /// How it ended, if it did.
+    pub ended: Option<Ending>,
+    /// The operation that made its record.
+    made: OpRef,
+    /// The revocation that counts, if any.
+    revoked: Option<OpRef>,
+}
+
+impl Standing {
+    /// Whether it may sync and write now.
+    pub fn is_active(&self) -> bool {
+        self.ended.is_none()
+    }
+}
+
+/// Every device's standing in one journal, and the member records that gave none.
+#[derive(Clone, Debug, Default)]
+pub struct Authority {
+    /// The device that created the journal, when its first change was signed.
+    pub creator: Option<String>,
+    /// Standing by device id.
+    devices: BTreeMap<String, Standing>,
+    /// Member records that give no standing, with the reason (device id -> why).
+    pub void: BTreeMap<String, &'static str>,
+}
+
+/// One member record as written, before it is weighed.
+struct Record {
+    device: String,
+    obj: ObjId,
+    made: OpRef,
+    maker: Option<String>,
+}
+
+impl Authority {
+    /// Reads the authority of `doc` (whose current heads are `heads`).
+    pub fn read(doc: &Automerge) -> Result<Authority, SchemaError> {
+        let members = root_map(doc, "members")?;
+        let mut records = Vec::new();
+        for item in doc.map_range(&members, ..) {
+            if !crate::members::is_device_id(&item.key) {
+                continue;
+            }
+            // Concurrent records for one device: each is weighed, the earliest valid wins.
+            for (value, obj) in doc.get_all(&members, item.key.as_ref())? {
+                if !matches!(value, Value::Object(ObjType::Map)) {
+                    continue;
+                }
+                let Some(made) = OpRef::of(&obj) else {
+                    continue;
+                };
+                records.push(Record {
+                    device: item.key.to_string(),
+                    maker: made.device(),
+                    obj,
+                    made,
+                });
+            }
+        }
+        records.sort_by(|a, b| a.made.cmp(&b.made));
+        let creator = creator_of(doc, &records)?;
+        let mut history = History::new(doc);
+        let mut out = Authority {
+            creator,
+            ..Authority::default()
+        };
+        // Weigh adds, then revocations; a revoked device's adds outside the past of its
+        // revocation are void, which may void more: repeat until nothing changes (each round
+        // voids at least one record, so there are at most as many rounds as records).
+        let mut voided: HashSet<OpRef> = HashSet::new();
+        for _ in 0..=records.len() {
+            out.devices.clear();
+            out.void.clear();
+            out.weigh_adds(doc, &records, &voided)?;
+            out.weigh_revocations(doc, &records)?;
+            let before = voided.len();
+            for record in &records {
+                let Some(maker) = &record.maker else { continue };
+                if !out.stands_by(&record.device, &record.made) {
+                    continue;
+                }
+                let revoked = out.devices.get(maker).and_then(|s| s.revoked.clone());
+                if let Some(revocation) = revoked
+                    && maker != &record.device
+                    && !history.in_past(&record.made, &revocation)
+                {
+                    voided.insert(record.made.clone());
+                }
+            }
+            if voided.len() == before {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn weigh_adds(
+        &mut self,
+        doc: &Automerge,
+        records: &[Record],
+        voided: &HashSet<OpRef>,
+    ) -> Result<(), SchemaError> {
+        let mut pending: Vec<&Record> = records.iter().collect();
+        loop {
+            let mut progressed = false;
+            let mut still = Vec::new();
+            for record in pending {
+                if self.devices.contains_key(&record.device) {
+                    continue;
+                }
+                match self.judge_add(doc, record, voided)? {
+                    Judged::Stands(standing) => {
+                        self.void.remove(&record.device);
+                        self.devices.insert(record.device.clone(), standing);
+                        progressed = true;
+                    }
+                    Judged::Wait(why) => {
+                        self.void.insert(record.device.clone(), why);
+                        still.push(record);
+                    }
+                    Judged::Void(why) => {
+                        self.void.entry(record.device.clone()).or_insert(why);
+                    }
+                }
+            }
+            pending = still;
+            if !progressed || pending.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
+    fn judge_add(
+        &self,
+        doc: &Automerge,
+        record: &Record,
+        voided: &HashSet<OpRef>,
+    ) -> Result<Judged, SchemaError> {
+        let device = &record.device;
+        let Some(maker) = record.maker.clone() else {
+            // Written before signing: it proves nothing, and claims nothing beyond itself.
+            return Ok(Judged::Stands(Standing {
+                device: device.clone(),
+                person: device.clone(),
+                role: Role::Admin,
+                added_by: String::new(),
+                unsigned: true,
+                ended: None,
+                made: record.made.clone(),
+                revoked: None,
+            }));
+        };
+        if voided.contains(&record.made) {
+            return Ok(Judged::Void("added by a device after it was revoked"));
+        }
+        let by_maker = |key: &str| written_by(doc, &record.obj, key, &maker);
+        let person = by_maker("person_id")?
+            .and_then(|v| v.into_string().ok())
+            .filter(|p| crate::members::is_device_id(p));
+        let role = by_maker("role")?
+            .and_then(|v| v.into_string().ok())
+            .and_then(|r| r.parse::<Role>().ok());
+        let stands = |person: String, role: Role| {
+            Judged::Stands(Standing {
+                device: device.clone(),
+                person,
+                role,
+                added_by: maker.clone(),
+                unsigned: false,
+                ended: None,
+                made: record.made.clone(),
+                revoked: None,
+            })
+        };
+        if &maker == device {
+            // A device may only add itself as the journal's creator.
+            return Ok(match self.creator.as_deref() == Some(device.as_str()) {
+                true => stands(device.clone(), Role::Admin),
+                false => Judged::Void("a device added itself"),
+            });
+        }
+        let Some(adder) = self.devices.get(&maker) else {
+            return Ok(Judged::Wait("added by a device that is not a member"));
+        };
+        // A record from before persons were recorded stands for its own person.
+        let person = person.unwrap_or_else(|| device.clone());
+        if &person == device {
+            if adder.role != Role::Admin {
+                return Ok(Judged::Void(
+                    "a new person added by someone who is not an admin",
+                ));
+            }
+            return Ok(stands(person, role.unwrap_or(Role::Writer)));
+        }
+        if adder.person != person {
+            return Ok(Judged::Void("a device added to another person"));
+        }
+        Ok(match self.devices.get(&person) {
+            Some(root) if root.person == person => stands(person, root.role),
+            _ => Judged::Wait("a device of a person who is not a member"),
+        })
+    }
+
+    fn weigh_revocations(
+        &mut self,
+        doc: &Automerge,
+        records: &[Record],
+    ) -> Result<(), SchemaError> {
+        let mut statements: Vec<(OpRef, String, i64)> = Vec::new();
+        for record in records {
+            if !self.stands_by(&record.device, &record.made) {
+                continue;
+            }
+            for (value, id) in doc.get_all(&record.obj, "revoked_at")? {
+                let Some(op) = OpRef::of(&id) else { continue };
+                let at_ms = match value {
+                    Value::Scalar(s) => scalar_int(&s).unwrap_or(0),
+                    Value::Object(_) => continue,
+                };
+                statements.push((op, record.device.clone(), at_ms));
+            }
+        }
+        statements.sort();
+        let mut history = History::new(doc);
+        for (op, device, at_ms) in statements {
+            let Some(target) = self.devices.get(&device) else {
+                continue;
+            };
+            if target.revoked.is_some() {
+                continue;
+            }
+            let ending = match op.device() {
+                None if target.unsigned => Ending::Left {
+                    by: String::new(),
+                    at_ms,
+                },
+                None => continue,
+                Some(by) => {
+                    let Some(revoker) = self.devices.get(&by) else {
+                        continue;
+                    };
+                    // A revoked revoker's statement counts only from before it was revoked.
+                    if let Some(own) = &revoker.revoked
+                        && !history.in_past(&op, own)
+                    {
+                        continue;
+                    }
+                    if revoker.person == target.person {
+                        Ending::Left { by, at_ms }
+                    } else if revoker.role == Role::Admin {
+                        Ending::Removed { by, at_ms }
+                    } else {
+                        continue;
+                    }
+                }
+            };
+            if let Some(target) = self.devices.get_mut(&device) {
+                target.ended = Some(ending);
+                target.revoked = Some(op);
+            }
+        }
+        Ok(())
+    }
+
+    /// The standing of `device`, if it has one (active or ended).
+    pub fn standing(&self, device: &str) -> Option<&Standing> {
+        self.devices.get(device)
+    }
+
+    /// Every device with a standing.
+    pub fn devices(&self) -> impl Iterator<Item = &Standing> {
+        self.devices.values()
+    }
+
+    /// Whether `device` may sync the journal now.
+    pub fn may_sync(&self, device: &str) -> bool {
+        self.standing(device).is_some_and(Standing::is_active)
+    }
+
+    /// The person of `device`, if it has a standing.
+    pub fn person_of(&self, device: &str) -> Option<&str> {
+        self.standing(device).map(|s| s.person.as_str())
+    }
+
+    /// The devices of `person`, active or not.
+    pub fn devices_of<'a>(&'a self, person: &'a str) -> impl Iterator<Item = &'a Standing> {
+        self.devices.values().filter(move |s| s.person == person)
+    }
+
+    /// Whether an operation `op` by `device` counts: the device has a standing and, if it
+    /// was revoked, `op` lies in the past of its revocation.
+    pub fn counts(&self, device: &str, op: &OpRef, history: &mut History<'_>) -> bool {
+        match self.standing(device) {
+            None => false,
+            Some(s) => match &s.revoked {
+                None => true,
+                Some(revocation) => history.in_past(op, revocation),
+            },
+        }
+    }
+
+    /// Whether the record made by operation `made` is the one that gives `device` its
+    /// standing.
+    pub fn stands_by(&self, device: &str, made: &OpRef) -> bool {
+        self.standing(device).is_some_and(|s| &s.made == made)
+    }
+
+    /// Whether `by` may revoke `device`: a device of the same person, or an admin.
+    pub fn may_revoke(&self, by: &str, device: &str) -> bool {
+        match (self.standing(by), self.standing(device)) {
+            (Some(by), Some(target)) => {
+                by.is_active() && (by.person == target.person || by.role == Role::Admin)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The journal key that a creator's device id and a nonce (both hex) give: the first 16
+/// bytes of SHA-256 over a domain string, the device's 32 bytes and the nonce's 16.
+pub fn derive_key(device: &str, nonce: &str) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let (mut d, mut n) = ([0u8; 32], [0u8; 16]);
+    hex::decode_to_slice(device, &mut d).ok()?;
+    hex::decode_to_slice(nonce, &mut n).ok()?;
+    let digest = Sha256::new()
+        .chain_update(b"haven journal key v1\0")
+        .chain_update(d)
+        .chain_update(n)
+        .finalize();
+    Some(hex::encode(&digest[..16]))
+}
+
+/// The device that created the journal: the one whose own record it made and whose id,
+/// with the nonce in `meta`, gives the journal's key (see [`derive_key`]).
+/// No other device can claim that. A journal from before keys were derived so names none:
+/// there the writer of the earliest `meta.key` counts, as the journal then held it.
+fn creator_of(doc: &Automerge, records: &[Record]) -> Result<Option<String>, SchemaError> {
+    let meta = root_map(doc, "meta")?;
+    let strings = |key: &str| -> Result<Vec<(String, ObjId)>, SchemaError> {
+        Ok(doc
+            .get_all(&meta, key)?
+            .into_iter()
+            .filter_map(|(v, id)| match v {
+                Value::Scalar(s) => s.as_str().map(|s| (s.to_string(), id)),
+                Value::Object(_) => None,
+            })
+            .collect())
+    };
+    let keys = strings("key")?;
+    let Some((key, _)) = keys.first() else {
+        return Ok(None);
+    };
+    let nonces = strings("nonce")?;
+    for record in records {
+        if record.maker.as_deref() != Some(record.device.as_str()) {
+            continue;
+        }
+        for (nonce, _) in &nonces {
+            if derive_key(&record.device, nonce).as_deref() == Some(key.as_str()) {
+                return Ok(Some(record.device.clone()));
+            }
+        }
+    }
+    Ok(keys
+        .iter()
+        .filter_map(|(_, id)| OpRef::of(id))
+        .min()
+        .and_then(|op| op.device()))
+}
+
+enum Judged {
+    Stands(Standing),
+    /// Not yet: it depends on a record not weighed yet (void if that never comes).
+    Wait(&'static str),
+    Void(&'static str),
+}
+
+fn root_map(doc: &Automerge, name: &'static str) -> Result<ObjId, SchemaError> {
+    match doc.get(ROOT, name)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(SchemaError::MissingRoot(name)),
+    }
+}
+
+fn scalar_int(s: &ScalarValue) -> Option<i64> {
+    match s {
+        ScalarValue::Int(i) | ScalarValue::Timestamp(i) => Some(*i),
+        ScalarValue::Uint(u) => i64::try_from(*u).ok(),
+        _ => None,
+    }
+}
+
+/// The value of `key` in `obj` that `device` wrote (the latest of its, if several conflict).
+pub fn written_by(
+    doc: &Automerge,
+    obj: &ObjId,
+    key: &str,
+    device: &str,
+) -> Result<Option<ScalarValue>, SchemaError> {
+    let mut best: Option<(OpRef, ScalarValue)> = None;
+    for (value, id) in doc.get_all(obj, key)? {
+        let (Value::Scalar(s), Some(op)) = (value, OpRef::of(&id)) else {
+            continue;
+        };
+        if op.device().as_deref() != Some(device) {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(b, _)| op > *b) {
+            best = Some((op, s.into_owned()));
+        }
+    }
+    Ok(best.map(|(_, v)| v))
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

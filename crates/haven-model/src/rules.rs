@@ -1,0 +1,420 @@
+//! What each change may do, given who signed it: checked operation by operation on changes
+//! received from another device, after Automerge has applied them to an in-memory copy and
+//! before anything is kept.
+//!
+//! * Every change is signed by a device with a standing in the journal ([`Authority`]),
+//!   and a revoked device's change counts only if its revocation had seen it.
+//! * Readers write only their own devices' records. Writers and admins write entries.
+//! * An entry belongs to the person whose device made it (the actor of the operation that
+//!   created its map, which is the signer): only that person's devices change, star or
+//!   delete it, and its `device` field names its signer.
+//! * A member record says who a device is: only the device that made it writes its
+//!   `person_id`, `role`, `added_by` and `added_at`, and only when making it; names are
+//!   written by that device or the member itself; addresses by the member itself; a
+//!   revocation by a device of the same person or an admin, and never undone.
+//! * `meta`: the journal's kind and creation time by admins (and fixed by validation), its
+//!   nonce by the creator, other values (a proposed name) by writers.
+
+use std::collections::{HashMap, HashSet};
+
+use automerge::legacy::{Key, ObjectId, OpId, OpType};
+use automerge::{Automerge, ChangeHash, ExpandedChange, ObjId, ObjType, ROOT, ReadDoc, Value};
+
+use crate::authority::{Authority, History, OpRef, Role};
+use crate::signed;
+
+/// A rule a change broke.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rule {
+    /// No device signed it.
+    #[error("it is unsigned (written by a version of Haven from before signing)")]
+    Unsigned,
+    /// Its signer has no standing in the journal.
+    #[error("its signer is not a member of this journal")]
+    NotMember,
+    /// Its signer was revoked before it was made, or concurrently.
+    #[error("its signer was removed from this journal before making it")]
+    AfterRevocation,
+    /// A reader wrote something.
+    #[error("its signer may only read this journal")]
+    ReadOnly,
+    /// It changes, stars or deletes another person's entry.
+    #[error("it changes an entry of someone else's")]
+    OthersEntry,
+    /// A new entry names a device other than its signer.
+    #[error("it writes an entry in another device's name")]
+    ForgedAuthor,
+    /// It breaks a membership rule.
+    #[error("it {0}")]
+    Membership(&'static str),
+    /// It writes a part of `meta` its signer may not.
+    #[error("it changes the journal's `{0}`, which its signer may not")]
+    Meta(String),
+    /// It writes something a journal never holds.
+    #[error("it writes {0}, which a journal never holds")]
+    Shape(&'static str),
+}
+
+/// A change that broke a rule: which, by whom.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {rule}", describe(signer.as_deref()))]
+pub struct Refusal {
+    /// The change's hash.
+    pub change: ChangeHash,
+    /// The device that signed it, if any.
+    pub signer: Option<String>,
+    /// The rule.
+    pub rule: Rule,
+}
+
+fn describe(signer: Option<&str>) -> String {
+    match signer {
+        Some(d) => format!("a change signed by device {}", &d[..d.len().min(16)]),
+        None => "an unsigned change".to_string(),
+    }
+}
+
+/// What an object is, for the rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Place {
+    Entries,
+    Meta,
+    Members,
+    Tombstones,
+    /// A device's member record: the device, and the device that made the record.
+    Record {
+        device: String,
+        maker: Option<String>,
+    },
+    /// An entry or something inside one, made by this operation.
+    Owned(OpRef),
+}
+
+/// Checks each of `changes` (received, applied to `doc`) against the rules, in order.
+pub fn check_changes(
+    doc: &Automerge,
+    authority: &Authority,
+    changes: &[automerge::Change],
+) -> Result<(), Refusal> {
+    let mut places = Places::read(doc).map_err(|_| Refusal {
+        change: ChangeHash([0; 32]),
+        signer: None,
+        rule: Rule::Shape("a document without its root maps"),
+    })?;
+    let mut history = History::new(doc);
+    for change in changes {
+        let expanded = change.decode();
+        let signer = signed::actor_device(expanded.actor_id.to_bytes()).map(hex::encode);
+        let refuse = |rule| Refusal {
+            change: change.hash(),
+            signer: signer.clone(),
+            rule,
+        };
+        let Some(device) = signer.as_deref() else {
+            return Err(refuse(Rule::Unsigned));
+        };
+        let Some(standing) = authority.standing(device) else {
+            return Err(refuse(Rule::NotMember));
+        };
+        if !standing.is_active() {
+            let first = OpRef {
+                counter: change.start_op().get(),
+                actor: expanded.actor_id.to_bytes().to_vec(),
+            };
+            if !authority.counts(device, &first, &mut history) {
+                return Err(refuse(Rule::AfterRevocation));
+            }
+        }
+        let signer = Signer {
+            device,
+            person: &standing.person,
+            role: standing.role,
+            creator: authority.creator.as_deref() == Some(device),
+        };
+        let made = check_ops(doc, authority, &mut places, &signer, &expanded).map_err(refuse)?;
+        // A record this change made must be the one that gives its device a standing.
+        for (device, op) in made {
+            if !authority.stands_by(&device, &op) {
+                let why = authority
+                    .void
+                    .get(&device)
+                    .copied()
+                    .unwrap_or("adds a device twice");
+                return Err(refuse(Rule::Membership(why)));
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Signer<'a> {
+    device: &'a str,
+    person: &'a str,
+    role: Role,
+    creator: bool,
+}
+
+/// The objects a journal's rules tell apart.
+struct Places {
+    roots: HashMap<OpRef, Place>,
+    records: HashMap<OpRef, Place>,
+    entries: ObjId,
+}
+
+impl Places {
+    fn read(doc: &Automerge) -> Result<Places, crate::SchemaError> {
+        let mut roots = HashMap::new();
+        let mut entries = ROOT;
+        for (name, place) in [
+            ("entries", Place::Entries),
+            ("meta", Place::Meta),
+            ("members", Place::Members),
+            ("tombstones", Place::Tombstones),
+        ] {
+            let Some((Value::Object(ObjType::Map), id)) = doc.get(ROOT, name)? else {
+                return Err(crate::SchemaError::MissingRoot(name));
+            };
+            if name == "entries" {
+                entries = id.clone();
+            }
+            roots.extend(OpRef::of(&id).map(|op| (op, place)));
+        }
+        let members = doc.get(ROOT, "members")?.map(|(_, id)| id).unwrap_or(ROOT);
+        let mut records = HashMap::new();
+        for item in doc.map_range(&members, ..) {
+            for (_, id) in doc.get_all(&members, item.key.as_ref())? {
+                if let Some(op) = OpRef::of(&id) {
+                    let maker = op.device();
+                    records.insert(
+                        op,
+                        Place::Record {
+                            device: item.key.to_string(),
+                            maker,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(Places {
+            roots,
+            records,
+            entries,
+        })
+    }
+
+    fn of(&self, obj: &ObjectId) -> Result<Place, Rule> {
+        let ObjectId::Id(OpId(counter, actor)) = obj else {
+            return Err(Rule::Shape("a value at the document's root"));
+        };
+        let op = OpRef {
+            counter: *counter,
+            actor: actor.to_bytes().to_vec(),
+        };
+        Ok(self
+            .roots
+            .get(&op)
+            .or_else(|| self.records.get(&op))
+            .cloned()
+            .unwrap_or(Place::Owned(op)))
+    }
+}
+
+fn key_of(key: &Key) -> Result<&str, Rule> {
+    match key {
+        Key::Map(k) => Ok(k.as_str()),
+        Key::Seq(_) => Ok(""),
+    }
+}
+
+fn pred_ref(op: &OpId) -> OpRef {
+    OpRef {
+        counter: op.0,
+        actor: op.1.to_bytes().to_vec(),
+    }
+}
+
+fn check_ops(
+    doc: &Automerge,
+    authority: &Authority,
+    places: &mut Places,
+    signer: &Signer<'_>,
+    change: &ExpandedChange,
+) -> Result<Vec<(String, OpRef)>, Rule> {
+    let actor = change.actor_id.to_bytes().to_vec();
+    let start = change.start_op.get();
+    // Entries this change deletes (so that it may leave their tombstones).
+    let mut deleted: HashSet<String> = HashSet::new();
+    // Entries this change makes (their `device` must be the signer).
+    let mut made: HashSet<OpRef> = HashSet::new();
+    // Member records this change makes.
+    let mut records = Vec::new();
+    let writer = || match signer.role.writes() {
+        true => Ok(()),
+        false => Err(Rule::ReadOnly),
+    };
+    let owns =
+        |owner: &OpRef| owner_person(doc, authority, owner).as_deref() == Some(signer.person);
+    for (i, op) in change.operations.iter().enumerate() {
+        let id = OpRef {
+            counter: start + i as u64,
+            actor: actor.clone(),
+        };
+        let key = key_of(&op.key)?;
+        match places.of(&op.obj)? {
+            Place::Entries => {
+                writer()?;
+                if !op.pred.iter().all(|p| owns(&pred_ref(p))) {
+                    return Err(Rule::OthersEntry);
+                }
+                match &op.action {
+                    OpType::Make(ObjType::Map) => {
+                        made.insert(id);
+                    }
+                    OpType::Delete => {
+                        deleted.insert(key.to_string());
+                    }
+                    _ => return Err(Rule::Shape("an entry that is not a map")),
+                }
+            }
+            Place::Tombstones => {
+                writer()?;
+                if !matches!(op.action, OpType::Put(_))
+                    || !op.pred.is_empty() && !deleted.contains(key)
+                {
+                    return Err(Rule::Shape("a tombstone changed or removed"));
+                }
+                if !deleted.contains(key)
+                    && !entry_owned_by(doc, authority, &places.entries, key, signer.person)
+                {
+                    return Err(Rule::OthersEntry);
+                }
+            }
+            Place::Meta => {
+                if !matches!(op.action, OpType::Put(_)) {
+                    return Err(Rule::Shape("an object in `meta`"));
+                }
+                match key {
+                    // Every copy writes the key it knows the journal by (validation keeps
+                    // it the one value it ever has).
+                    "key" => {}
+                    "nonce" if !signer.creator => return Err(Rule::Meta(key.to_string())),
+                    "kind" | "created" if signer.role != Role::Admin => {
+                        return Err(Rule::Meta(key.to_string()));
+                    }
+                    // A name from another person is shown as a proposal.
+                    _ => writer()?,
+                }
+            }
+            Place::Members => {
+                if !matches!(op.action, OpType::Make(ObjType::Map)) || !op.pred.is_empty() {
+                    return Err(Rule::Membership("replaces or removes a member record"));
+                }
+                let maker = Some(signer.device.to_string());
+                records.push((key.to_string(), id.clone()));
+                places.records.insert(
+                    id,
+                    Place::Record {
+                        device: key.to_string(),
+                        maker,
+                    },
+                );
+            }
+            Place::Record { device, maker } => {
+                let OpType::Put(_) = &op.action else {
+                    return Err(Rule::Membership("writes an object into a member record"));
+                };
+                let by_maker = maker.as_deref() == Some(signer.device);
+                let ok = match key {
+                    "person_id" | "role" | "added_by" | "added_at" => {
+                        by_maker
+                            && record_made_here(&op.obj, &actor, start, change.operations.len())
+                    }
+                    "device_name" | "person" => by_maker || device == signer.device,
+                    "addrs" => device == signer.device,
+                    "revoked_at" => {
+                        op.pred.is_empty()
+                            && authority.standing(&device).is_some_and(|t| {
+                                t.person == signer.person || signer.role == Role::Admin
+                            })
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    return Err(Rule::Membership(match key {
+                        "revoked_at" => "revokes a device it may not",
+                        "addrs" => "announces addresses for another device",
+                        _ => "changes who a device is",
+                    }));
+                }
+            }
+            Place::Owned(owner) => {
+                writer()?;
+                let fresh = owner.actor == actor && owner.counter >= start;
+                if !fresh && !owns(&owner) {
+                    return Err(Rule::OthersEntry);
+                }
+                if made.contains(&owner) && key == "device" {
+                    let OpType::Put(value) = &op.action else {
+                        return Err(Rule::ForgedAuthor);
+                    };
+                    if value.as_str() != Some(signer.device) {
+                        return Err(Rule::ForgedAuthor);
+                    }
+                }
+            }
+        }
+    }
+    Ok(records)
+}
+
+/// Whether `obj` was made by this change (ops `start..start+len` of `actor`).
+fn record_made_here(obj: &ObjectId, actor: &[u8], start: u64, len: usize) -> bool {
+    match obj {
+        ObjectId::Id(OpId(counter, a)) => {
+            a.to_bytes() == actor && *counter >= start && *counter < start + len as u64
+        }
+        ObjectId::Root => false,
+    }
+}
+
+/// The person an entry (or an object inside one) belongs to: the signer of the operation
+/// that made it; for an object made before signing, the person of the device its entry
+/// names (what the journal held when it was upgraded is trusted as it was).
+fn owner_person(doc: &Automerge, authority: &Authority, owner: &OpRef) -> Option<String> {
+    if let Some(device) = owner.device() {
+        return authority.person_of(&device).map(str::to_string);
+    }
+    let id = format!("{}@{}", owner.counter, hex::encode(&owner.actor));
+    let (obj, _) = doc.import(&id).ok()?;
+    let named = |obj: &ObjId| match doc.get(obj, "device").ok().flatten() {
+        Some((Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+        _ => None,
+    };
+    // An entry map names its device; an object inside one has the entry as its parent.
+    let device = named(&obj).or_else(|| {
+        let parent = doc.parents(&obj).ok()?.next()?;
+        named(&parent.obj)
+    })?;
+    authority.person_of(&device).map(str::to_string)
+}
+
+/// Whether the entry `key` exists and every version of it belongs to `person`.
+fn entry_owned_by(
+    doc: &Automerge,
+    authority: &Authority,
+    entries: &ObjId,
+    key: &str,
+    person: &str,
+) -> bool {
+    let Ok(all) = doc.get_all(entries, key) else {
+        return false;
+    };
+    !all.is_empty()
+        && all.iter().all(|(_, id)| {
+            OpRef::of(id)
+                .is_some_and(|op| owner_person(doc, authority, &op).as_deref() == Some(person))
+        })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,257 @@
+use super::*;
+use crate::entry::{Entry, EntryId, Timestamp};
+use crate::members::{revoke_member, set_addrs};
+use crate::schema;
+use crate::testkit::add_member;
+use crate::testkit::{Dev, receive};
+
+struct Couple {
+    doc: automerge::AutoCommit,
+    robin: Dev,
+    phone: Dev,
+    sam: Dev,
+    reader: Dev,
+}
+
+fn couple() -> Couple {
+    let (robin, phone, sam, reader) = (
+        Dev::new(1, "robin"),
+        Dev::new(2, "robin-phone"),
+        Dev::new(3, "sam"),
+        Dev::new(4, "reader"),
+    );
+    let mut doc = robin.create();
+    let members = [
+        phone.member(&robin.id, None),
+        sam.member(&sam.id, None),
+        reader.member(&reader.id, Some(Role::Reader)),
+    ];
+    robin.write(&mut doc, |d| {
+        for m in &members {
+            add_member(d, m)?;
+        }
+        Ok(())
+    });
+    Couple {
+        doc,
+        robin,
+        phone,
+        sam,
+        reader,
+    }
+}
+
+fn entry(n: u64, device: &Dev, text: &str) -> Entry {
+    Entry::note(
+        EntryId::from_parts(1_700_000_000_000 + n, u128::from(n)),
+        Timestamp {
+            unix_ms: 1_700_000_000_000 + n as i64,
+            offset_secs: 0,
+        },
+        device.id.clone(),
+        text.into(),
+    )
+}
+
+/// Robin's entry, as everyone has it.
+fn with_robins_entry(c: &mut Couple) -> EntryId {
+    let e = entry(1, &c.robin, "mine");
+    c.robin.write(&mut c.doc, |d| schema::put_entry(d, &e));
+    e.id
+}
+
+fn refused(
+    c: &mut Couple,
+    by: &Dev,
+    f: impl FnOnce(&mut automerge::AutoCommit) -> Result<(), crate::SchemaError>,
+) -> Option<Rule> {
+    let mut theirs = c.doc.fork();
+    let changes = by.write(&mut theirs, f);
+    receive(&mut c.doc, &changes).err().map(|r| {
+        assert_eq!(
+            r.signer.as_deref(),
+            Some(by.id.as_str()),
+            "names the signer"
+        );
+        r.rule
+    })
+}
+
+#[test]
+fn each_writes_their_own_entries_and_edits_them_from_any_of_their_devices() {
+    let mut c = couple();
+    let id = with_robins_entry(&mut c);
+    let sams = entry(2, &c.sam, "Sam's");
+    let (sam, phone) = (Dev::new(3, "sam"), Dev::new(2, "robin-phone"));
+    assert_eq!(refused(&mut c, &sam, |d| schema::put_entry(d, &sams)), None);
+    let at = Timestamp {
+        unix_ms: 5,
+        offset_secs: 0,
+    };
+    let phone_id = phone.id.clone();
+    assert_eq!(
+        refused(&mut c, &phone, |d| {
+            schema::set_text(d, id, "edited on my phone", &phone_id, at)?;
+            schema::set_starred(d, id, true)
+        }),
+        None
+    );
+    assert_eq!(
+        refused(&mut c, &phone, |d| schema::delete_entry(d, id, 6)),
+        None
+    );
+    let entries = schema::read_entries(&c.doc).unwrap().entries;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].text, "Sam's");
+}
+
+#[test]
+fn no_one_changes_stars_or_deletes_another_persons_entry() {
+    let mut c = couple();
+    let id = with_robins_entry(&mut c);
+    let sam = Dev::new(3, "sam");
+    let at = Timestamp {
+        unix_ms: 5,
+        offset_secs: 0,
+    };
+    let sid = sam.id.clone();
+    assert_eq!(
+        refused(&mut c, &sam, |d| schema::set_text(
+            d,
+            id,
+            "rewritten",
+            &sid,
+            at
+        )),
+        Some(Rule::OthersEntry)
+    );
+    assert_eq!(
+        refused(&mut c, &sam, |d| schema::set_starred(d, id, true)),
+        Some(Rule::OthersEntry)
+    );
+    assert_eq!(
+        refused(&mut c, &sam, |d| schema::delete_entry(d, id, 6)),
+        Some(Rule::OthersEntry)
+    );
+    // A tombstone alone, or replacing the entry wholesale under its id.
+    assert_eq!(
+        refused(&mut c, &sam, |d| schema::set_meta_value(d, "x", "y")
+            .and_then(|_| {
+                let t = match automerge::ReadDoc::get(d, automerge::ROOT, "tombstones")? {
+                    Some((_, t)) => t,
+                    None => unreachable!(),
+                };
+                automerge::transaction::Transactable::put(d, &t, id.to_string(), 1)?;
+                Ok(())
+            })),
+        Some(Rule::OthersEntry)
+    );
+    let forged = entry(1, &c.robin, "forged over it");
+    assert_eq!(
+        refused(&mut c, &sam, |d| schema::put_entry(d, &forged)),
+        Some(Rule::OthersEntry)
+    );
+    assert_eq!(
+        schema::read_entries(&c.doc).unwrap().entries[0].text,
+        "mine"
+    );
+}
+
+#[test]
+fn an_entry_names_its_signer_and_readers_write_nothing() {
+    let mut c = couple();
+    let sam = Dev::new(3, "sam");
+    let as_robin = entry(3, &c.robin, "words in Robin's mouth");
+    assert_eq!(
+        refused(&mut c, &sam, |d| schema::put_entry(d, &as_robin)),
+        Some(Rule::ForgedAuthor)
+    );
+    let reader = Dev::new(4, "reader");
+    let own = entry(4, &reader, "a reader's entry");
+    assert_eq!(
+        refused(&mut c, &reader, |d| schema::put_entry(d, &own)),
+        Some(Rule::ReadOnly)
+    );
+    // A reader announces where it listens, and may leave.
+    let rid = reader.id.clone();
+    let addrs = vec!["10.0.0.2:4919".to_string()];
+    assert_eq!(
+        refused(&mut c, &reader, |d| set_addrs(d, &rid, &addrs).map(|_| ())),
+        None
+    );
+    assert_eq!(
+        refused(&mut c, &reader, |d| revoke_member(d, &rid, 9).map(|_| ())),
+        None
+    );
+}
+
+#[test]
+fn membership_changes_follow_the_roles() {
+    let mut c = couple();
+    let (sam, stranger) = (Dev::new(3, "sam"), Dev::new(9, "stranger"));
+    let new_person = stranger.member(&stranger.id, None);
+    assert!(matches!(
+        refused(&mut c, &sam, |d| add_member(d, &new_person).map(|_| ())),
+        Some(Rule::Membership(_))
+    ));
+    let as_robins = stranger.member(&c.robin.id, None);
+    assert!(matches!(
+        refused(&mut c, &sam, |d| add_member(d, &as_robins).map(|_| ())),
+        Some(Rule::Membership(_))
+    ));
+    let pid = c.phone.id.clone();
+    assert!(matches!(
+        refused(&mut c, &sam, |d| revoke_member(d, &pid, 3).map(|_| ())),
+        Some(Rule::Membership(_))
+    ));
+    // Sam cannot rename Robin's phone, nor announce addresses for it.
+    let addrs = vec!["10.0.0.9:1".to_string()];
+    assert!(matches!(
+        refused(&mut c, &sam, |d| set_addrs(d, &pid, &addrs).map(|_| ())),
+        Some(Rule::Membership(_))
+    ));
+    // Sam adds a device of his own; Robin removes Sam.
+    let sams_phone = Dev::new(5, "sam-phone");
+    let own = sams_phone.member(&sam.id, None);
+    assert_eq!(
+        refused(&mut c, &sam, |d| add_member(d, &own).map(|_| ())),
+        None
+    );
+    let robin = Dev::new(1, "robin");
+    let sid = sam.id.clone();
+    assert_eq!(
+        refused(&mut c, &robin, |d| revoke_member(d, &sid, 4).map(|_| ())),
+        None
+    );
+    // What Sam writes after that is refused, wherever it comes from.
+    let late = entry(7, &sam, "after I was removed");
+    assert_eq!(
+        refused(&mut c, &sam, |d| schema::put_entry(d, &late)),
+        Some(Rule::AfterRevocation)
+    );
+}
+
+#[test]
+fn unsigned_changes_and_strangers_are_refused() {
+    let mut c = couple();
+    let mut theirs = c.doc.fork().with_actor(automerge::ActorId::random());
+    schema::put_entry(&mut theirs, &entry(8, &c.sam, "unsigned")).unwrap();
+    theirs.commit();
+    let heads = c.doc.get_heads();
+    let changes: Vec<Vec<u8>> = theirs
+        .get_changes(&heads)
+        .iter()
+        .map(|ch| ch.raw_bytes().to_vec())
+        .collect();
+    assert_eq!(
+        receive(&mut c.doc, &changes).unwrap_err().rule,
+        Rule::Unsigned
+    );
+    let stranger = Dev::new(9, "stranger");
+    let e = entry(9, &stranger, "hello");
+    assert_eq!(
+        refused(&mut c, &stranger, |d| schema::put_entry(d, &e)),
+        Some(Rule::NotMember)
+    );
+    let _ = (&c.robin, &c.reader, &c.sam);
+}
