@@ -55,9 +55,15 @@ async fn main() -> Result<(), Error> {
     // The laptop shows a ticket; the phone joins with it.
     let (tx, rx) = tokio::sync::oneshot::channel();
     let expires = clock() + 600_000;
-    let hosting = pairing::host_pairing(&laptop, Scope::Devices, expires, move |ticket| {
-        let _ = tx.send(ticket.clone());
-    });
+    let hosting = pairing::host_pairing(
+        &laptop,
+        Scope::Devices,
+        haven_model::members::Role::Admin,
+        expires,
+        move |ticket| {
+            let _ = tx.send(ticket.clone());
+        },
+    );
     let joining = async {
         let ticket = rx.await.map_err(|_| "no ticket")?;
         Ok::<_, Error>(pairing::join(&phone, &ticket).await?)

@@ -240,6 +240,22 @@ fn entry(n: u64, text: &str) -> Entry {
     )
 }
 
+/// Sam's device id, as the journal lists it: what an entry Sam's device writes names.
+fn sams_device(doc: &AutoCommit) -> String {
+    let members = doc.get(ROOT, "members").unwrap().unwrap().1;
+    doc.map_range(&members, ..)
+        .find(|m| {
+            doc.get(m.id(), "person")
+                .ok()
+                .flatten()
+                .and_then(|(v, _)| v.into_string().ok())
+                .as_deref()
+                == Some("Sam")
+        })
+        .map(|m| m.key.to_string())
+        .unwrap()
+}
+
 fn meta_of(doc: &AutoCommit) -> automerge::ObjId {
     doc.get(ROOT, "meta").unwrap().unwrap().1
 }
@@ -772,6 +788,7 @@ fn text_from_a_member_is_made_safe_to_show() {
     let text = "look\u{1b}]0;owned\u{7} \u{200e}\u{200f}\u{61c}zero\u{200b}width \u{2028}\u{2029}\u{feff}end\u{1b}[2J";
     s.push_changed(|doc| {
         let mut e = entry(1, text);
+        e.device = sams_device(doc);
         e.tags = vec!["#t\u{202e}ag".into()];
         e.people = vec!["Sa\u{2066}m".into()];
         schema::put_entry(doc, &e).unwrap();
@@ -853,8 +870,11 @@ fn text_from_a_member_is_made_safe_to_show() {
 fn counts_are_true_beyond_the_small_cache() {
     let s = scene();
     s.push_changed(|doc| {
+        let me = sams_device(doc);
         for n in 0..600 {
-            schema::put_entry(doc, &entry(n, &format!("sam {n}"))).unwrap();
+            let mut e = entry(n, &format!("sam {n}"));
+            e.device = me.clone();
+            schema::put_entry(doc, &e).unwrap();
         }
     })
     .unwrap();

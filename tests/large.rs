@@ -27,6 +27,7 @@ fn a_journal_of_100k_entries_reaches_a_new_device() {
             .unlock(&haven_store::Passphrase::new(common::PASSPHRASE.into()).unwrap())
             .unwrap();
         let store = vault.find_journal(&keys, "us").unwrap();
+        let me = vault.config().device_id.clone();
         let text = "a long evening walk, and what I noticed about feeling calm ".repeat(6);
         store
             .change(&keys, |doc| {
@@ -37,7 +38,7 @@ fn a_journal_of_100k_entries_reaches_a_new_device() {
                             unix_ms: 1_700_000_000_000 + n as i64,
                             offset_secs: 0,
                         },
-                        "d".repeat(64),
+                        me.clone(),
                         format!("{n} {text}"),
                     );
                     schema::put_entry(doc, &e)?;

@@ -465,23 +465,8 @@ impl Authority {
     }
 }
 
-/// The journal key that a creator's device id and a nonce (both hex) give: the first 16
-/// bytes of SHA-256 over a domain string, the device's 32 bytes and the nonce's 16.
-pub fn derive_key(device: &str, nonce: &str) -> Option<String> {
-    use sha2::{Digest, Sha256};
-    let (mut d, mut n) = ([0u8; 32], [0u8; 16]);
-    hex::decode_to_slice(device, &mut d).ok()?;
-    hex::decode_to_slice(nonce, &mut n).ok()?;
-    let digest = Sha256::new()
-        .chain_update(b"haven journal key v1\0")
-        .chain_update(d)
-        .chain_update(n)
-        .finalize();
-    Some(hex::encode(&digest[..16]))
-}
-
 /// The device that created the journal: the one whose own record it made and whose id,
-/// with the nonce in `meta`, gives the journal's key (see [`derive_key`]).
+/// with the nonce in `meta`, gives the journal's key (see [`crate::members::derive_key`]).
 /// No other device can claim that. A journal from before keys were derived so names none:
 /// there the writer of the earliest `meta.key` counts, as the journal then held it.
 fn creator_of(doc: &Automerge, records: &[Record]) -> Result<Option<String>, SchemaError> {
@@ -506,7 +491,7 @@ fn creator_of(doc: &Automerge, records: &[Record]) -> Result<Option<String>, Sch
             continue;
         }
         for (nonce, _) in &nonces {
-            if derive_key(&record.device, nonce).as_deref() == Some(key.as_str()) {
+            if crate::members::derive_key(&record.device, nonce).as_deref() == Some(key.as_str()) {
                 return Ok(Some(record.device.clone()));
             }
         }

@@ -2,9 +2,15 @@
 //! `members` map, and the journal's shared key in `meta.key`.
 //!
 //! ```text
-//! members/<device id hex> = { device_name, person, added_by, added_at, revoked_at?, addrs? }
+//! members/<device id hex> = { device_name, person, person_id, role?, added_by, added_at,
+//!                             revoked_at?, addrs? }
 //! meta/key                = 32 hex digits, the same in every copy of the journal
+//! meta/nonce              = 32 hex digits: with the creator's device id, gives the key
 //! ```
+//!
+//! Who may write what here, and what a record proves, is [`crate::authority`]'s: a record
+//! counts only when the device that made it could add that device. [`read_members`] returns
+//! only records that count, with the standing they give.
 //!
 //! Revocation sets `revoked_at` rather than removing the entry, so that a concurrent re-add
 //! on another device cannot silently undo it (the map merge keeps both fields).
@@ -15,9 +21,12 @@
 //! authenticated by device id, and readers cap and validate it.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value};
+use automerge::{AutoCommit, Automerge, ObjId, ObjType, ROOT, ReadDoc, Value};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
+use crate::authority::{Authority, written_by};
+pub use crate::authority::{Ending, Role};
 use crate::schema::SchemaError;
 
 /// One device allowed to sync a journal.
@@ -27,14 +36,23 @@ pub struct Member {
     pub device: String,
     /// The device's name.
     pub device_name: String,
-    /// The person who uses it.
+    /// The person who uses it (their name, as their devices give it).
     pub person: String,
+    /// The person, as a journal knows them: the id of their first device in it.
+    #[serde(default)]
+    pub person_id: String,
+    /// The person's role (when writing a new person's record: the role given).
+    #[serde(default)]
+    pub role: Option<Role>,
     /// The device id that added it.
     pub added_by: String,
     /// When it was added (ms).
     pub added_at_ms: i64,
     /// When it was revoked (ms), if it was.
     pub revoked_at_ms: Option<i64>,
+    /// How it ended, and by whom, if it did.
+    #[serde(default)]
+    pub ending: Option<Ending>,
     /// Where its daemon last listened, as it announced itself (a hint; may be stale).
     #[serde(default)]
     pub addrs: Vec<String>,
@@ -71,30 +89,81 @@ fn int<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<Option<i64>, Schem
     })
 }
 
-/// Adds (or re-adds) a member; clears a revocation only if `reinstate`.
-pub fn add_member(doc: &mut AutoCommit, m: &Member) -> Result<(), SchemaError> {
+/// Adds a member record, unless the device has one already. `m.person_id` says whose
+/// device it is (its own id for a new person, with `m.role`); the signer of the change must
+/// be an admin, or a device of that person (see [`crate::authority`]).
+pub fn add_member(doc: &mut AutoCommit, m: &Member) -> Result<bool, SchemaError> {
     let members = map_at(doc, "members")?;
-    let obj = match doc.get(&members, m.device.as_str())? {
-        Some((Value::Object(ObjType::Map), obj)) => obj,
-        _ => doc.put_object(&members, m.device.as_str(), ObjType::Map)?,
-    };
+    if doc.get(&members, m.device.as_str())?.is_some() {
+        return Ok(false);
+    }
+    let obj = doc.put_object(&members, m.device.as_str(), ObjType::Map)?;
     doc.put(&obj, "device_name", m.device_name.as_str())?;
     doc.put(&obj, "person", m.person.as_str())?;
-    if doc.get(&obj, "added_by")?.is_none() {
-        doc.put(&obj, "added_by", m.added_by.as_str())?;
-        doc.put(&obj, "added_at", m.added_at_ms)?;
+    if !m.person_id.is_empty() {
+        doc.put(&obj, "person_id", m.person_id.as_str())?;
     }
-    Ok(())
+    if let Some(role) = m.role {
+        doc.put(&obj, "role", role.as_str())?;
+    }
+    doc.put(&obj, "added_by", m.added_by.as_str())?;
+    doc.put(&obj, "added_at", m.added_at_ms)?;
+    Ok(true)
 }
 
-/// Marks a member revoked. Returns false if it was not a member.
+/// Marks a member revoked. Returns false if it was not a member or is revoked already.
 pub fn revoke_member(doc: &mut AutoCommit, device: &str, at_ms: i64) -> Result<bool, SchemaError> {
     let members = map_at(doc, "members")?;
     let Some((Value::Object(ObjType::Map), obj)) = doc.get(&members, device)? else {
         return Ok(false);
     };
+    if doc.get(&obj, "revoked_at")?.is_some() {
+        return Ok(false);
+    }
     doc.put(&obj, "revoked_at", at_ms)?;
     Ok(true)
+}
+
+/// The journal key that a creator's device id and a nonce (both hex) give: the first 16
+/// bytes of SHA-256 over a domain string, the device's 32 bytes and the nonce's 16.
+pub fn derive_key(device: &str, nonce: &str) -> Option<String> {
+    let (mut d, mut n) = ([0u8; 32], [0u8; 16]);
+    hex::decode_to_slice(device, &mut d).ok()?;
+    hex::decode_to_slice(nonce, &mut n).ok()?;
+    let digest = Sha256::new()
+        .chain_update(b"haven journal key v1\0")
+        .chain_update(d)
+        .chain_update(n)
+        .finalize();
+    Some(hex::encode(&digest[..16]))
+}
+
+/// Sets a new journal's key, derived from its creator (`device`, hex) and `nonce`.
+pub fn set_created_key(
+    doc: &mut AutoCommit,
+    device: &str,
+    nonce: [u8; 16],
+) -> Result<String, SchemaError> {
+    let nonce = hex::encode(nonce);
+    let key = derive_key(device, &nonce).ok_or(SchemaError::BadField {
+        entry: "meta".into(),
+        field: "key",
+    })?;
+    let meta = map_at(doc, "meta")?;
+    doc.put(&meta, "nonce", nonce.as_str())?;
+    doc.put(&meta, "key", key.as_str())?;
+    Ok(key)
+}
+
+/// The person id of `device` in `doc`, when it has a standing there.
+pub fn person_of(doc: &mut AutoCommit, device: &str) -> Result<Option<String>, SchemaError> {
+    let authority = Authority::read(doc.document())?;
+    Ok(authority.person_of(device).map(str::to_string))
+}
+
+/// Who `doc` says this journal's members are (see [`read_members`]), as an [`Authority`].
+pub fn authority(doc: &mut AutoCommit) -> Result<Authority, SchemaError> {
+    Authority::read(doc.document())
 }
 
 /// Whether `addr` could be where a device listens: a socket address with a port, not
@@ -161,29 +230,67 @@ fn capped(name: String) -> String {
     }
 }
 
-/// Every member, active or revoked (entries whose key is not a device id are skipped).
-pub fn read_members<R: ReadDoc>(doc: &R) -> Result<Vec<Member>, SchemaError> {
+/// Every member with a standing, active or ended (records that give none are left out;
+/// see [`crate::authority`]).
+pub fn read_members(doc: &Automerge) -> Result<Vec<Member>, SchemaError> {
+    let authority = Authority::read(doc)?;
     let members = map_at(doc, "members")?;
     let mut out = Vec::new();
-    for item in doc.map_range(&members, ..) {
-        // Members arrive from other devices: skip anything that is not a device entry.
-        if !matches!(item.value, automerge::ValueRef::Object(ObjType::Map))
-            || !is_device_id(&item.key)
-        {
+    for standing in authority.devices() {
+        let Some((Value::Object(ObjType::Map), obj)) =
+            doc.get(&members, standing.device.as_str())?
+        else {
             continue;
-        }
-        let obj = item.id();
+        };
+        // Names as the device itself last gave them, else as its adder wrote them.
+        let name = |key: &str| -> Result<String, SchemaError> {
+            let own = written_by(doc, &obj, key, &standing.device)?;
+            let by_adder = written_by(doc, &obj, key, &standing.added_by)?;
+            Ok(match (own.or(by_adder), standing.unsigned) {
+                (Some(v), _) => v.as_str().unwrap_or_default().to_string(),
+                (None, true) => text(doc, &obj, key)?,
+                (None, false) => String::new(),
+            })
+        };
+        let addrs = match written_by(doc, &obj, "addrs", &standing.device)? {
+            Some(v) => parse_addrs(v.as_str().unwrap_or_default()),
+            None if standing.unsigned => parse_addrs(&text(doc, &obj, "addrs")?),
+            None => Vec::new(),
+        };
         out.push(Member {
-            device: item.key.to_string(),
-            device_name: capped(text(doc, &obj, "device_name")?),
-            person: capped(text(doc, &obj, "person")?),
-            added_by: text(doc, &obj, "added_by")?,
+            device: standing.device.clone(),
+            device_name: capped(name("device_name")?),
+            person: capped(name("person")?),
+            person_id: standing.person.clone(),
+            role: Some(standing.role),
+            added_by: match standing.unsigned {
+                true => text(doc, &obj, "added_by")?,
+                false => standing.added_by.clone(),
+            },
             added_at_ms: int(doc, &obj, "added_at")?.unwrap_or(0),
-            revoked_at_ms: int(doc, &obj, "revoked_at")?,
-            addrs: parse_addrs(&text(doc, &obj, "addrs")?),
+            revoked_at_ms: standing.ended.as_ref().map(Ending::at_ms),
+            ending: standing.ended.clone(),
+            addrs,
         });
     }
     Ok(out)
+}
+
+/// Sets each entry's author to the name of its device's person, when the device is a
+/// member: who wrote an entry is the device that signed it (the rules make an entry's
+/// `device` its signer), never a name written in the entry.
+pub fn attribute(entries: &mut [crate::Entry], members: &[Member]) {
+    let by_device: std::collections::HashMap<&str, &Member> =
+        members.iter().map(|m| (m.device.as_str(), m)).collect();
+    for entry in entries {
+        let Some(m) = by_device.get(entry.device.as_str()) else {
+            continue;
+        };
+        let root = by_device.get(m.person_id.as_str()).unwrap_or(m);
+        if !root.person.is_empty() {
+            entry.author = root.person.clone();
+        }
+    }
 }
 
 /// The journal's shared key (hex), if set.
@@ -217,6 +324,9 @@ mod tests {
             added_by: "me".into(),
             added_at_ms: 5,
             revoked_at_ms: None,
+            ending: None,
+            person_id: String::new(),
+            role: None,
             addrs: Vec::new(),
         }
     }
@@ -228,7 +338,7 @@ mod tests {
         add_member(&mut doc, &member("bb")).unwrap();
         assert!(revoke_member(&mut doc, &id("bb"), 9).unwrap());
         assert!(!revoke_member(&mut doc, &id("cc"), 9).unwrap());
-        let all = read_members(&doc).unwrap();
+        let all = read_members(doc.document()).unwrap();
         assert_eq!(all.len(), 2);
         assert!(all[0].is_active());
         assert_eq!(all[1].revoked_at_ms, Some(9));
@@ -261,11 +371,14 @@ mod tests {
             !set_addrs(&mut doc, &id("ee"), &given).unwrap(),
             "not a member"
         );
-        let all = read_members(&doc).unwrap();
+        let all = read_members(doc.document()).unwrap();
         assert_eq!(all[0].addrs, vec!["10.0.0.2:4919", "[::1]:7"]);
         let many: Vec<String> = (0..40).map(|i| format!("10.0.0.{i}:1")).collect();
         set_addrs(&mut doc, &id("aa"), &many).unwrap();
-        assert_eq!(read_members(&doc).unwrap()[0].addrs.len(), MAX_ADDRS);
+        assert_eq!(
+            read_members(doc.document()).unwrap()[0].addrs.len(),
+            MAX_ADDRS
+        );
     }
 
     #[test]
@@ -275,7 +388,7 @@ mod tests {
         let mut fake = member("bb");
         fake.device = "\u{1b}[31mnot-a-device".into();
         add_member(&mut doc, &fake).unwrap();
-        let all = read_members(&doc).unwrap();
+        let all = read_members(doc.document()).unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].device, id("aa"));
     }

@@ -3,11 +3,8 @@
 use automerge::AutoCommit;
 use ed25519_dalek::SigningKey;
 
-use automerge::transaction::Transactable;
-use automerge::{ObjType, ROOT, ReadDoc};
-
-use crate::authority::{Authority, Role, derive_key};
-use crate::members;
+use crate::authority::Authority;
+use crate::members::{self, Member, Role};
 use crate::rules::{self, Refusal};
 use crate::schema::{self, JournalKind, JournalMeta};
 use crate::signed;
@@ -42,23 +39,26 @@ impl Dev {
                     created_ms: 1,
                 },
             )?;
-            let nonce = hex::encode([7u8; 16]);
-            let key = derive_key(&self.id, &nonce).unwrap();
-            schema::set_meta_value(doc, "nonce", &nonce)?;
-            members::set_journal_key(doc, &key)?;
-            add_member(doc, &self.member(&self.id, Some(Role::Admin)))?;
+            members::set_created_key(doc, &self.id, [7; 16])?;
+            members::add_member(doc, &self.member(&self.id, Some(Role::Admin)))?;
             Ok(())
         });
         doc
     }
 
     /// This device's record as `person`'s device, with `role`.
-    pub fn member(&self, person: &str, role: Option<Role>) -> Seat {
-        Seat {
-            id: self.id.clone(),
-            name: self.name,
-            person: person.into(),
+    pub fn member(&self, person: &str, role: Option<Role>) -> Member {
+        Member {
+            device: self.id.clone(),
+            device_name: self.name.into(),
+            person: self.name.into(),
+            person_id: person.into(),
             role,
+            added_by: String::new(),
+            added_at_ms: 1,
+            revoked_at_ms: None,
+            ending: None,
+            addrs: Vec::new(),
         }
     }
 
@@ -122,30 +122,4 @@ pub fn receive(doc: &mut AutoCommit, chunks: &[Vec<u8>]) -> Result<(), Refusal> 
     rules::check_changes(copy.document(), &authority, &changes)?;
     *doc = copy;
     Ok(())
-}
-
-/// A member record to write: a device as a device of `person`.
-pub struct Seat {
-    id: String,
-    name: &'static str,
-    person: String,
-    role: Option<Role>,
-}
-
-/// Writes a member record for a device of `seat.person` (its own id for a new person, with
-/// its role), as the signer of the change adds it.
-pub fn add_member(doc: &mut AutoCommit, seat: &Seat) -> Result<bool, schema::SchemaError> {
-    let members = match doc.get(ROOT, "members")? {
-        Some((_, id)) => id,
-        None => return Err(schema::SchemaError::MissingRoot("members")),
-    };
-    let obj = doc.put_object(&members, seat.id.as_str(), ObjType::Map)?;
-    doc.put(&obj, "device_name", seat.name)?;
-    doc.put(&obj, "person", seat.name)?;
-    doc.put(&obj, "person_id", seat.person.as_str())?;
-    if let Some(role) = seat.role {
-        doc.put(&obj, "role", role.as_str())?;
-    }
-    doc.put(&obj, "added_at", 1)?;
-    Ok(true)
 }

@@ -465,13 +465,39 @@ impl Node {
         Ok(changed)
     }
 
-    /// Adds `member` to the journals in `stores` (on this device's copies).
-    pub fn add_member(&self, stores: &[&JournalStore], member: &Member) -> Result<()> {
+    /// Adds `member` to the journals in `stores` (on this device's copies): as one of this
+    /// device's person's own devices when `role` is `None`, else as a new person with
+    /// `role` (which takes an admin).
+    pub fn add_member(
+        &self,
+        stores: &[&JournalStore],
+        member: &Member,
+        role: Option<members::Role>,
+    ) -> Result<()> {
         for store in stores {
-            let me = self.vault().me(&self.keys, member.added_at_ms);
             store.change(&self.keys, |doc| {
-                members::add_member(doc, &me)?;
-                members::add_member(doc, member)?;
+                let mut m = member.clone();
+                let me = self.me().to_string();
+                let authority = members::authority(doc)?;
+                match role {
+                    None => {
+                        m.person_id = authority.person_of(&me).unwrap_or(&me).to_string();
+                        m.role = None;
+                    }
+                    Some(role) => {
+                        if authority
+                            .standing(&me)
+                            .is_some_and(|s| s.role != members::Role::Admin)
+                        {
+                            return Err(haven_store::StoreError::NotAllowed(
+                                "only an admin of this journal adds people to it".into(),
+                            ));
+                        }
+                        m.person_id = m.device.clone();
+                        m.role = Some(role);
+                    }
+                }
+                members::add_member(doc, &m)?;
                 Ok(())
             })?;
         }
@@ -530,6 +556,11 @@ impl Node {
         let mut count = 0;
         for (_, store) in self.journals_for(device)? {
             store.change(&self.keys, |doc| {
+                if !members::authority(doc)?.may_revoke(self.me(), device) {
+                    return Err(haven_store::StoreError::NotAllowed(
+                        "a device is revoked only by its own person's devices or an admin".into(),
+                    ));
+                }
                 Ok(members::revoke_member(doc, device, at)?)
             })?;
             count += 1;

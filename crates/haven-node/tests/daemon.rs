@@ -21,6 +21,7 @@ async fn two_running_daemons_pair_on_their_own_endpoints_and_then_sync() {
     let socket = laptop.socket();
     let request = Request::Invite {
         journal: None,
+        role: haven_model::members::Role::Writer,
         expires_at_ms: common::NOW_MS + 600_000,
     };
     let (ticket_tx, ticket_rx) = tokio::sync::oneshot::channel();

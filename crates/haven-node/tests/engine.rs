@@ -230,6 +230,7 @@ async fn a_stale_ticket_and_a_wrong_secret_are_refused_with_reasons() {
     let hosting = haven_node::pairing::host_pairing(
         &robin.node,
         Scope::Devices,
+        haven_model::members::Role::Admin,
         common::NOW_MS + 60_000,
         move |t| {
             let _ = tx.send(t.clone());

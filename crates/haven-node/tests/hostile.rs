@@ -409,3 +409,80 @@ async fn changes_in_robins_name_or_signed_for_another_journal_are_refused() {
     );
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_cannot_rewrite_robins_words_nor_change_who_is_in_the_journal() {
+    let (robin, sam, key, daemon) = shared_pair().await;
+    let robins = haven_model::EntryId::from_parts(common::NOW_MS as u64 + 1, 1);
+    let at = haven_model::Timestamp {
+        unix_ms: common::NOW_MS + 50,
+        offset_secs: 0,
+    };
+    let sam_id = sam.id();
+    let stranger = "ab".repeat(32);
+    let robin_id = robin.id();
+    type Attack<'a> = (&'a str, Box<dyn FnOnce(&mut AutoCommit)>, &'a str);
+    let attacks: Vec<Attack> = vec![
+        (
+            "edits Robin's entry",
+            Box::new(move |doc| {
+                haven_model::schema::set_text(doc, robins, "rewritten", &sam_id, at).unwrap()
+            }),
+            "changes an entry of someone else's",
+        ),
+        (
+            "deletes Robin's entry",
+            Box::new(move |doc| haven_model::schema::delete_entry(doc, robins, 51).unwrap()),
+            "changes an entry of someone else's",
+        ),
+        (
+            "adds a stranger",
+            Box::new(move |doc| {
+                let member = haven_model::members::Member {
+                    device: stranger.clone(),
+                    device_name: "Robin's tablet".into(),
+                    person: "Robin".into(),
+                    person_id: stranger,
+                    role: Some(haven_model::members::Role::Admin),
+                    added_by: String::new(),
+                    added_at_ms: 1,
+                    revoked_at_ms: None,
+                    ending: None,
+                    addrs: Vec::new(),
+                };
+                haven_model::members::add_member(doc, &member).unwrap();
+            }),
+            "not an admin",
+        ),
+        (
+            "revokes Robin's laptop",
+            Box::new(move |doc| {
+                haven_model::members::revoke_member(doc, &robin_id, 52).unwrap();
+            }),
+            "revokes a device it may not",
+        ),
+    ];
+    for (n, (what, attack, rule)) in attacks.into_iter().enumerate() {
+        let refusal = refused(&sam, &robin, key, key, crafted(&sam, attack)).await;
+        assert!(refusal.contains(rule), "{what}: {refusal}");
+        assert!(
+            refusal.contains(&sam.id()[..16]),
+            "names the signer: {refusal}"
+        );
+        nothing_was_kept(&robin, &sam, 20 + n as u64, "rewritten").await;
+        assert!(
+            robin
+                .texts(&robin.journal("us"))
+                .contains(&"ours".to_string()),
+            "{what}"
+        );
+        let members = robin
+            .journal("us")
+            .read_recent(&robin.node.keys, 0)
+            .unwrap()
+            .members;
+        assert_eq!(members.len(), 2, "{what}: {members:?}");
+        assert!(members.iter().all(|m| m.is_active()), "{what}");
+    }
+    daemon.stop().await;
+}

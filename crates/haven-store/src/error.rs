@@ -15,6 +15,9 @@ pub enum StoreError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The journal's rules do not let this device make the change.
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
     /// `init` found a vault already there.
     #[error("a vault already exists at {0}")]
     AlreadyExists(PathBuf),

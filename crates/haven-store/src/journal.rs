@@ -201,12 +201,13 @@ impl JournalStore {
     }
 
     pub(crate) fn create(&self, keys: &Keys, meta: &JournalMeta, me: &Member) -> Result<()> {
-        self.create_with(
-            keys,
-            Some(meta),
-            &hex::encode(rand::random::<[u8; 16]>()),
-            Some(me),
-        )
+        // The key names its creator: with the nonce, only this device's id gives it.
+        let nonce = hex::encode(rand::random::<[u8; 16]>());
+        let key = members::derive_key(&me.device, &nonce).ok_or_else(|| StoreError::Damaged {
+            path: PathBuf::new(),
+            reason: "this device's id is not a device id".into(),
+        })?;
+        self.create_with(keys, Some((meta, &nonce)), &key, Some(me))
     }
 
     /// Creates the local copy of a journal that another device shares with us: genesis and
@@ -218,7 +219,7 @@ impl JournalStore {
     fn create_with(
         &self,
         keys: &Keys,
-        meta: Option<&JournalMeta>,
+        meta: Option<(&JournalMeta, &str)>,
         key_hex: &str,
         me: Option<&Member>,
     ) -> Result<()> {
@@ -229,8 +230,9 @@ impl JournalStore {
         let _lock = VaultLock::exclusive(&self.lock_path)?;
         let mut doc = schema::new_document(actor_of(keys))?;
         let (base, before) = (doc.clone(), doc.get_heads());
-        if let Some(meta) = meta {
+        if let Some((meta, nonce)) = meta {
             schema::set_meta(&mut doc, meta)?;
+            schema::set_meta_value(&mut doc, "nonce", nonce)?;
         }
         members::set_journal_key(&mut doc, key_hex)?;
         if let Some(me) = me {

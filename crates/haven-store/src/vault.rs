@@ -491,15 +491,18 @@ impl Vault {
         Ok(moved)
     }
 
-    /// This device as a journal member.
+    /// This device as the first member of a journal it creates (its admin).
     pub fn me(&self, keys: &Keys, at_ms: i64) -> Member {
         Member {
             device: self.config.device_id.clone(),
             device_name: keys.secrets.device_name.clone(),
             person: keys.secrets.person_name.clone(),
+            person_id: self.config.device_id.clone(),
+            role: Some(haven_model::members::Role::Admin),
             added_by: self.config.device_id.clone(),
             added_at_ms: at_ms,
             revoked_at_ms: None,
+            ending: None,
             addrs: Vec::new(),
         }
     }

@@ -20,11 +20,11 @@ pub mod session;
 pub mod ticket;
 
 /// The ALPN of the sync protocol.
-pub const SYNC_ALPN: &[u8] = b"haven/sync/2";
+pub const SYNC_ALPN: &[u8] = b"haven/sync/3";
 /// The ALPN of pairing.
-pub const PAIR_ALPN: &[u8] = b"haven/pair/2";
+pub const PAIR_ALPN: &[u8] = b"haven/pair/3";
 /// The ALPNs of the previous protocol: a device that still speaks it is told to upgrade.
-pub const OLD_ALPNS: [&[u8]; 2] = [b"haven/sync/1", b"haven/pair/1"];
+pub const OLD_ALPNS: [&[u8]; 2] = [b"haven/sync/2", b"haven/pair/2"];
 
 /// A journal's identity shared by every copy of it (16 random bytes).
 pub type JournalKey = [u8; 16];

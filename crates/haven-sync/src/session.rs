@@ -22,6 +22,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::sync::{State, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
+use haven_model::authority::Authority;
+use haven_model::rules::Refusal;
 use haven_model::schema::Materialized;
 use haven_model::validate::{self, Baseline, Violation};
 
@@ -162,6 +164,21 @@ impl JournalSync {
         )
     }
 
+    /// Checks every change the session brought against the journal's rules: who signed
+    /// it, and whether that device may make it (see [`haven_model::rules`]).
+    fn check_rules(&mut self) -> Result<(), Refusal> {
+        let changes = self.doc.get_changes(&self.start_heads);
+        let doc = self.doc.document();
+        let refused = |rule| Refusal {
+            change: automerge::ChangeHash([0; 32]),
+            signer: None,
+            rule,
+        };
+        let authority = Authority::read(doc)
+            .map_err(|_| refused(haven_model::rules::Rule::Shape("an unreadable member list")))?;
+        haven_model::rules::check_changes(doc, &authority, &changes)
+    }
+
     /// Adds to `need` the changes that changes received this session wait on.
     ///
     /// When this side's bloom filter wrongly claims a change (a false positive), the peer's
@@ -236,6 +253,14 @@ pub enum SessionError {
         journal: JournalKey,
         /// The rule.
         violation: Violation,
+    },
+    /// The peer sent a change its signer may not make.
+    #[error("the peer sent {refusal}")]
+    Forbidden {
+        /// The journal.
+        journal: JournalKey,
+        /// Which change, whose, and the rule.
+        refusal: Refusal,
     },
     /// The peer kept the session going for too long.
     #[error("the peer sent more than {MAX_ROUNDS} rounds")]
@@ -508,6 +533,10 @@ impl SyncSession {
                     });
                 }
             }
+            j.check_rules().map_err(|refusal| SessionError::Forbidden {
+                journal: *key,
+                refusal,
+            })?;
         }
         Ok(())
     }

@@ -30,8 +30,13 @@ fn show(ctx: &Context, net: &Node, store: &haven_store::JournalStore) -> Result<
                 "fingerprint": fingerprint(&m.device),
                 "device_name": m.device_name,
                 "person": m.person,
+                "person_id": m.person_id,
+                "role": m.role.map(|r| r.as_str()),
+                "added_by": m.added_by,
+                "added_at_ms": m.added_at_ms,
                 "this_device": m.device == net.me(),
                 "revoked": !m.is_active(),
+                "ended": m.ending,
                 "last_sync_ms": last,
             })
         })
@@ -43,16 +48,25 @@ fn show(ctx: &Context, net: &Node, store: &haven_store::JournalStore) -> Result<
     for m in &view.members {
         let tag = if m.device == net.me() {
             "this device".to_string()
+        } else if let Some(ending) = &m.ending {
+            match ending {
+                haven_model::members::Ending::Left { .. } => "left".to_string(),
+                haven_model::members::Ending::Removed { by, .. } => {
+                    format!("removed by {}", fingerprint(by))
+                }
+            }
         } else if !m.is_active() {
             "revoked".to_string()
         } else {
             output::last_sync(book.get(&m.device).and_then(|p| p.last_sync_ms), &ctx.tz)
         };
+        let role = m.role.map(|r| r.as_str()).unwrap_or("");
         println!(
-            "{}  {:<16} {:<12} {tag}",
+            "{}  {:<16} {:<12} {:<7} {tag}",
             fingerprint(&m.device),
             output::name(&m.device_name),
-            output::name(&m.person)
+            output::name(&m.person),
+            role
         );
         if ctx.quiet {
             continue;

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use haven_model::members::Role;
 use haven_sync::ticket::{Scope, Ticket};
 use serde_json::json;
 
@@ -58,7 +59,14 @@ pub fn show_ticket(ctx: &Context, ticket: &Ticket, me: &str, what: &str, qr: boo
 
 /// Hosts a pairing for `scope` (on the running daemon's endpoint when one runs) and
 /// reports the result.
-pub fn host(ctx: &Context, scope: Scope, expires: &str, what: &str, qr: bool) -> Result<ExitCode> {
+pub fn host(
+    ctx: &Context,
+    scope: Scope,
+    role: Role,
+    expires: &str,
+    what: &str,
+    qr: bool,
+) -> Result<ExitCode> {
     let ttl = crate::commands::unlock::parse_duration(expires)?;
     let expires_at_ms = jiff::Timestamp::now().as_millisecond() + ttl.as_millis() as i64;
     let me = ctx.vault()?.config().device_id.clone();
@@ -68,6 +76,7 @@ pub fn host(ctx: &Context, scope: Scope, expires: &str, what: &str, qr: bool) ->
     };
     let request = Request::Invite {
         journal,
+        role,
         expires_at_ms,
     };
     let paired = match Client::open(&ctx.daemon_socket(), &request, None) {
@@ -75,9 +84,13 @@ pub fn host(ctx: &Context, scope: Scope, expires: &str, what: &str, qr: bool) ->
         None => {
             let node = ctx.node(Purpose::Network)?;
             let rt = ctx.runtime()?;
-            rt.block_on(pairing::host_pairing(&node, scope, expires_at_ms, |t| {
-                show_ticket(ctx, t, &me, what, qr)
-            }))?
+            rt.block_on(pairing::host_pairing(
+                &node,
+                scope,
+                role,
+                expires_at_ms,
+                |t| show_ticket(ctx, t, &me, what, qr),
+            ))?
         }
     };
     if ctx.json {
@@ -124,6 +137,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     host(
         ctx,
         Scope::Devices,
+        Role::Admin,
         &args.expires,
         "one more of your devices",
         args.qr,

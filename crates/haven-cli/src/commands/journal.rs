@@ -75,9 +75,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 .filter(|m| m.is_active() && m.device != vault.config().device_id)
                 .collect();
             if !mine.is_empty() {
+                let me = vault.config().device_id.clone();
                 store.change(&keys, |doc| {
                     for m in &mine {
-                        haven_model::members::add_member(doc, m)?;
+                        // My devices are mine here too: this device is the person's first.
+                        let mut m = m.clone();
+                        m.person_id = me.clone();
+                        m.role = None;
+                        haven_model::members::add_member(doc, &m)?;
                     }
                     Ok(())
                 })?;

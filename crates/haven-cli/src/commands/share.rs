@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use haven_model::members::Role;
 use haven_sync::ticket::Scope;
 
 use crate::context::Context;
@@ -21,6 +22,15 @@ pub struct Args {
     /// Draw the ticket's QR code even when the output is not a terminal
     #[arg(long)]
     qr: bool,
+    /// What they may do: `reader` syncs and reads, `writer` also writes entries of their
+    /// own, `admin` also adds and removes people
+    #[arg(long, value_name = "ROLE", default_value = "writer", value_parser = parse_role)]
+    role: Role,
+}
+
+fn parse_role(s: &str) -> std::result::Result<Role, String> {
+    s.parse()
+        .map_err(|()| format!("`{s}` is not a role: use admin, writer or reader"))
 }
 
 /// Runs `haven share`.
@@ -43,6 +53,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     super::invite::host(
         ctx,
         Scope::Journal(key),
+        args.role,
         &args.expires,
         &format!("the journal `{}`", args.journal),
         args.qr,

@@ -1,8 +1,7 @@
 use super::*;
 use crate::entry::{Entry, EntryId, Timestamp};
-use crate::members::{revoke_member, set_addrs};
+use crate::members::{add_member, revoke_member, set_addrs};
 use crate::schema;
-use crate::testkit::add_member;
 use crate::testkit::{Dev, receive};
 
 struct Couple {

@@ -42,6 +42,9 @@ fn journal() -> AutoCommit {
             added_by: "a".repeat(64),
             added_at_ms: 5,
             revoked_at_ms: None,
+            ending: None,
+            person_id: String::new(),
+            role: None,
             addrs: Vec::new(),
         },
     )

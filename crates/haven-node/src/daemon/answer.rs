@@ -33,9 +33,10 @@ pub(super) async fn answer(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStr
         }
         Request::Invite {
             journal,
+            role,
             expires_at_ms,
         } => {
-            invite(daemon, stream, journal.as_deref(), expires_at_ms).await;
+            invite(daemon, stream, journal.as_deref(), role, expires_at_ms).await;
             return;
         }
         Request::Join { ticket } => join(daemon, &ticket).await,
@@ -132,6 +133,7 @@ async fn invite(
     daemon: &Arc<Daemon>,
     mut stream: tokio::net::UnixStream,
     journal: Option<&str>,
+    role: haven_model::members::Role,
     expires_at_ms: i64,
 ) {
     use tokio::io::AsyncReadExt;
@@ -176,7 +178,7 @@ async fn invite(
     let (mut from_client, mut to_client) = stream.split();
     let mut byte = [0u8; 1];
     let paired = tokio::select! {
-        paired = pairing::await_joiner(&daemon.node, &scope, knocks, expires_at_ms) => paired,
+        paired = pairing::await_joiner(&daemon.node, &scope, role, knocks, expires_at_ms) => paired,
         // The client sends nothing more: any read that returns means it hung up.
         _ = from_client.read(&mut byte) => {
             tracing::info!("the pairing ticket was withdrawn");

@@ -72,6 +72,9 @@ pub enum Request {
     Invite {
         /// The shared journal's key (hex), or none to pair one of this person's devices.
         journal: Option<String>,
+        /// The role a partner joining a shared journal gets.
+        #[serde(default = "writer")]
+        role: haven_model::members::Role,
         /// When the ticket expires (ms since the epoch).
         expires_at_ms: i64,
     },
@@ -397,6 +400,11 @@ pub async fn write_reply_to(
     let mut line = serde_json::to_vec(reply)?;
     line.push(b'\n');
     to.write_all(&line).await
+}
+
+/// The role a partner gets when a request names none.
+fn writer() -> haven_model::members::Role {
+    haven_model::members::Role::Writer
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use haven_model::members::Member;
+use haven_model::members::{Member, Role};
 use haven_store::JournalStore;
 use haven_sync::JournalKey;
 use haven_sync::pair::PairMsg;
@@ -246,6 +246,7 @@ async fn knock(conn: Connection, invitation: &Invitation) {
 pub async fn host_pairing(
     net: &Node,
     scope: Scope,
+    role: Role,
     expires_at_ms: i64,
     show: impl FnOnce(&Ticket),
 ) -> Result<Paired> {
@@ -263,7 +264,7 @@ pub async fn host_pairing(
         Invitation::open(net, router.endpoint(), scope.clone(), expires_at_ms)?;
     let showing = pairing.show(invitation);
     show(&ticket);
-    let result = await_joiner(net, &scope, knocks, expires_at_ms).await;
+    let result = await_joiner(net, &scope, role, knocks, expires_at_ms).await;
     drop(showing);
     let _ = router.shutdown().await;
     result
@@ -289,6 +290,7 @@ pub async fn wait_for_own_relay(net: &Node, endpoint: &iroh::Endpoint) {
 pub async fn await_joiner(
     net: &Node,
     scope: &Scope,
+    role: Role,
     mut knocks: Knocks,
     expires_at_ms: i64,
 ) -> Result<Paired> {
@@ -296,7 +298,7 @@ pub async fn await_joiner(
     let deadline = tokio::time::Instant::now() + Duration::from_millis(left);
     tokio::select! {
         knock = knocks.0.recv() => match knock {
-            Some(knock) => pair_with(net, scope, knock).await,
+            Some(knock) => pair_with(net, scope, role, knock).await,
             None => Err(NodeError::EndpointClosed.into()),
         },
         _ = tokio::time::sleep_until(deadline) => Err(PairError::NobodyJoined),
@@ -305,7 +307,7 @@ pub async fn await_joiner(
 
 /// Pairs with the joiner that presented the secret: adds it to the scope's journals,
 /// welcomes it, and syncs them with it on the same connection.
-async fn pair_with(net: &Node, scope: &Scope, knock: Knock) -> Result<Paired> {
+async fn pair_with(net: &Node, scope: &Scope, role: Role, knock: Knock) -> Result<Paired> {
     let Knock {
         conn,
         mut send,
@@ -338,13 +340,21 @@ async fn pair_with(net: &Node, scope: &Scope, knock: Knock) -> Result<Paired> {
         device: joiner.clone(),
         device_name,
         person,
+        person_id: String::new(),
+        role: None,
         added_by: net.me().to_string(),
         added_at_ms: net.now_ms(),
         revoked_at_ms: None,
+        ending: None,
         addrs: Vec::new(),
     };
+    // Own devices join as this person's; a partner joins as a person of their own.
+    let role = match scope {
+        Scope::Devices => None,
+        Scope::Journal(_) => Some(role),
+    };
     let stores: Vec<&JournalStore> = chosen.iter().map(|(_, s, _, _)| s).collect();
-    net.add_member(&stores, &member)?;
+    net.add_member(&stores, &member, role)?;
     let keys: Vec<JournalKey> = chosen.iter().map(|(k, _, _, _)| *k).collect();
     let welcome = PairMsg::Welcome {
         device_name: net.keys.secrets.device_name.clone(),

@@ -170,9 +170,15 @@ pub async fn pair(
     scope: Scope,
 ) -> (Result<Paired, PairError>, Result<Joined, PairError>) {
     let (tx, rx) = oneshot::channel();
-    let hosting = pairing::host_pairing(&host.node, scope, NOW_MS + 3_600_000, move |t| {
-        let _ = tx.send(t.clone());
-    });
+    let hosting = pairing::host_pairing(
+        &host.node,
+        scope,
+        haven_model::members::Role::Writer,
+        NOW_MS + 3_600_000,
+        move |t| {
+            let _ = tx.send(t.clone());
+        },
+    );
     let joining = async {
         let ticket = rx.await.unwrap();
         pairing::join(&joiner.node, &ticket).await

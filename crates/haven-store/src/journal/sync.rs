@@ -141,7 +141,7 @@ impl JournalStore {
             Some(&touched),
         )?;
         copy.chunks = self.keep_new(&mut copy.doc, &before, std::mem::take(&mut copy.chunks))?;
-        self.write_view_of(&copy.doc, &copy.entries, copy.chunks.clone())?;
+        self.write_view_of(&mut copy.doc, &copy.entries, copy.chunks.clone())?;
         copy.chunks.sort();
         self.remove_folded(&folded)
     }
@@ -193,7 +193,10 @@ impl JournalStore {
         if alone {
             match entries {
                 Some(read) => self.write_view_of(doc, read, covers.clone())?,
-                None => self.write_view_of(doc, &schema::read_entries(doc)?, covers.clone())?,
+                None => {
+                    let read = schema::read_entries(doc)?;
+                    self.write_view_of(doc, &read, covers.clone())?
+                }
             }
         }
         Ok(covers)

@@ -20,7 +20,7 @@ use crate::keys::Keys;
 use crate::lock::VaultLock;
 
 /// Version of the read-cache format.
-const VIEW_VERSION: u32 = 4;
+const VIEW_VERSION: u32 = 5;
 
 /// What a read returns: every entry, the journal's meta, and how many came from the inbox.
 #[derive(Debug, Default)]
@@ -111,12 +111,12 @@ struct ViewParts {
 }
 
 impl ViewParts {
-    fn of(doc: &AutoCommit, read: &Materialized) -> Result<ViewParts> {
+    fn of(doc: &mut AutoCommit, read: &Materialized) -> Result<ViewParts> {
         Ok(ViewParts {
             meta: schema::read_meta(doc)?,
             vocab: schema::meta_values(doc, "vocab/")?,
             key: haven_model::members::journal_key(doc)?,
-            members: haven_model::members::read_members(doc)?,
+            members: haven_model::members::read_members(doc.document())?,
             flawed: Baseline::flawed_in(read).into_iter().collect(),
         })
     }
@@ -147,7 +147,11 @@ impl JournalStore {
         };
         Ok(postcard::from_bytes::<ViewFile>(&plain)
             .ok()
-            .filter(|v| v.version == VIEW_VERSION))
+            .filter(|v| v.version == VIEW_VERSION)
+            .map(|mut v| {
+                haven_model::members::attribute(&mut v.entries, &v.members);
+                v
+            }))
     }
 
     fn any_view(&self, keys: &Keys) -> Result<Option<ViewFile>> {
@@ -255,9 +259,9 @@ impl JournalStore {
         out
     }
     /// Materialises `doc` into the read caches, recorded as built from `covers`.
-    pub(crate) fn write_view(&self, doc: AutoCommit, covers: Vec<String>) -> Result<()> {
+    pub(crate) fn write_view(&self, mut doc: AutoCommit, covers: Vec<String>) -> Result<()> {
         let read = schema::read_entries(&doc)?;
-        let parts = ViewParts::of(&doc, &read)?;
+        let parts = ViewParts::of(&mut doc, &read)?;
         // The document is no longer needed: free it before encrypting the caches.
         drop(doc);
         self.write_parts(parts, &read, covers)
@@ -266,7 +270,7 @@ impl JournalStore {
     /// [`Self::write_view`] from a borrowed document whose entries were already read.
     pub(crate) fn write_view_of(
         &self,
-        doc: &AutoCommit,
+        doc: &mut AutoCommit,
         read: &Materialized,
         covers: Vec<String>,
     ) -> Result<()> {

@@ -8,6 +8,37 @@ use haven_model::{Entry, EntryId, Timestamp};
 use super::*;
 use crate::frame;
 
+/// The test device's signing key: every change in these journals is its.
+fn signer() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[5; 32])
+}
+
+/// The test device's id (hex).
+fn device() -> String {
+    hex::encode(signer().verifying_key().to_bytes())
+}
+
+/// A fresh actor of the test device.
+fn actor() -> ActorId {
+    haven_model::signed::device_actor(&signer().verifying_key().to_bytes(), rand::random())
+}
+
+/// `doc` with the changes it made since `before` signed by the test device for journal
+/// `[1; 16]` (the journal every syncing test uses).
+fn signed_since(doc: &mut AutoCommit, before: &[ChangeHash]) -> AutoCommit {
+    let new: Vec<Vec<u8>> = doc
+        .get_changes(before)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    let signed = haven_model::signed::sign_changes(&new, &[1; 16], &signer()).unwrap();
+    let mut out = doc.fork_at(before).unwrap().with_actor(actor());
+    for c in &signed {
+        out.load_incremental(c).unwrap();
+    }
+    out
+}
+
 fn entry(n: u64, text: &str) -> Entry {
     Entry::note(
         EntryId::from_parts(1_700_000_000_000 + n, u128::from(n)),
@@ -15,25 +46,56 @@ fn entry(n: u64, text: &str) -> Entry {
             unix_ms: 1_700_000_000_000 + n as i64,
             offset_secs: 0,
         },
-        "d".repeat(64),
+        device(),
         text.into(),
     )
 }
 
-/// A copy of one journal (genesis plus `texts` as entries numbered from `first`).
+/// The journal as its creator (the test device) made it: shared, with itself its admin.
+fn base() -> AutoCommit {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let bytes = BYTES.get_or_init(|| {
+        let mut doc = schema::new_document(actor()).unwrap();
+        let before = doc.get_heads();
+        let meta = schema::JournalMeta {
+            name: "us".into(),
+            kind: schema::JournalKind::Shared,
+            created_ms: 1,
+        };
+        schema::set_meta(&mut doc, &meta).unwrap();
+        let me = device();
+        haven_model::members::set_created_key(&mut doc, &me, [7; 16]).unwrap();
+        haven_model::members::add_member(
+            &mut doc,
+            &haven_model::members::Member {
+                device: me.clone(),
+                device_name: "laptop".into(),
+                person: "Robin".into(),
+                person_id: me.clone(),
+                role: Some(haven_model::members::Role::Admin),
+                added_by: me,
+                added_at_ms: 1,
+                revoked_at_ms: None,
+                ending: None,
+                addrs: Vec::new(),
+            },
+        )
+        .unwrap();
+        doc.commit();
+        signed_since(&mut doc, &before).save()
+    });
+    AutoCommit::load(bytes).unwrap().with_actor(actor())
+}
+
+/// A copy of one journal (its creation plus `texts` as entries numbered from `first`).
 fn doc_with(first: u64, texts: &[&str]) -> AutoCommit {
-    let mut doc = schema::new_document(ActorId::random()).unwrap();
-    let meta = schema::JournalMeta {
-        name: "us".into(),
-        kind: schema::JournalKind::Shared,
-        created_ms: 1,
-    };
-    schema::set_meta(&mut doc, &meta).unwrap();
+    let mut doc = base();
+    let before = doc.get_heads();
     for (i, t) in texts.iter().enumerate() {
         schema::put_entry(&mut doc, &entry(first + i as u64, t)).unwrap();
     }
     doc.commit();
-    doc
+    signed_since(&mut doc, &before)
 }
 
 fn texts(doc: &AutoCommit) -> Vec<String> {
@@ -109,13 +171,16 @@ fn run(a: &mut SyncSession, hello: Frame, b: &mut SyncSession) -> Result<Run, Se
 fn two_devices_converge_and_idle_ends_the_session() {
     let k = [1; 16];
     let mut base = doc_with(0, &[]);
-    let mut da = base.fork().with_actor(ActorId::random());
+    let before = base.get_heads();
+    let mut da = base.fork().with_actor(actor());
     schema::put_entry(&mut da, &entry(1, "a1")).unwrap();
     schema::put_entry(&mut da, &entry(2, "a2")).unwrap();
     da.commit();
-    let mut db = base.fork().with_actor(ActorId::random());
+    let da = signed_since(&mut da, &before);
+    let mut db = base.fork().with_actor(actor());
     schema::put_entry(&mut db, &entry(3, "b1")).unwrap();
     db.commit();
+    let db = signed_since(&mut db, &before);
     let (mut a, hello) = SyncSession::initiator(one(k, da));
     let mut b = SyncSession::responder(one(k, db));
     run(&mut a, hello, &mut b).unwrap();
@@ -238,7 +303,8 @@ fn up_to_date_peers_exchange_little() {
 
 /// A journal of `n` entries written in `n / per_change` changes on top of `origin`.
 fn big_doc(origin: &mut AutoCommit, n: u64, per_change: u64, text_len: usize) -> AutoCommit {
-    let mut doc = origin.fork().with_actor(ActorId::random());
+    let before = origin.get_heads();
+    let mut doc = origin.fork().with_actor(actor());
     let text = "x".repeat(text_len);
     for i in 0..n {
         schema::put_entry(&mut doc, &entry(i, &text)).unwrap();
@@ -247,7 +313,7 @@ fn big_doc(origin: &mut AutoCommit, n: u64, per_change: u64, text_len: usize) ->
         }
     }
     doc.commit();
-    doc
+    signed_since(&mut doc, &before)
 }
 
 #[test]
