@@ -431,11 +431,6 @@ impl Authority {
         self.standing(device).map(|s| s.person.as_str())
     }
 
-    /// The devices of `person`, active or not.
-    pub fn devices_of<'a>(&'a self, person: &'a str) -> impl Iterator<Item = &'a Standing> {
-        self.devices.values().filter(move |s| s.person == person)
-    }
-
     /// Whether an operation `op` by `device` counts: the device has a standing and, if it
     /// was revoked, `op` lies in the past of its revocation.
     pub fn counts(&self, device: &str, op: &OpRef, history: &mut History<'_>) -> bool {

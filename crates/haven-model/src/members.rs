@@ -155,12 +155,6 @@ pub fn set_created_key(
     Ok(key)
 }
 
-/// The person id of `device` in `doc`, when it has a standing there.
-pub fn person_of(doc: &mut AutoCommit, device: &str) -> Result<Option<String>, SchemaError> {
-    let authority = Authority::read(doc.document())?;
-    Ok(authority.person_of(device).map(str::to_string))
-}
-
 /// Who `doc` says this journal's members are (see [`read_members`]), as an [`Authority`].
 pub fn authority(doc: &mut AutoCommit) -> Result<Authority, SchemaError> {
     Authority::read(doc.document())

@@ -88,12 +88,4 @@ impl<'a> History<'a> {
         };
         self.past(b).contains(&a)
     }
-
-    /// Whether `change` lies in the causal past of operation `of`.
-    pub fn change_in_past(&mut self, change: ChangeHash, of: &OpRef) -> bool {
-        match self.change_of(of) {
-            Some(b) => self.past(b).contains(&change),
-            None => false,
-        }
-    }
 }
