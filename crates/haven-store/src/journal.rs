@@ -201,28 +201,16 @@ impl JournalStore {
     }
 
     pub(crate) fn create(&self, keys: &Keys, meta: &JournalMeta, me: &Member) -> Result<()> {
-        // The key names its creator: with the nonce, only this device's id gives it.
-        let nonce = hex::encode(rand::random::<[u8; 16]>());
-        let key = members::derive_key(&me.device, &nonce).ok_or_else(|| StoreError::Damaged {
-            path: PathBuf::new(),
-            reason: "this device's id is not a device id".into(),
-        })?;
-        self.create_with(keys, Some((meta, &nonce)), &key, Some(me))
+        self.create_with(keys, Origin::Created { meta, me })
     }
 
     /// Creates the local copy of a journal that another device shares with us: genesis and
     /// the shared key; its name, members and entries arrive by sync.
     pub(crate) fn adopt(&self, keys: &Keys, key_hex: &str) -> Result<()> {
-        self.create_with(keys, None, key_hex, None)
+        self.create_with(keys, Origin::Adopted { key_hex })
     }
 
-    fn create_with(
-        &self,
-        keys: &Keys,
-        meta: Option<(&JournalMeta, &str)>,
-        key_hex: &str,
-        me: Option<&Member>,
-    ) -> Result<()> {
+    fn create_with(&self, keys: &Keys, origin: Origin<'_>) -> Result<()> {
         private_dir(&self.dir)?;
         private_dir(&self.chunks_dir())?;
         private_dir(&self.inbox_dir())?;
@@ -230,13 +218,14 @@ impl JournalStore {
         let _lock = VaultLock::exclusive(&self.lock_path)?;
         let mut doc = schema::new_document(actor_of(keys))?;
         let (base, before) = (doc.clone(), doc.get_heads());
-        if let Some((meta, nonce)) = meta {
-            schema::set_meta(&mut doc, meta)?;
-            schema::set_meta_value(&mut doc, "nonce", nonce)?;
-        }
-        members::set_journal_key(&mut doc, key_hex)?;
-        if let Some(me) = me {
-            members::add_member(&mut doc, me)?;
+        match origin {
+            Origin::Created { meta, me } => {
+                schema::set_meta(&mut doc, meta)?;
+                // The key names its creator: with the nonce, only this device's id gives it.
+                members::set_created_key(&mut doc, &me.device, rand::random())?;
+                members::add_member(&mut doc, me)?;
+            }
+            Origin::Adopted { key_hex } => members::set_journal_key(&mut doc, key_hex)?,
         }
         doc.commit();
         let mut doc = signed_since(base, doc, &before, keys)?;
@@ -430,6 +419,22 @@ impl JournalStore {
         sync_dir(&self.chunks_dir())?;
         Ok(vec![name])
     }
+}
+
+/// How a local copy of a journal begins.
+enum Origin<'a> {
+    /// This device creates the journal, as its first member.
+    Created {
+        /// Its name and kind.
+        meta: &'a JournalMeta,
+        /// This device's record.
+        me: &'a Member,
+    },
+    /// Another device shares it: only its key is known until the first sync.
+    Adopted {
+        /// The shared key (hex).
+        key_hex: &'a str,
+    },
 }
 
 /// A fresh actor id for this process's writes: bound to this device when its secrets hold
