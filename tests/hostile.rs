@@ -566,6 +566,40 @@ fn one_operation_cannot_break_the_vault() {
         s.logged()
     );
 
+    // Robin's words rewritten by Sam's phone, a change well formed but not Sam's to make:
+    // refused, and said in `haven status` and the daemon's log, naming Sam's phone.
+    let refused = s.push_changed(|doc| {
+        let robins = schema::read_entries(doc)
+            .unwrap()
+            .entries
+            .into_iter()
+            .find(|e| e.text == "robin in us")
+            .unwrap();
+        let at = Timestamp {
+            unix_ms: 1_800_000_000_500,
+            offset_secs: 0,
+        };
+        schema::set_text(doc, robins.id, "rewritten by sam", &sams_device(doc), at).unwrap();
+    });
+    let rule = "it changes an entry of someone else's";
+    assert!(
+        refused.as_ref().is_err_and(|e| e.contains(rule)),
+        "{refused:?}"
+    );
+    let said = format!(
+        "sent a change it may not make in `us` ({rule}); nothing from that session was kept"
+    );
+    let status = s.robin.ok(&["status"]);
+    assert!(
+        status.contains(&said) && status.contains("Sam's phone ("),
+        "{status}"
+    );
+    assert!(s.logged().contains(&said), "{}", s.logged());
+    s.assert_unharmed("Robin's entry rewritten");
+    // Once an honest session with the phone completed, status no longer shows it.
+    s.sam.ok(&["sync"]);
+    assert!(!s.robin.ok(&["status"]).contains(&said));
+
     // A journal an older version let a member break on disk: reported, skipped, rolled back.
     {
         let vault = haven_store::Vault::open(&s.robin.h.home).unwrap();

@@ -373,7 +373,7 @@ async fn serve_session(
     for f in &step.send {
         net::send(send, f, STEP).await.map_err(|e| e.to_string())?;
     }
-    net::drive(&mut session, send, recv, None, STEP)
+    net::drive(&mut session, send, recv, None, STEP, |_| {})
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())

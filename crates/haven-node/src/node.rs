@@ -5,6 +5,7 @@
 
 mod held;
 mod membership;
+mod refusal;
 mod session;
 mod sessions;
 
@@ -523,6 +524,7 @@ impl Node {
             device_name,
             person,
             last_sync_ms: synced_at,
+            refused: None,
         };
         Ok(self.vault().remember_peer(&self.keys, device, info)?)
     }

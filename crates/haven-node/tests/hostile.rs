@@ -469,6 +469,19 @@ async fn a_partner_cannot_rewrite_robins_words_nor_change_who_is_in_the_journal(
             refusal.contains(&sam.id()[..16]),
             "names the signer: {refusal}"
         );
+        // On record in Robin's address book before Sam heard of it, for `haven status`.
+        let peers = robin.node.vault().peers(&robin.node.keys).unwrap();
+        let noted = peers[&sam.id()]
+            .refused
+            .clone()
+            .expect("the refusal was noted");
+        assert_eq!(noted.signer.as_deref(), Some(sam.id().as_str()), "{what}");
+        assert_eq!(noted.journal, "us");
+        assert!(noted.rule.contains(rule), "{what}: {noted:?}");
+        assert!(
+            noted.to_string().starts_with("Sam's phone ("),
+            "{what}: {noted}"
+        );
         nothing_was_kept(&robin, &sam, 20 + n as u64, "rewritten").await;
         assert!(
             robin

@@ -20,9 +20,11 @@ pub mod journal;
 pub mod keys;
 pub mod lock;
 pub mod names;
+pub mod peers;
 pub mod vault;
 
 pub use error::StoreError;
 pub use journal::{JournalId, JournalStore, JournalView, SyncCopy};
 pub use keys::{DeviceSecrets, Keys, Passphrase};
-pub use vault::{InitOptions, JournalInfo, NetworkConfig, PeerInfo, Vault};
+pub use peers::{PeerInfo, RefusedChange};
+pub use vault::{InitOptions, JournalInfo, NetworkConfig, Vault};

@@ -16,7 +16,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use age::x25519;
-use std::collections::BTreeMap;
 
 use haven_model::members::Member;
 use haven_model::{JournalKind, JournalMeta};
@@ -84,21 +83,6 @@ impl Default for NetworkConfig {
             local_discovery: true,
         }
     }
-}
-
-/// What this device knows about a peer device.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct PeerInfo {
-    /// Direct addresses it was last reached at.
-    pub addrs: Vec<String>,
-    /// Its home relay, if any.
-    pub relay: Option<String>,
-    /// Its name, as it told us.
-    pub device_name: String,
-    /// Its person's name.
-    pub person: String,
-    /// When the last sync with it completed (ms).
-    pub last_sync_ms: Option<i64>,
 }
 
 /// A journal of this vault as listings see it.
@@ -537,47 +521,6 @@ impl Vault {
         let _lock = self.lock_exclusive()?;
         std::fs::remove_dir_all(store.dir()).map_err(StoreError::io("remove", store.dir()))?;
         crate::durable::sync_dir(&self.root.join("journals"))
-    }
-
-    /// The address book of peers (device id -> what we know of how to reach it).
-    pub fn peers(&self, keys: &Keys) -> Result<BTreeMap<String, PeerInfo>> {
-        let path = self.root.join("peers.age");
-        if !path.exists() {
-            return Ok(BTreeMap::new());
-        }
-        let plain = envelope::open_file(keys.identity(), &path)?;
-        serde_json::from_slice(&plain).map_err(|e| StoreError::Damaged {
-            path,
-            reason: e.to_string(),
-        })
-    }
-
-    /// Records what we learnt about a peer (merged into the address book).
-    pub fn remember_peer(&self, keys: &Keys, device: &str, info: PeerInfo) -> Result<()> {
-        let _lock = self.lock_exclusive()?;
-        let mut all = self.peers(keys).unwrap_or_default();
-        let entry = all.entry(device.to_string()).or_default();
-        if !info.addrs.is_empty() {
-            entry.addrs = info.addrs;
-        }
-        if info.relay.is_some() {
-            entry.relay = info.relay;
-        }
-        if info.last_sync_ms.is_some() {
-            entry.last_sync_ms = info.last_sync_ms;
-        }
-        if !info.device_name.is_empty() {
-            entry.device_name = info.device_name;
-            entry.person = info.person;
-        }
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec(&all).map_err(|e| StoreError::Encrypt(e.to_string()))?,
-        );
-        write_atomic(
-            &self.root,
-            "peers.age",
-            &envelope::seal(&self.recipient, &plain)?,
-        )
     }
 
     /// Where `doctor` moves damaged files.

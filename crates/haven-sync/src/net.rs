@@ -400,14 +400,16 @@ pub async fn finish(conn: &Connection, ending: Ending) {
 }
 
 /// Drives a session over a stream until it finishes. `first` is the initiator's hello.
-/// On an error the peer is told why (best effort) and the error is returned; the caller
-/// keeps nothing from the session.
+/// When the session refuses what the peer sent, `refusing` hears why first (so that the
+/// refusal is on record before the peer learns of it), then the peer is told (best
+/// effort) and the error is returned; the caller keeps nothing from the session.
 pub async fn drive(
     session: &mut SyncSession,
     send_stream: &mut SendStream,
     recv_stream: &mut RecvStream,
     first: Option<Frame>,
     timeout: Duration,
+    refusing: impl FnOnce(&SessionError),
 ) -> Result<Ending, NetError> {
     if let Some(hello) = first {
         send(send_stream, &hello, timeout).await?;
@@ -432,6 +434,7 @@ pub async fn drive(
                 }
             }
             Err(e) => {
+                refusing(&e);
                 let _ = send(
                     send_stream,
                     &Frame::Refused {

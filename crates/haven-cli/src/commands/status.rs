@@ -61,6 +61,13 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
                 "device_name": p.device_name,
                 "person": p.person,
                 "last_sync_ms": p.last_sync_ms,
+                "refused": p.refused_since_sync().map(|r| json!({
+                    "at_ms": r.at_ms,
+                    "journal": r.journal,
+                    "signer": r.signer,
+                    "signer_name": r.signer_name,
+                    "rule": r.rule,
+                })),
             })).collect::<Vec<_>>(),
         }))?;
         return Ok(ExitCode::SUCCESS);
@@ -159,6 +166,19 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
                 output::name(&p.device_name),
                 output::name(&p.person)
             );
+            if let Some(refused) = p.refused_since_sync() {
+                println!(
+                    "      refused at {}: {}; nothing from that session was kept",
+                    output::local_time(
+                        &haven_model::Timestamp {
+                            unix_ms: refused.at_ms,
+                            offset_secs: 0
+                        },
+                        &ctx.tz
+                    ),
+                    output::clean_capped(&refused.to_string(), 400)
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -232,8 +232,23 @@ async fn sync_session(
     outcome
 }
 
-/// What a failed session says, with the journal named by its local alias.
-fn session_failure(net: &Node, e: &haven_sync::net::NetError) -> String {
+/// Notes a session's refusal of a change its signer may not make (for `haven status`
+/// and the log), before the peer is told; what was noted.
+fn note_forbidden(net: &Node, peer: &str, e: &SessionError) -> Option<String> {
+    match e {
+        SessionError::Forbidden { journal, refusal } => {
+            Some(blocking(|| net.note_refusal(peer, journal, refusal)).to_string())
+        }
+        _ => None,
+    }
+}
+
+/// What a failed session says (`noted`, if its refusal was noted), with the journal named
+/// by its local alias.
+fn session_failure(net: &Node, noted: Option<String>, e: &haven_sync::net::NetError) -> String {
+    if let Some(noted) = noted {
+        return noted;
+    }
     match e {
         haven_sync::net::NetError::Session(SessionError::Invalid { journal, violation }) => {
             format!(
@@ -263,13 +278,15 @@ async fn run_initiator(
         Err(e) => return (PeerOutcome::Failed(e.to_string()), false),
     };
     let (mut session, hello) = SyncSession::initiator(journals);
-    let ending = match hnet::drive(&mut session, send, recv, Some(hello), timeout).await {
+    let mut noted = None;
+    let refusing = |e: &SessionError| noted = note_forbidden(net, device, e);
+    let ending = match hnet::drive(&mut session, send, recv, Some(hello), timeout, refusing).await {
         Ok(ending) => ending,
         Err(e) => {
             conn.close(2u32.into(), b"session failed");
             let why = format!(
                 "{}; nothing from this session was kept",
-                session_failure(net, &e)
+                session_failure(net, noted, &e)
             );
             return (PeerOutcome::Failed(why), false);
         }
@@ -373,19 +390,22 @@ async fn serve_session(
     let Loaded { journals, chunks } =
         blocking(|| net.load(&stores, &peer)).map_err(|e| e.to_string())?;
     let mut session = SyncSession::responder(journals);
-    let ending = match hnet::drive(&mut session, &mut send, &mut recv, None, timeout).await {
-        Ok(ending) => ending,
-        Err(e) => {
-            // Let the refusal reach the peer, then close.
-            let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
-            conn.close(2u32.into(), b"session failed");
-            return Err(format!(
-                "cut off {}: {}; nothing it sent was kept",
-                fingerprint(&peer),
-                session_failure(net, &e)
-            ));
-        }
-    };
+    let mut noted = None;
+    let refusing = |e: &SessionError| noted = note_forbidden(net, &peer, e);
+    let ending =
+        match hnet::drive(&mut session, &mut send, &mut recv, None, timeout, refusing).await {
+            Ok(ending) => ending,
+            Err(e) => {
+                // Let the refusal reach the peer, then close.
+                let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+                conn.close(2u32.into(), b"session failed");
+                return Err(format!(
+                    "cut off {}: {}; nothing it sent was kept",
+                    fingerprint(&peer),
+                    session_failure(net, noted, &e)
+                ));
+            }
+        };
     let paused = session.paused().map(|why| why.to_string());
     let results = session.into_journals();
     let changed =

@@ -368,7 +368,7 @@ async fn pair_with(net: &Node, scope: &Scope, role: Role, knock: Knock) -> Resul
     let _in_session = net.session_begins();
     let Loaded { journals, chunks } = net.load(&stores, &joiner)?;
     let mut session = haven_sync::session::SyncSession::responder(journals);
-    let ending = hnet::drive(&mut session, &mut send, &mut recv, None, timeout)
+    let ending = hnet::drive(&mut session, &mut send, &mut recv, None, timeout, |_| {})
         .await
         .map_err(PairError::Sync)?;
     net.persist(&stores, &chunks, session.into_journals(), &joiner)?;

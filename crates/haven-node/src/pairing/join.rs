@@ -106,9 +106,16 @@ pub async fn join_on(net: &Node, endpoint: &iroh::Endpoint, ticket: &Ticket) -> 
     let _in_session = net.session_begins();
     let Loaded { journals, chunks } = net.load(&stores, inviter).map_err(|e| discard(e.into()))?;
     let (mut session, hello) = haven_sync::session::SyncSession::initiator(journals);
-    let ending = hnet::drive(&mut session, &mut send, &mut recv, Some(hello), timeout)
-        .await
-        .map_err(|e| discard(PairError::Sync(e)))?;
+    let ending = hnet::drive(
+        &mut session,
+        &mut send,
+        &mut recv,
+        Some(hello),
+        timeout,
+        |_| {},
+    )
+    .await
+    .map_err(|e| discard(PairError::Sync(e)))?;
     let more = session.paused().is_some() || !session.in_sync();
     let results = session.into_journals();
     // Before keeping anything: what arrived must be what the ticket promised.
