@@ -968,3 +968,82 @@ fn pairing_while_both_daemons_run_on_fixed_ports_goes_through_them() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn an_admin_removes_a_person_and_everyone_sees_who_did() {
+    let robin = Device::new("laptop", "Robin", base_port() + 70);
+    let sam = Device::new("phone", "Sam", base_port() + 71);
+    robin.ok(&["journal", "new", "us"]);
+    robin.ok(&["--journal", "us", "write", "robin in us"]);
+    pair(&robin, &sam, &["share", "us", "--expires", "5m"]);
+    sam.ok(&["--journal", "us", "write", "sam in us"]);
+
+    // Sam was shared in as a writer: Sam may not remove Robin, nor anyone.
+    let refused = sam.fails(&["journal", "remove", "Robin", "--from", "us", "--yes"]);
+    assert!(refused.contains("only an admin"), "{refused}");
+    // Removing needs a yes, a journal, and a person who is in it.
+    assert!(
+        robin
+            .fails(&["journal", "remove", "Sam", "--from", "us"])
+            .contains("--yes")
+    );
+    assert!(
+        robin
+            .fails(&["journal", "remove", "Sam", "--yes"])
+            .contains("--from JOURNAL")
+    );
+    let nobody = robin.fails(&["journal", "remove", "Kim", "--from", "us", "--yes"]);
+    assert!(
+        nobody.contains("nobody in this journal is named `Kim`"),
+        "{nobody}"
+    );
+    let me = robin.fails(&["journal", "remove", "robin", "--from", "us", "--yes"]);
+    assert!(me.contains("journal leave"), "{me}");
+
+    // With Sam's daemon up, Robin removes Sam and Sam's device hears of it at once.
+    let log = sam.h.scratch().join("daemon.log");
+    let _sams_daemon = sam.daemon_logged(&["--for", "120s", "--pull-every", "3600"], &log);
+    // Robin holds everything Sam wrote: a change Sam made concurrently with the removal
+    // would count for nothing (docs/authorship.md).
+    robin.ok(&["sync"]);
+    let removed: Value = serde_json::from_str(&robin.ok(&[
+        "journal", "remove", "sam", "--from", "us", "--yes", "--json",
+    ]))
+    .unwrap();
+    assert_eq!(removed["devices"].as_array().unwrap().len(), 1, "{removed}");
+    assert_eq!(removed["told"].as_array().unwrap().len(), 1, "{removed}");
+    let robin_id = haven_store::Vault::open(&robin.h.home)
+        .unwrap()
+        .config()
+        .device_id
+        .clone();
+    for (who, d) in [("Robin", &robin), ("Sam", &sam)] {
+        let members: Value =
+            serde_json::from_str(&d.ok(&["--journal", "us", "members", "--json"])).unwrap();
+        let sams = members
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["person"] == "Sam")
+            .cloned()
+            .unwrap();
+        assert_eq!(sams["ended"]["removed"]["by"], robin_id, "{who}: {sams}");
+        let text = d.ok(&["--journal", "us", "members"]);
+        let fp = haven_node::fingerprint(&robin_id);
+        assert!(
+            text.contains(&format!("removed by Robin ({fp})")),
+            "{who}: {text}"
+        );
+    }
+    // What Sam wrote stays; what Sam writes now never reaches Robin.
+    assert!(robin.texts(Some("us")).contains(&"sam in us".to_string()));
+    sam.ok(&["--journal", "us", "write", "sam after removal"]);
+    sam.ok(&["sync"]);
+    assert!(
+        !robin
+            .texts(Some("us"))
+            .contains(&"sam after removal".to_string())
+    );
+    let again = robin.fails(&["journal", "remove", "Sam", "--from", "us", "--yes"]);
+    assert!(again.contains("no longer in this journal"), "{again}");
+}

@@ -426,6 +426,18 @@ impl Device {
         String::from_utf8(out.stdout).expect("utf-8 output")
     }
 
+    /// Runs `haven`, asserts failure, returns stderr.
+    #[allow(dead_code)]
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().expect("run haven");
+        assert!(
+            !out.status.success(),
+            "haven {args:?} should have failed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stderr).expect("utf-8 output")
+    }
+
     /// Runs `haven` with `stdin` as standard input, asserts success, returns stdout.
     pub fn ok_with_stdin(&self, args: &[&str], stdin: &str) -> String {
         ok_with_stdin(self.cmd(args), args, stdin)

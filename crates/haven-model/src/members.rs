@@ -124,6 +124,99 @@ pub fn revoke_member(doc: &mut AutoCommit, device: &str, at_ms: i64) -> Result<b
     Ok(true)
 }
 
+/// Why a person could not be removed from a journal.
+#[derive(Debug, thiserror::Error)]
+pub enum RemovalError {
+    /// Nobody in the journal goes by that name or device.
+    #[error("nobody in this journal is named `{0}` or has a device starting with it")]
+    NoSuchPerson(String),
+    /// The words name several people.
+    #[error("`{who}` could be any of {count} people in this journal")]
+    Ambiguous {
+        /// What was given.
+        who: String,
+        /// How many people it names.
+        count: usize,
+    },
+    /// It names the person removing.
+    #[error("that is you: to stop syncing this journal yourself, leave it")]
+    Yourself,
+    /// Only admins remove other people.
+    #[error("only an admin of this journal may remove someone, and this device is not one")]
+    NotAdmin,
+    /// All of that person's devices are gone already.
+    #[error("{0} is no longer in this journal")]
+    AlreadyGone(String),
+    /// The journal could not be read or written.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+}
+
+/// The person `who` names among `members`: the person's name (any case), or the start of
+/// one of their devices' ids (dashes of a fingerprint ignored). Returns the person's id.
+pub fn find_person(members: &[Member], who: &str) -> Result<String, RemovalError> {
+    let wanted = who.trim();
+    let prefix = wanted.to_lowercase().replace('-', "");
+    let by_name: Vec<&Member> = members
+        .iter()
+        .filter(|m| m.person.eq_ignore_ascii_case(wanted) || m.person == wanted)
+        .collect();
+    let by_device: Vec<&Member> =
+        match prefix.len() >= 4 && prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            true => members
+                .iter()
+                .filter(|m| m.device.starts_with(&prefix))
+                .collect(),
+            false => Vec::new(),
+        };
+    let mut people: Vec<&str> = by_name
+        .iter()
+        .chain(&by_device)
+        .map(|m| m.person_id.as_str())
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    match people.as_slice() {
+        [] => Err(RemovalError::NoSuchPerson(wanted.to_string())),
+        [one] => Ok(one.to_string()),
+        many => Err(RemovalError::Ambiguous {
+            who: wanted.to_string(),
+            count: many.len(),
+        }),
+    }
+}
+
+/// Removes the person `person_id` from the journal as `me`, an admin: revokes, as of
+/// `at_ms`, every one of their devices that has not left or been removed. Returns those
+/// devices. Removing oneself is leaving, not this.
+pub fn remove_person(
+    doc: &mut AutoCommit,
+    me: &str,
+    person_id: &str,
+    at_ms: i64,
+) -> Result<Vec<String>, RemovalError> {
+    let authority = authority(doc)?;
+    let mine = authority.standing(me).filter(|s| s.is_active());
+    if mine.is_some_and(|s| s.person == person_id) {
+        return Err(RemovalError::Yourself);
+    }
+    if mine.is_none_or(|s| s.role != Role::Admin) {
+        return Err(RemovalError::NotAdmin);
+    }
+    let devices: Vec<String> = authority
+        .devices()
+        .filter(|s| s.person == person_id && s.is_active())
+        .map(|s| s.device.clone())
+        .collect();
+    if devices.is_empty() {
+        return Err(RemovalError::AlreadyGone(person_id.to_string()));
+    }
+    for device in &devices {
+        revoke_member(doc, device, at_ms)?;
+    }
+    Ok(devices)
+}
+
 /// The journal key that a creator's device id and a nonce (both hex) give: the first 16
 /// bytes of SHA-256 over a domain string, the device's 32 bytes and the nonce's 16.
 pub fn derive_key(device: &str, nonce: &str) -> Option<String> {

@@ -8,6 +8,7 @@ mod membership;
 mod refusal;
 mod session;
 mod sessions;
+mod targets;
 
 pub use held::{HELD_MAX_ENTRIES, HELD_MAX_JOURNALS};
 pub use membership::MembershipIndex;
@@ -16,6 +17,7 @@ pub use session::{
 };
 pub use sessions::InSession;
 use sessions::Sessions;
+pub use targets::Target;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -585,50 +587,5 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
         _ => f(),
-    }
-}
-
-/// A peer to sync with: its id, "device (person)" and what we know of its address.
-pub struct Target {
-    /// The device id.
-    pub device: String,
-    /// "device (person)".
-    pub name: String,
-    /// Its address book entry.
-    pub info: PeerInfo,
-}
-
-impl Node {
-    /// Every peer to sync with, or those whose id or name starts with `wanted`.
-    pub fn sync_targets(&self, wanted: Option<&str>) -> Result<Vec<Target>> {
-        let book = self.peers();
-        let mut targets: Vec<Target> = self
-            .known_devices()?
-            .into_iter()
-            .map(|(device, m)| {
-                let mut info = book.get(&device).cloned().unwrap_or_default();
-                // What it announced in a shared journal adds to what this device remembers.
-                for a in &m.addrs {
-                    if !info.addrs.contains(a) {
-                        info.addrs.push(a.clone());
-                    }
-                }
-                let device_name = if m.device_name.is_empty() {
-                    info.device_name.clone()
-                } else {
-                    m.device_name.clone()
-                };
-                let name = format!("{} ({})", device_name, m.person);
-                Target { device, name, info }
-            })
-            .collect();
-        if let Some(wanted) = wanted {
-            let w = wanted.to_lowercase();
-            targets.retain(|t| t.device.starts_with(&w) || t.name.to_lowercase().starts_with(&w));
-            if targets.is_empty() {
-                return Err(NodeError::NoPeerMatches(wanted.to_string()));
-            }
-        }
-        Ok(targets)
     }
 }

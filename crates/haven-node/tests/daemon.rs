@@ -64,6 +64,7 @@ async fn two_running_daemons_pair_on_their_own_endpoints_and_then_sync() {
         Request::Sync {
             peer: None,
             offer: Vec::new(),
+            devices: Vec::new(),
         },
     )
     .await;
@@ -108,6 +109,7 @@ async fn a_locked_daemon_syncs_once_unlocked_and_stops_at_lock() {
         Request::Sync {
             peer: None,
             offer: Vec::new(),
+            devices: Vec::new(),
         },
     )
     .await;

@@ -46,19 +46,27 @@ fn show(ctx: &Context, net: &Node, store: &haven_store::JournalStore) -> Result<
         return Ok(ExitCode::SUCCESS);
     }
     for m in &view.members {
-        let tag = if m.device == net.me() {
-            "this device".to_string()
-        } else if let Some(ending) = &m.ending {
-            match ending {
-                haven_model::members::Ending::Left { .. } => "left".to_string(),
-                haven_model::members::Ending::Removed { by, .. } => {
-                    format!("removed by {}", fingerprint(by))
+        let ended = m.ending.as_ref().map(|ending| match ending {
+            haven_model::members::Ending::Left { .. } => "left".to_string(),
+            haven_model::members::Ending::Removed { by, .. } => {
+                match view.members.iter().find(|r| &r.device == by) {
+                    Some(remover) => format!(
+                        "removed by {} ({})",
+                        output::name(&remover.person),
+                        fingerprint(by)
+                    ),
+                    None => format!("removed by {}", fingerprint(by)),
                 }
             }
-        } else if !m.is_active() {
-            "revoked".to_string()
-        } else {
-            output::last_sync(book.get(&m.device).and_then(|p| p.last_sync_ms), &ctx.tz)
+        });
+        let tag = match (m.device == net.me(), ended) {
+            (true, Some(ended)) => format!("this device, {ended}"),
+            (true, None) => "this device".to_string(),
+            (false, Some(ended)) => ended,
+            (false, None) if !m.is_active() => "revoked".to_string(),
+            (false, None) => {
+                output::last_sync(book.get(&m.device).and_then(|p| p.last_sync_ms), &ctx.tz)
+            }
         };
         let role = m.role.map(|r| r.as_str()).unwrap_or("");
         println!(

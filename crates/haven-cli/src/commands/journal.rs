@@ -1,4 +1,6 @@
-//! `haven journal`: create, list, rename and leave journals.
+//! `haven journal`: create, list, rename and leave journals, and remove a person from one.
+
+mod remove;
 
 use std::process::ExitCode;
 
@@ -11,7 +13,8 @@ use crate::output::{self, clean};
 use crate::prompt;
 use haven_model::members;
 
-/// Create, list, rename and leave journals. Every command takes --journal NAME to use one
+/// Create, list, rename and leave journals, and remove a person from one. Every command
+/// takes --journal NAME to use one
 ///
 /// A journal's name is this device's own: a partner's rename never changes it.
 #[derive(Debug, clap::Args)]
@@ -42,6 +45,19 @@ enum Action {
     Leave {
         /// The journal's name
         name: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Remove another person from a shared journal (admins only): all their devices stop
+    /// syncing it with everyone, and every member sees who removed them. What they have
+    /// stays with them.
+    Remove {
+        /// The person: their name, or the start of one of their devices' fingerprints
+        person: String,
+        /// The journal (else the one --journal names)
+        #[arg(long, value_name = "JOURNAL")]
+        from: Option<String>,
         /// Do not ask for confirmation
         #[arg(long)]
         yes: bool,
@@ -100,6 +116,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Action::Leave { name, yes } => {
             drop(keys);
             return leave(ctx, vault, &name, yes);
+        }
+        Action::Remove { person, from, yes } => {
+            drop(keys);
+            return remove::run(ctx, vault, &person, from.as_deref(), yes);
         }
         Action::Rename { old, new } => {
             let new = new.trim().to_string();
@@ -180,6 +200,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The key a shared journal is synced by.
+fn shared_key(view: &haven_store::JournalView) -> Result<haven_sync::JournalKey> {
+    view.key
+        .as_deref()
+        .and_then(haven_node::node::key_bytes)
+        .ok_or_else(|| CliError::new("this journal has no shared key").hint("run `haven doctor`"))
+}
+
 /// Leaves a shared journal: revokes every one of my devices in it, then syncs it once with
 /// its other members and my other devices so that they learn it. On this copy this device
 /// is no longer a member, so the journal syncs with nobody from now on. Run again, it tells
@@ -192,13 +220,7 @@ fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Res
         return Err(CliError::new("you cannot leave your personal journal")
             .hint("`haven journal leave` is for journals shared with someone"));
     }
-    let key = view
-        .key
-        .as_deref()
-        .and_then(haven_node::node::key_bytes)
-        .ok_or_else(|| {
-            CliError::new("this journal has no shared key").hint("run `haven doctor`")
-        })?;
+    let key = shared_key(&view)?;
     let me = vault.config().device_id.clone();
     let already_left = !view.members.iter().any(|m| m.device == me && m.is_active());
     if !yes && !already_left {

@@ -32,6 +32,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let request = Request::Sync {
         peer: args.peer.clone(),
         offer: Vec::new(),
+        devices: Vec::new(),
     };
     let report = match control::ask_daemon(&ctx.daemon_socket(), &request, DAEMON_SYNC_TIMEOUT) {
         Asked::NoDaemon => None,
@@ -121,10 +122,10 @@ fn sync_here(
     offer: &[haven_sync::JournalKey],
 ) -> Result<Synced> {
     let node = ctx.node(Purpose::Network)?;
-    let mut targets = node.sync_targets(peer)?;
-    if let Some(devices) = devices {
-        targets.retain(|t| devices.contains(&t.device));
-    }
+    let targets = match devices {
+        Some(devices) => node.targets_among(devices)?,
+        None => node.sync_targets(peer)?,
+    };
     if targets.is_empty() {
         return Ok(Synced {
             rows: Vec::new(),
@@ -150,6 +151,7 @@ pub fn sync_members(
     let request = Request::Sync {
         peer: None,
         offer: vec![hex::encode(offer)],
+        devices: devices.to_vec(),
     };
     let synced = match control::ask_daemon(&ctx.daemon_socket(), &request, DAEMON_SYNC_TIMEOUT) {
         Asked::NoDaemon => sync_here(ctx, None, Some(devices), &[offer])?,

@@ -185,3 +185,61 @@ fn a_removed_admin_adds_no_one_afterwards() {
     let refused = receive(&mut honest, &late).unwrap_err();
     assert_eq!(refused.rule, crate::rules::Rule::AfterRevocation);
 }
+
+#[test]
+fn an_admin_removes_a_person_with_all_their_devices_and_nobody_else_may() {
+    use members::{RemovalError, find_person, read_members, remove_person};
+    let mut c = couple();
+    let listed = read_members(c.doc.document()).unwrap();
+    // A person is found by name or by the start of any of their devices' ids.
+    assert_eq!(find_person(&listed, "SAM-LAPTOP").unwrap(), c.sam.id);
+    assert_eq!(
+        find_person(&listed, &c.sam_phone.id[..8]).unwrap(),
+        c.sam.id
+    );
+    assert!(matches!(
+        find_person(&listed, "kim"),
+        Err(RemovalError::NoSuchPerson(_))
+    ));
+    // A writer may not remove anyone; nobody removes themselves this way.
+    let (sam, robin_id) = (c.sam.id.clone(), c.robin.id.clone());
+    let mut copy = c.doc.fork();
+    assert!(matches!(
+        remove_person(&mut copy, &sam, &robin_id, 9),
+        Err(RemovalError::NotAdmin)
+    ));
+    assert!(matches!(
+        remove_person(&mut copy, &robin_id, &robin_id, 9),
+        Err(RemovalError::Yourself)
+    ));
+    // Robin, an admin, removes Sam: both of Sam's devices, attributed to Robin's laptop.
+    let mut elsewhere = c.doc.fork();
+    let mut removed = Vec::new();
+    let changes = c.robin.write(&mut c.doc, |d| {
+        removed = remove_person(d, &robin_id, &sam, 9).map_err(|e| match e {
+            RemovalError::Schema(s) => s,
+            other => panic!("{other}"),
+        })?;
+        Ok(())
+    });
+    removed.sort();
+    let mut sams = vec![c.sam.id.clone(), c.sam_phone.id.clone()];
+    sams.sort();
+    assert_eq!(removed, sams);
+    let a = authority(&mut c.doc);
+    for d in [&c.sam, &c.sam_phone] {
+        let ended = a.standing(&d.id).and_then(|s| s.ended.clone());
+        assert!(
+            matches!(&ended, Some(Ending::Removed { by, .. }) if by == &robin_id),
+            "{ended:?}"
+        );
+    }
+    assert!(a.may_sync(&c.robin_phone.id));
+    // The removal passes the rules on another device, and a second one has nothing to do.
+    receive(&mut elsewhere, &changes).unwrap();
+    assert!(!authority(&mut elsewhere).may_sync(&c.sam.id));
+    assert!(matches!(
+        remove_person(&mut c.doc, &robin_id, &sam, 10),
+        Err(RemovalError::AlreadyGone(_))
+    ));
+}

@@ -26,7 +26,11 @@ pub(super) async fn answer(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStr
             }
             Reply::Cut { closed }
         }
-        Request::Sync { peer, offer } => sync(daemon, peer.as_deref(), &offer).await,
+        Request::Sync {
+            peer,
+            offer,
+            devices,
+        } => sync(daemon, peer.as_deref(), &offer, &devices).await,
         Request::Watch => {
             watch(daemon, stream).await;
             return;
@@ -53,9 +57,19 @@ pub(super) async fn answer(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStr
     let _ = control::write_reply(&mut stream, &reply).await;
 }
 
-/// Syncs now with every peer, or those matching `wanted`, for a control client.
-async fn sync(daemon: &Arc<Daemon>, wanted: Option<&str>, offer: &[String]) -> Reply {
-    let targets = match daemon.node.sync_targets(wanted) {
+/// Syncs now with every peer, or those matching `wanted`, or only `devices` (members or
+/// not) when some are given, for a control client.
+async fn sync(
+    daemon: &Arc<Daemon>,
+    wanted: Option<&str>,
+    offer: &[String],
+    devices: &[String],
+) -> Reply {
+    let targets = match devices.is_empty() {
+        true => daemon.node.sync_targets(wanted),
+        false => daemon.node.targets_among(devices),
+    };
+    let targets = match targets {
         Ok(targets) => targets,
         Err(crate::NodeError::NoPeerMatches(wanted)) => return Reply::NoPeerMatches { wanted },
         Err(e) => {

@@ -63,6 +63,9 @@ pub enum Request {
         /// Keys (hex) of journals to offer beyond membership: one being left.
         #[serde(default)]
         offer: Vec<String>,
+        /// Only these devices, members or not (one just removed must hear of it).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        devices: Vec<String>,
     },
     /// Stream an [`Arrival`] each time entries arrive from a peer.
     Watch,
@@ -416,6 +419,7 @@ mod tests {
         let req = serde_json::to_string(&Request::Sync {
             peer: Some("ab".into()),
             offer: Vec::new(),
+            devices: Vec::new(),
         })
         .unwrap_or_default();
         assert_eq!(req, r#"{"op":"sync","peer":"ab","offer":[]}"#);
