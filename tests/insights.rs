@@ -95,11 +95,15 @@ impl Builder {
         let keys = vault
             .unlock(&haven_store::Passphrase::new(common::PASSPHRASE.into()).unwrap())
             .unwrap();
+        // In this device's name, as every entry it signs must be.
+        let me = vault.config().device_id.clone();
         vault
             .personal()
             .change(&keys, |doc| {
                 for e in &self.entries {
-                    haven_model::schema::insert_if_absent(doc, e)?;
+                    let mut e = e.clone();
+                    e.device = me.clone();
+                    haven_model::schema::insert_if_absent(doc, &e)?;
                 }
                 Ok(())
             })

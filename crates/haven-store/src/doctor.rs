@@ -252,11 +252,18 @@ fn check_journal(
     drop(doc);
 
     // Rebuild: load what is left, put back entries only the lost chunks held, refresh cache.
+    // Only this device's own entries are written again (by it, so signed as its own); the
+    // others' come back from their devices at the next sync.
+    let me = journal::own_device(keys);
+    let own: Vec<haven_model::Entry> = cached
+        .into_iter()
+        .filter(|e| me.as_ref().is_none_or(|me| &e.device == me))
+        .collect();
     let recovered = store.change_unlocked(keys, |doc: &mut AutoCommit| {
         if !lost_chunk {
             return Ok(0);
         }
-        Ok(schema::insert_all(doc, &cached)?)
+        Ok(schema::insert_all(doc, &own)?)
     })?;
     report.recovered += recovered;
     let (doc, _) = store.load(keys)?;

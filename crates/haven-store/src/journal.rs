@@ -263,6 +263,11 @@ impl JournalStore {
                 });
             }
         };
+        // Anyone who knows the recipient can seal an entry, so it claims nothing about who
+        // wrote it: this device folds it in, signs it, and it is this device's entry.
+        if let Some(me) = own_device(keys) {
+            entry.device = me;
+        }
         if entry.author.is_empty() {
             entry.author = keys.secrets.person_name.clone();
         }
@@ -326,12 +331,16 @@ impl JournalStore {
         let (mut doc, names) = self.load(keys)?;
         let before = doc.get_heads();
 
-        let (sealed, folded) = self.open_inbox(keys)?;
+        let (sealed, folded) = match writes_entries(&mut doc, keys) {
+            true => self.open_inbox(keys)?,
+            false => Default::default(),
+        };
         let base = doc.clone();
         schema::insert_all(&mut doc, &sealed)?;
         let out = f(&mut doc)?;
         doc.commit();
         let mut doc = signed_since(base, doc, &before, keys)?;
+        follows_rules(&mut doc, &before, keys)?;
         let names = self.keep_new(&mut doc, &before, names)?;
         self.write_view(doc, names)?;
         self.remove_folded(&folded)?;
@@ -487,6 +496,50 @@ pub fn signed_since(
             })?;
     }
     Ok(out)
+}
+
+/// This device's id (hex), if it signs.
+pub(crate) fn own_device(keys: &Keys) -> Option<String> {
+    keys.signing_key()
+        .map(|key| hex::encode(key.verifying_key().to_bytes()))
+}
+
+/// Whether this device may write entries into `doc`: not when it may only read the
+/// journal, or has left it. Sealed entries for such a journal stay in its inbox.
+pub(crate) fn writes_entries(doc: &mut AutoCommit, keys: &Keys) -> bool {
+    let Some(me) = own_device(keys) else {
+        return true;
+    };
+    match haven_model::authority::Authority::read(doc.document()) {
+        Ok(authority) => authority
+            .standing(&me)
+            .is_none_or(|s| s.is_active() && s.role.writes()),
+        Err(_) => true,
+    }
+}
+
+/// Refuses, before anything is kept, a change of this device's that its journal's rules
+/// forbid (so that every other device would refuse it too): a reader writing, an edit of
+/// another person's entry, a member added by someone who may not.
+pub(crate) fn follows_rules(
+    doc: &mut AutoCommit,
+    before: &[ChangeHash],
+    keys: &Keys,
+) -> Result<()> {
+    if own_device(keys).is_none() || journal_key_of(doc).is_none() {
+        return Ok(());
+    }
+    let changes = doc.get_changes(before);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let authority = haven_model::authority::Authority::read(doc.document())?;
+    haven_model::rules::check_changes(doc.document(), &authority, &changes).map_err(|refusal| {
+        StoreError::NotAllowed(format!(
+            "this device may not do that in this journal: {}",
+            refusal.rule
+        ))
+    })
 }
 
 /// The journal's 16-byte key, as `doc` records it.

@@ -7,7 +7,7 @@ mod common;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, ROOT};
-use common::{init, note};
+use common::{init, mine, note};
 use haven_model::{JournalKind, JournalMeta, schema};
 use haven_store::doctor;
 
@@ -27,7 +27,7 @@ fn totals_count_every_entry_beyond_the_small_cache() {
     store
         .change(&keys, |doc| {
             for n in 0..1300 {
-                schema::put_entry(doc, &note(n))?;
+                schema::put_entry(doc, &mine(&keys, n))?;
             }
             Ok(())
         })
@@ -79,15 +79,16 @@ fn one_broken_journal_is_listed_with_its_error_and_the_others_read() {
     let us = vault.create_journal(&keys, &shared("us")).unwrap();
     let other = vault.create_journal(&keys, &shared("other")).unwrap();
     other
-        .change(&keys, |doc| Ok(schema::put_entry(doc, &note(1))?))
+        .change(&keys, |doc| Ok(schema::put_entry(doc, &mine(&keys, 1))?))
         .unwrap();
     // What an older version kept from a hostile member: `members` replaced.
-    us.change(&keys, |doc| {
-        doc.put(ROOT, "members", 42)
-            .map_err(haven_model::SchemaError::from)?;
-        Ok(())
-    })
-    .unwrap_or(());
+    // (This version's own writes refuse such a change: it is kept as a session's was.)
+    let (mut doc, chunks) = us.load(&keys).unwrap();
+    let before = doc.get_heads();
+    doc.put(ROOT, "members", 42).unwrap();
+    doc.commit();
+    // (Its read cache cannot be written from it: that error is the point.)
+    let _ = us.absorb(&mut doc, &before, &chunks, 0, None);
     std::fs::remove_file(us.view_path()).ok();
     std::fs::remove_file(us.dir().join("recent.age")).ok();
     let list = vault.journals(&keys).unwrap();
@@ -113,7 +114,7 @@ fn what_a_session_brought_is_kept_without_reloading() {
     let (vault, keys) = init(&tmp.path().join("v"));
     let store = vault.personal();
     store
-        .change(&keys, |doc| Ok(schema::put_entry(doc, &note(1))?))
+        .change(&keys, |doc| Ok(schema::put_entry(doc, &mine(&keys, 1))?))
         .unwrap();
     let mut copy = store.load_for_sync(&keys, None).unwrap();
     assert_eq!(copy.total(), 1);
@@ -132,7 +133,7 @@ fn what_a_session_brought_is_kept_without_reloading() {
     let mut copy = store.load_for_sync(&keys, None).unwrap();
     let start = copy.doc.get_heads();
     store
-        .change(&keys, |doc| Ok(schema::put_entry(doc, &note(3))?))
+        .change(&keys, |doc| Ok(schema::put_entry(doc, &mine(&keys, 3))?))
         .unwrap();
     let mut peer = copy.doc.fork().with_actor(ActorId::random());
     schema::put_entry(&mut peer, &note(4)).unwrap();
@@ -150,7 +151,7 @@ fn a_held_copy_reads_only_what_changed_on_disk_and_matches_a_fresh_load() {
     let (vault, keys) = init(&tmp.path().join("v"));
     let store = vault.personal();
     store
-        .change(&keys, |doc| Ok(schema::put_entry(doc, &note(1))?))
+        .change(&keys, |doc| Ok(schema::put_entry(doc, &mine(&keys, 1))?))
         .unwrap();
     // A session brings an entry; the copy is kept with the chunks that now hold it.
     let mut copy = store.load_for_sync(&keys, None).unwrap();
@@ -170,14 +171,23 @@ fn a_held_copy_reads_only_what_changed_on_disk_and_matches_a_fresh_load() {
     store
         .change(&keys, |doc| {
             schema::set_starred(doc, first, true)?;
-            Ok(schema::put_entry(doc, &note(3))?)
+            Ok(schema::put_entry(doc, &mine(&keys, 3))?)
         })
         .unwrap();
     store.seal(&note(4)).unwrap();
     let held = store.load_for_sync(&keys, Some(copy)).unwrap();
     let fresh = store.load_for_sync(&keys, None).unwrap();
     assert_eq!(held.total(), 4);
-    assert_eq!(held.entries.entries, fresh.entries.entries);
+    // Authors are named from the signer when a cache is read, not in the copy sync holds.
+    let unnamed = |entries: &[haven_model::Entry]| -> Vec<haven_model::Entry> {
+        let mut entries = entries.to_vec();
+        entries.iter_mut().for_each(|e| e.author.clear());
+        entries
+    };
+    assert_eq!(
+        unnamed(&held.entries.entries),
+        unnamed(&fresh.entries.entries)
+    );
     assert!(held.entries.entries[0].starred);
     assert_eq!(held.chunks, store.chunk_names().unwrap());
     assert_eq!(
@@ -189,7 +199,7 @@ fn a_held_copy_reads_only_what_changed_on_disk_and_matches_a_fresh_load() {
     // After a compaction elsewhere (a chunk the copy came from is gone), it loads afresh.
     for n in 5..(5 + haven_store::journal::COMPACT_AFTER as u64) {
         store
-            .change(&keys, |doc| Ok(schema::put_entry(doc, &note(n))?))
+            .change(&keys, |doc| Ok(schema::put_entry(doc, &mine(&keys, n))?))
             .unwrap();
     }
     let held = store.load_for_sync(&keys, Some(held)).unwrap();
@@ -204,7 +214,7 @@ fn every_change_this_device_writes_is_signed_by_it_through_writes_seals_and_comp
     let us = vault.create_journal(&keys, &shared("us")).unwrap();
     // Enough writes to compact, and a sealed entry folded in by a later write.
     for n in 0..40 {
-        us.change(&keys, |doc| Ok(schema::put_entry(doc, &note(n))?))
+        us.change(&keys, |doc| Ok(schema::put_entry(doc, &mine(&keys, n))?))
             .unwrap();
         if n == 20 {
             us.seal(&note(9000)).unwrap();
@@ -228,4 +238,29 @@ fn every_change_this_device_writes_is_signed_by_it_through_writes_seals_and_comp
         assert_eq!(proof.hash, hash);
     }
     assert_eq!(us.read(&keys).unwrap().total, 41);
+}
+
+#[test]
+fn a_change_this_device_may_not_make_is_refused_before_it_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, keys) = init(&tmp.path().join("v"));
+    let us = vault.create_journal(&keys, &shared("us")).unwrap();
+    let chunks = us.chunk_names().unwrap();
+    // An entry in another device's name: every other device would refuse it, so this one
+    // does first, and keeps nothing.
+    let refused = us.change(&keys, |doc| Ok(schema::put_entry(doc, &note(1))?));
+    assert!(
+        matches!(&refused, Err(haven_store::StoreError::NotAllowed(why)) if why.contains("another device's name")),
+        "{refused:?}"
+    );
+    assert_eq!(us.chunk_names().unwrap(), chunks);
+    // A sealed entry claims no author: whoever sealed it, the device that folds it in
+    // signs it, and it is that device's entry.
+    us.seal(&note(2)).unwrap();
+    us.change(&keys, |_| Ok(())).unwrap();
+    let me = mine(&keys, 2).device;
+    let view = us.read(&keys).unwrap();
+    assert_eq!(view.entries.len(), 1);
+    assert_eq!(view.entries[0].device, me);
+    assert_eq!(us.inbox_len().unwrap(), 0);
 }

@@ -125,6 +125,9 @@ impl JournalStore {
     /// Folds the inbox into `copy` as `change` would, without loading the document again
     /// (call under the writer lock, with `copy` up to date with the chunks on disk).
     fn fold_into(&self, keys: &Keys, copy: &mut SyncCopy) -> Result<()> {
+        if !super::writes_entries(&mut copy.doc, keys) {
+            return Ok(());
+        }
         let (sealed, folded) = self.open_inbox(keys)?;
         let before = copy.doc.get_heads();
         if !sealed.is_empty() {
@@ -133,6 +136,7 @@ impl JournalStore {
             copy.doc.commit();
             let doc = std::mem::replace(&mut copy.doc, AutoCommit::new());
             copy.doc = super::signed_since(base, doc, &before, keys)?;
+            super::follows_rules(&mut copy.doc, &before, keys)?;
         }
         let touched: BTreeSet<String> = sealed.iter().map(|e| e.id.to_string()).collect();
         copy.entries = schema::reread_entries(

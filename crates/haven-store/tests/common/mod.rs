@@ -35,3 +35,11 @@ pub fn note(n: u64) -> Entry {
         format!("note {n}"),
     )
 }
+
+/// Note number `n` as this device writes it: in its own name, as the rules require of a
+/// change it signs.
+pub fn mine(keys: &Keys, n: u64) -> Entry {
+    let mut entry = note(n);
+    entry.device = hex::encode(keys.signing_key().unwrap().verifying_key().to_bytes());
+    entry
+}
