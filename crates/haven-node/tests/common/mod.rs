@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, dead_code, missing_docs)]
 
+pub mod client;
+
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -169,16 +171,20 @@ pub async fn pair(
     joiner: &Device,
     scope: Scope,
 ) -> (Result<Paired, PairError>, Result<Joined, PairError>) {
+    pair_as(host, joiner, scope, haven_model::members::Role::Writer).await
+}
+
+/// [`pair`], the joiner (a new person) given `role`.
+pub async fn pair_as(
+    host: &Device,
+    joiner: &Device,
+    scope: Scope,
+    role: haven_model::members::Role,
+) -> (Result<Paired, PairError>, Result<Joined, PairError>) {
     let (tx, rx) = oneshot::channel();
-    let hosting = pairing::host_pairing(
-        &host.node,
-        scope,
-        haven_model::members::Role::Writer,
-        NOW_MS + 3_600_000,
-        move |t| {
-            let _ = tx.send(t.clone());
-        },
-    );
+    let hosting = pairing::host_pairing(&host.node, scope, role, NOW_MS + 3_600_000, move |t| {
+        let _ = tx.send(t.clone());
+    });
     let joining = async {
         let ticket = rx.await.unwrap();
         pairing::join(&joiner.node, &ticket).await
