@@ -102,9 +102,12 @@ pub fn check_changes(
         rule: Rule::Shape("a document without its root maps"),
     })?;
     let mut history = History::new(doc);
+    let vouched = vouchers(changes);
     for change in changes {
         let expanded = change.decode();
-        let signer = signed::actor_device(expanded.actor_id.to_bytes()).map(hex::encode);
+        let own = signed::actor_device(expanded.actor_id.to_bytes()).map(hex::encode);
+        let voucher = vouched.get(&change.hash()).cloned();
+        let signer = own.clone().or(voucher);
         let refuse = |rule| Refusal {
             change: change.hash(),
             signer: signer.clone(),
@@ -130,6 +133,7 @@ pub fn check_changes(
             person: &standing.person,
             role: standing.role,
             creator: authority.creator.as_deref() == Some(device),
+            vouched: own.is_none(),
         };
         let made = check_ops(doc, authority, &mut places, &signer, &expanded).map_err(refuse)?;
         // A record this change made must be the one that gives its device a standing.
@@ -152,6 +156,39 @@ struct Signer<'a> {
     person: &'a str,
     role: Role,
     creator: bool,
+    /// An unsigned change from before signing that this device vouches for: its entries
+    /// may name any device of the signer's person.
+    vouched: bool,
+}
+
+/// For each unsigned change among `changes` (in Automerge's order, dependencies first),
+/// the device that vouches for it: the signer of the nearest signed change among them that
+/// depends on it. History written before changes were signed travels this way once, with
+/// the upgraded device that held it answering for it under its own rules.
+fn vouchers(changes: &[automerge::Change]) -> HashMap<ChangeHash, String> {
+    let signer_of =
+        |c: &automerge::Change| signed::actor_device(c.actor_id().to_bytes()).map(hex::encode);
+    let unsigned: HashSet<ChangeHash> = changes
+        .iter()
+        .filter(|c| signer_of(c).is_none())
+        .map(|c| c.hash())
+        .collect();
+    let mut out: HashMap<ChangeHash, String> = HashMap::new();
+    if unsigned.is_empty() {
+        return out;
+    }
+    // Later changes first, so that each passes its voucher on to what it depends on.
+    for change in changes.iter().rev() {
+        let Some(voucher) = signer_of(change).or_else(|| out.get(&change.hash()).cloned()) else {
+            continue;
+        };
+        for dep in change.deps() {
+            if unsigned.contains(dep) && !out.contains_key(dep) {
+                out.insert(*dep, voucher.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The objects a journal's rules tell apart.
@@ -357,7 +394,12 @@ fn check_ops(
                     let OpType::Put(value) = &op.action else {
                         return Err(Rule::ForgedAuthor);
                     };
-                    if value.as_str() != Some(signer.device) {
+                    let named = value.as_str();
+                    let fits = match signer.vouched {
+                        false => named == Some(signer.device),
+                        true => named.and_then(|d| authority.person_of(d)) == Some(signer.person),
+                    };
+                    if !fits {
                         return Err(Rule::ForgedAuthor);
                     }
                 }

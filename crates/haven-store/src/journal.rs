@@ -504,6 +504,19 @@ pub(crate) fn own_device(keys: &Keys) -> Option<String> {
         .map(|key| hex::encode(key.verifying_key().to_bytes()))
 }
 
+/// Whether `doc` ends in changes from before signing (a head with no device-bound actor)
+/// while this device signs: its peers would refuse that history until a signed change of
+/// this device's depends on it and so vouches for it.
+pub(crate) fn unvouched(doc: &mut AutoCommit, keys: &Keys) -> bool {
+    if own_device(keys).is_none() || journal_key_of(doc).is_none() {
+        return false;
+    }
+    doc.get_heads().into_iter().any(|head| {
+        doc.get_change_by_hash(&head)
+            .is_some_and(|c| signed::actor_device(c.actor_id().to_bytes()).is_none())
+    })
+}
+
 /// Whether this device may write entries into `doc`: not when it may only read the
 /// journal, or has left it. Sealed entries for such a journal stay in its inbox.
 pub(crate) fn writes_entries(doc: &mut AutoCommit, keys: &Keys) -> bool {

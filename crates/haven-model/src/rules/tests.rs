@@ -254,3 +254,76 @@ fn unsigned_changes_and_strangers_are_refused() {
     );
     let _ = (&c.robin, &c.reader, &c.sam);
 }
+
+/// Changes `f` makes on a fork of `doc` as a version from before signing would: a random
+/// actor, no signature.
+fn unsigned(
+    doc: &mut automerge::AutoCommit,
+    f: impl FnOnce(&mut automerge::AutoCommit),
+) -> Vec<Vec<u8>> {
+    let before = doc.get_heads();
+    let mut old = doc.fork().with_actor(automerge::ActorId::random());
+    f(&mut old);
+    old.commit();
+    let raw: Vec<Vec<u8>> = old
+        .get_changes(&before)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    for c in &raw {
+        doc.load_incremental(c).unwrap();
+    }
+    raw
+}
+
+#[test]
+fn history_from_before_signing_counts_when_an_upgraded_device_vouches_for_it() {
+    let mut c = couple();
+    let robins = with_robins_entry(&mut c);
+    // Sam's copy holds a note Sam's phone wrote offline with the old version...
+    let mut sams = c.doc.fork();
+    let note = entry(5, &c.sam, "written before the upgrade");
+    let mut old = unsigned(&mut sams, |d| schema::put_entry(d, &note).unwrap());
+    // ...alone, it is refused: nothing answers for it.
+    assert_eq!(
+        receive(&mut c.doc.fork(), &old).err().map(|r| r.rule),
+        Some(Rule::Unsigned)
+    );
+    // After the upgrade Sam's phone signs a baseline on top (an empty change): with it,
+    // the old note arrives, as Sam's.
+    let baseline = c.sam.write(&mut sams, |d| {
+        d.empty_change(automerge::transaction::CommitOptions::default());
+        Ok(())
+    });
+    assert_eq!(baseline.len(), 1);
+    old.extend(baseline);
+    let mut robins_copy = c.doc.fork();
+    receive(&mut robins_copy, &old).unwrap();
+    let texts: Vec<String> = schema::read_entries(&robins_copy)
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.text)
+        .collect();
+    assert!(texts.contains(&"written before the upgrade".to_string()));
+    // A vouched change may do only what its voucher may: an "old" rewrite of Robin's
+    // entry, vouched for by Sam, is refused as Sam's.
+    let mut forged = unsigned(&mut c.doc.fork(), |d| {
+        let at = Timestamp {
+            unix_ms: 1_700_000_000_009,
+            offset_secs: 0,
+        };
+        schema::set_text(d, robins, "rewritten", &c.sam.id, at).unwrap();
+    });
+    let mut base = c.doc.fork();
+    for raw in &forged {
+        base.load_incremental(raw).unwrap();
+    }
+    forged.extend(c.sam.write(&mut base, |d| {
+        d.empty_change(automerge::transaction::CommitOptions::default());
+        Ok(())
+    }));
+    let refusal = receive(&mut c.doc.fork(), &forged).unwrap_err();
+    assert_eq!(refusal.rule, Rule::OthersEntry);
+    assert_eq!(refusal.signer.as_deref(), Some(c.sam.id.as_str()));
+}

@@ -60,7 +60,17 @@ impl JournalStore {
         let mut copy = match held {
             Some(copy) => copy,
             None => {
-                let (doc, chunks) = self.load(keys)?;
+                let (mut doc, chunks) = self.load(keys)?;
+                if !folding && super::unvouched(&mut doc, keys) {
+                    // History from before signing, with nothing of this device's signed
+                    // on top: sign a baseline first (once), so that peers take it.
+                    drop(_lock);
+                    self.change(keys, |doc| {
+                        doc.empty_change(automerge::transaction::CommitOptions::default());
+                        Ok(())
+                    })?;
+                    return self.load_for_sync(keys, None);
+                }
                 let entries = match self.cached_entries(keys, &chunks)? {
                     Some(entries) => entries,
                     None => schema::read_entries(&doc)?,
