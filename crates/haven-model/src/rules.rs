@@ -459,4 +459,6 @@ fn entry_owned_by(
 }
 
 #[cfg(test)]
+mod convergence;
+#[cfg(test)]
 mod tests;
