@@ -208,6 +208,16 @@ fn shared_key(view: &haven_store::JournalView) -> Result<haven_sync::JournalKey>
         .ok_or_else(|| CliError::new("this journal has no shared key").hint("run `haven doctor`"))
 }
 
+/// The devices of `view` that must hear of a change to its members: every active one but
+/// this device (`me`), and those of `also` that this copy may list as revoked already.
+fn to_tell(view: &haven_store::JournalView, me: &str, also: &[String]) -> Vec<String> {
+    view.members
+        .iter()
+        .filter(|m| m.device != me && (m.is_active() || also.contains(&m.device)))
+        .map(|m| m.device.clone())
+        .collect()
+}
+
 /// Leaves a shared journal: revokes every one of my devices in it, then syncs it once with
 /// its other members and my other devices so that they learn it. On this copy this device
 /// is no longer a member, so the journal syncs with nobody from now on. Run again, it tells
@@ -250,12 +260,7 @@ fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Res
     mine.push(me.clone());
     // Who must hear of it: the other members, and my other devices in the journal (which
     // this copy may already list as revoked, by a first `leave`).
-    let others: Vec<String> = view
-        .members
-        .iter()
-        .filter(|m| m.device != me && (m.is_active() || mine.contains(&m.device)))
-        .map(|m| m.device.clone())
-        .collect();
+    let others = to_tell(&view, &me, &mine);
     if !already_left {
         let at = jiff::Timestamp::now().as_millisecond();
         store.change(&keys, |doc| {

@@ -88,12 +88,7 @@ pub fn run(
     drop(keys);
     // Everyone who must hear of it: the removed devices (their copies still list them, so
     // they accept the change and stop syncing the journal) and every other member.
-    let others: Vec<String> = view
-        .members
-        .iter()
-        .filter(|m| m.device != me && (m.is_active() || removed.contains(&m.device)))
-        .map(|m| m.device.clone())
-        .collect();
+    let others = super::to_tell(&view, &me, &removed);
     let heard: Vec<String> = crate::commands::sync::sync_members(ctx, &others, key)
         .unwrap_or_default()
         .into_iter()
