@@ -19,6 +19,8 @@ struct Node {
 pub struct History<'a> {
     doc: &'a Automerge,
     graph: Option<HashMap<ChangeHash, Node>>,
+    /// Each actor's changes as (first op, last op, hash), sorted by first op.
+    by_actor: HashMap<Vec<u8>, Vec<(u64, u64, ChangeHash)>>,
     /// Ancestors (inclusive) of changes asked about, by change.
     pasts: HashMap<ChangeHash, HashSet<ChangeHash>>,
 }
@@ -29,14 +31,16 @@ impl<'a> History<'a> {
         History {
             doc,
             graph: None,
+            by_actor: HashMap::new(),
             pasts: HashMap::new(),
         }
     }
 
     fn graph(&mut self) -> &HashMap<ChangeHash, Node> {
-        let doc = self.doc;
-        self.graph.get_or_insert_with(|| {
-            doc.get_changes_meta(&[])
+        if self.graph.is_none() {
+            let graph: HashMap<ChangeHash, Node> = self
+                .doc
+                .get_changes_meta(&[])
                 .into_iter()
                 .map(|m| {
                     let node = Node {
@@ -47,18 +51,27 @@ impl<'a> History<'a> {
                     };
                     (m.hash, node)
                 })
-                .collect()
-        })
+                .collect();
+            for (hash, node) in &graph {
+                let spans = self.by_actor.entry(node.actor.clone()).or_default();
+                spans.push((node.start_op, node.max_op, *hash));
+            }
+            for spans in self.by_actor.values_mut() {
+                spans.sort();
+            }
+            self.graph = Some(graph);
+        }
+        self.graph.as_ref().expect("just read")
     }
 
     /// The change that holds operation `op`, if the document has it.
     pub fn change_of(&mut self, op: &OpRef) -> Option<ChangeHash> {
-        self.graph()
-            .iter()
-            .find(|(_, n)| {
-                n.actor == op.actor && n.start_op <= op.counter && op.counter <= n.max_op
-            })
-            .map(|(h, _)| *h)
+        self.graph();
+        let spans = self.by_actor.get(&op.actor)?;
+        // The last change of this actor starting at or before the operation.
+        let at = spans.partition_point(|(start, _, _)| *start <= op.counter);
+        let (start, max, hash) = spans.get(at.checked_sub(1)?)?;
+        (*start <= op.counter && op.counter <= *max).then_some(*hash)
     }
 
     /// The ancestors of `change`, itself included.
