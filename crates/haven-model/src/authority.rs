@@ -443,6 +443,20 @@ impl Authority {
         }
     }
 
+    /// Whether `device` made operation `op` knowing it had been revoked: its revocation lies
+    /// in the past of `op`. A revoked device's operation that neither this nor
+    /// [`Self::counts`] holds for was made concurrently with its revocation.
+    pub fn made_after_revocation(
+        &self,
+        device: &str,
+        op: &OpRef,
+        history: &mut History<'_>,
+    ) -> bool {
+        self.standing(device)
+            .and_then(|s| s.revoked.as_ref())
+            .is_some_and(|revocation| history.in_past(revocation, op))
+    }
+
     /// Whether the record made by operation `made` is the one that gives `device` its
     /// standing.
     pub fn stands_by(&self, device: &str, made: &OpRef) -> bool {

@@ -320,7 +320,11 @@ fn capped(name: String) -> String {
 /// Every member with a standing, active or ended (records that give none are left out;
 /// see [`crate::authority`]).
 pub fn read_members(doc: &Automerge) -> Result<Vec<Member>, SchemaError> {
-    let authority = Authority::read(doc)?;
+    read_members_of(doc, &Authority::read(doc)?)
+}
+
+/// [`read_members`] with the journal's authority already read.
+pub fn read_members_of(doc: &Automerge, authority: &Authority) -> Result<Vec<Member>, SchemaError> {
     let members = map_at(doc, "members")?;
     let mut out = Vec::new();
     for standing in authority.devices() {

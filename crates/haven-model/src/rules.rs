@@ -2,8 +2,10 @@
 //! received from another device, after Automerge has applied them to an in-memory copy and
 //! before anything is kept.
 //!
-//! * Every change is signed by a device with a standing in the journal ([`Authority`]),
-//!   and a revoked device's change counts only if its revocation had seen it.
+//! * Every change is signed by a device with a standing in the journal ([`Authority`]).
+//!   A revoked device's change counts only if its revocation had seen it; one made knowing
+//!   of the revocation is refused, and one made concurrently with it is kept but void: the
+//!   entries it made are read by no one ([`void::void_entries`]).
 //! * Readers write only their own devices' records. Writers and admins write entries.
 //! * An entry belongs to the person whose device made it (the actor of the operation that
 //!   created its map, which is the signer): only that person's devices change, star or
@@ -119,14 +121,16 @@ pub fn check_changes(
         let Some(standing) = authority.standing(device) else {
             return Err(refuse(Rule::NotMember));
         };
-        if !standing.is_active() {
-            let first = OpRef {
-                counter: change.start_op().get(),
-                actor: expanded.actor_id.to_bytes().to_vec(),
-            };
-            if !authority.counts(device, &first, &mut history) {
-                return Err(refuse(Rule::AfterRevocation));
-            }
+        let first = OpRef {
+            counter: change.start_op().get(),
+            actor: expanded.actor_id.to_bytes().to_vec(),
+        };
+        // A revoked device's change outside the past of its revocation: refused when it was
+        // made knowing of the revocation; kept when made concurrently (another device may
+        // already hold it, and every copy must end the same), but void (see [`void`]).
+        let void = !standing.is_active() && !authority.counts(device, &first, &mut history);
+        if void && authority.made_after_revocation(device, &first, &mut history) {
+            return Err(refuse(Rule::AfterRevocation));
         }
         let signer = Signer {
             device,
@@ -136,8 +140,9 @@ pub fn check_changes(
             vouched: own.is_none(),
         };
         let made = check_ops(doc, authority, &mut places, &signer, &expanded).map_err(refuse)?;
-        // A record this change made must be the one that gives its device a standing.
-        for (device, op) in made {
+        // A record this change made must be the one that gives its device a standing (a
+        // void change's records give none, as its revocation won).
+        for (device, op) in made.into_iter().filter(|_| !void) {
             if !authority.stands_by(&device, &op) {
                 let why = authority
                     .void
@@ -457,6 +462,8 @@ fn entry_owned_by(
                 .is_some_and(|op| owner_person(doc, authority, &op).as_deref() == Some(person))
         })
 }
+
+pub mod void;
 
 #[cfg(test)]
 mod convergence;

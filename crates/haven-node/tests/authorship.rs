@@ -2,7 +2,9 @@
 //! running daemon: changes in someone else's name, signatures that do not fit, a partner
 //! rewriting Robin's words or the member list, a reader writing, a removed device's change
 //! relayed by a third device, an old change sent again. Each is refused with the signer and
-//! the rule named, nothing of it is kept, and the honest devices still converge.
+//! the rule named, nothing of it is kept, and the honest devices still converge. The one
+//! exception is a removed device's change made before it knew: kept, so that copies that
+//! already hold it converge with the rest, and void on all of them.
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -11,7 +13,7 @@ mod common;
 use automerge::AutoCommit;
 use common::client::{
     answer_to, crafted, forged, message_of, note, nothing_was_kept, refused, robin_doc,
-    shared_pair, sync_sam,
+    shared_pair, signed_changes, sync_sam,
 };
 use common::{Daemon, Device, pair, pair_as};
 use haven_model::members::Role;
@@ -194,7 +196,7 @@ async fn a_reader_syncs_and_reads_but_writes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_removed_devices_later_change_relayed_by_a_third_device_is_refused() {
+async fn a_removed_devices_change_relayed_by_a_third_device_is_void_or_refused() {
     let (robin, sam, kim) = (
         Device::new("laptop", "Robin"),
         Device::new("phone", "Sam"),
@@ -209,21 +211,52 @@ async fn a_removed_devices_later_change_relayed_by_a_third_device_is_refused() {
         joined.unwrap();
     }
     let daemon = Daemon::start(&robin).await;
-    // Robin, an admin, removes Sam's phone; Kim hears of it, Sam does not.
+    // Robin, an admin, removes Sam's phone. Sam's phone, not knowing, writes, and Kim's
+    // device takes that in before it hears of the removal (as a session with Sam's phone
+    // would have brought it).
     assert_eq!(robin.node.revoke(&sam.id()).unwrap(), 1);
+    let concurrent = signed_changes(&sam, None, |doc| {
+        haven_model::schema::put_entry(doc, &note(&sam, 30, "while being removed")).unwrap();
+    });
+    let kims = kim.journal("us");
+    let (mut doc, chunks) = kims.load(&kim.node.keys).unwrap();
+    let start = doc.get_heads();
+    for change in &concurrent {
+        doc.load_incremental(change).unwrap();
+    }
+    kims.absorb(&mut doc, &start, &chunks, 0, None).unwrap();
+    assert!(
+        kim.texts(&kims)
+            .contains(&"while being removed".to_string())
+    );
+    // Kim's device relays it to Robin: kept, as a change made concurrently with the
+    // removal, but the removal wins, on both sides.
     let to_robin = kim.node.sync_targets(Some(&robin.id()[..12])).unwrap();
     let synced = haven_node::node::sync_alone(&kim.node, &to_robin, &[])
         .await
         .unwrap();
-    assert!(matches!(
-        synced.rows.as_slice(),
-        [(_, PeerOutcome::Synced(..))]
-    ));
-    // Sam's phone, not knowing, writes; Kim's device relays that change to Robin.
-    let msg = crafted(&sam, |doc| {
-        haven_model::schema::put_entry(doc, &note(&sam, 30, "after removal")).unwrap();
+    assert!(
+        matches!(synced.rows.as_slice(), [(_, PeerOutcome::Synced(..))]),
+        "{:?}",
+        synced.rows
+    );
+    for device in [&robin, &kim] {
+        assert_eq!(device.texts(&device.journal("us")), ["ours"]);
+    }
+    let (mut robins, _) = robin.journal("us").load(&robin.node.keys).unwrap();
+    let (mut kims_now, _) = kims.load(&kim.node.keys).unwrap();
+    assert_eq!(
+        robins.get_heads(),
+        kims_now.get_heads(),
+        "Robin and Kim converge"
+    );
+    // Sam's phone, having heard of its removal, writes again; Kim's device relays that:
+    // refused, with Sam's phone named as the signer.
+    let after = signed_changes(&sam, Some(&mut robins), |doc| {
+        haven_model::schema::put_entry(doc, &note(&sam, 31, "after removal")).unwrap();
     });
-    let refusal = refused(&kim, &robin, key, key, msg).await;
+    let after = message_of(after);
+    let refusal = refused(&kim, &robin, key, key, after).await;
     assert!(
         refusal.contains("removed from this journal before making it"),
         "{refusal}"
@@ -239,7 +272,7 @@ async fn a_removed_devices_later_change_relayed_by_a_third_device_is_refused() {
         .expect("the refusal was noted");
     assert_eq!(noted.signer.as_deref(), Some(sam.id().as_str()));
     assert!(noted.to_string().starts_with("Sam's phone ("), "{noted}");
-    nothing_was_kept(&robin, &kim, 31, "after removal").await;
+    nothing_was_kept(&robin, &kim, 32, "after removal").await;
     daemon.stop().await;
 }
 

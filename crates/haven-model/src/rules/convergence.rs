@@ -12,13 +12,18 @@
 //! [`check_changes`]) and must be accepted. At the end every device still in the journal
 //! holds the same heads, entries and members, and they are the ones the history made.
 //!
+//! Revocations race with entries: a revoked device goes on writing, editing and deleting
+//! until it hears of its revocation (which honest devices never tell it directly), and
+//! devices that have not heard of it yet relay what it wrote to devices that have. The
+//! entries it made outside the past of its revocation are void on every device, and the
+//! check compares the entries read with that taken out ([`super::void::void_entries`]).
+//!
 //! What these honest histories leave out, and why:
-//! * Before any revocation everything is delivered to everyone, and a revoked device writes
-//!   nothing afterwards. A removed device's change made concurrently with its removal, that
-//!   reached one honest device before the removal did, splits honest devices: a known limit
-//!   (`docs/authorship.md`, "Known limits"), so such races are not generated.
+//! * Membership changes do not race each other: a device adds or revokes only when its copy
+//!   holds every member record and revocation made so far, and a revoked device adds and
+//!   revokes nothing. A device added by an admin concurrently with that admin's removal is
+//!   void (`docs/authorship.md`, "Known limits").
 //! * No one's role changes after they joined: the product does not model role changes.
-//! * No two admins add the same person concurrently.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -69,7 +74,7 @@ struct Device {
     view: Option<Authority>,
     /// Its record has been written.
     added: bool,
-    /// It has been revoked, and writes nothing more.
+    /// It has been revoked (it may not know yet, and go on writing entries).
     revoked: bool,
 }
 
@@ -85,9 +90,13 @@ struct History {
     roles: Vec<Role>,
     /// Every entry written, with its writer and every text it was given.
     written: BTreeMap<EntryId, (usize, BTreeSet<String>)>,
-    deleted: BTreeSet<EntryId>,
+    /// Every entry deleted, with the changes that deleted it (a revoked device's deletion
+    /// may never leave it).
+    deleted: BTreeMap<EntryId, Vec<ChangeHash>>,
     /// How each revoked device ended.
     endings: BTreeMap<String, Ending>,
+    /// For each revoked device, the entries it made that its revocation had seen.
+    seen_by_revocation: BTreeMap<usize, BTreeSet<EntryId>>,
     counts: BTreeMap<&'static str, usize>,
 }
 
@@ -148,7 +157,6 @@ impl History {
     /// A write that changes who is in is followed by [`Self::reread`].
     fn write(&mut self, i: usize, f: impl FnOnce(&mut AutoCommit) -> Result<(), SchemaError>) {
         let device = &mut self.devices[i];
-        assert!(!device.revoked, "seed {}", self.seed);
         let actor = signed::device_actor(&device.dev.key.verifying_key().to_bytes(), [7; 16]);
         let doc = device.doc.as_mut().unwrap();
         let before = doc.get_heads();
@@ -167,10 +175,11 @@ impl History {
         self.devices[i].view = Some(members::authority(doc).unwrap());
     }
 
-    /// Device `i`'s role, if it may act: not revoked, and holding its own record.
+    /// Device `i`'s role, if it may act as far as it knows: its copy holds its own record,
+    /// and no revocation of it.
     fn acting(&self, i: usize) -> Option<Role> {
         let device = &self.devices[i];
-        let view = device.view.as_ref().filter(|_| !device.revoked)?;
+        let view = device.view.as_ref()?;
         let standing = view.standing(&device.dev.id).filter(|s| s.is_active())?;
         assert_eq!(standing.role, self.roles[i / 2], "seed {}", self.seed);
         Some(standing.role)
@@ -179,6 +188,24 @@ impl History {
     fn actors(&self, may: impl Fn(Role) -> bool) -> Vec<usize> {
         (0..NAMES.len())
             .filter(|&i| self.acting(i).is_some_and(&may))
+            .collect()
+    }
+
+    /// Devices that may change who is in: not revoked, and holding every member record and
+    /// every revocation made so far (so that membership changes do not race each other).
+    fn membership_actors(&self) -> Vec<usize> {
+        let knows_all = |i: usize| {
+            let view = self.devices[i].view.as_ref().unwrap();
+            (0..NAMES.len())
+                .filter(|&d| self.devices[d].added)
+                .all(|d| {
+                    view.standing(&self.id(d))
+                        .is_some_and(|s| s.is_active() != self.devices[d].revoked)
+                })
+        };
+        self.actors(|_| true)
+            .into_iter()
+            .filter(|&i| !self.devices[i].revoked && knows_all(i))
             .collect()
     }
 
@@ -202,8 +229,15 @@ impl History {
     /// Delivers to `to` everything `from` has that it lacks; whether anything moved.
     fn deliver(&mut self, from: usize, to: usize) -> bool {
         let from_id = self.id(from);
+        let signer = |c: &Change| signed::actor_device(c.actor_id().to_bytes()).map(hex::encode);
+        let out = |s: &Standing| !s.is_active();
         let fresh = || schema::new_document(ActorId::random()).unwrap();
         let mut doc = self.devices[to].doc.take().unwrap_or_else(fresh);
+        let view = self.devices[to].view.clone();
+        let known_out = |c: &Change| {
+            let standing = |d: String| view.as_ref().and_then(|v| v.standing(&d).cloned());
+            signer(c).and_then(standing).is_some_and(|s| out(&s))
+        };
         let source = self.devices[from].doc.as_mut().unwrap();
         let heads = doc.get_heads();
         if heads == source.get_heads() {
@@ -211,8 +245,9 @@ impl History {
             return false;
         }
         let changes = doc.get_changes_added(source);
+
+        let void = changes.iter().any(known_out);
         let concurrent = heads.iter().any(|h| source.get_change_by_hash(h).is_none());
-        let signer = |c: &Change| signed::actor_device(c.actor_id().to_bytes()).map(hex::encode);
         let relayed = changes.iter().any(|c| signer(c) != Some(from_id.clone()));
         if !changes.is_empty() {
             let view = accept(&mut doc, &changes, &self.key).unwrap_or_else(|why| {
@@ -226,6 +261,9 @@ impl History {
             }
             if relayed {
                 self.count("delivery relaying a third device's changes");
+            }
+            if void {
+                self.count("delivery of a revoked device's change to a device that knows");
             }
         }
         self.devices[to].doc = Some(doc);
@@ -269,7 +307,10 @@ impl History {
         let entry = Entry::note(id, stamp(self.now()), self.id(i), text.clone());
         self.write(i, |d| schema::put_entry(d, &entry));
         self.written.insert(id, (i, BTreeSet::from([text])));
-        self.count("write an entry");
+        self.count(match self.devices[i].revoked {
+            false => "write an entry",
+            true => "a revoked device writes an entry, not knowing",
+        });
         true
     }
 
@@ -302,7 +343,8 @@ impl History {
             }
             _ => {
                 self.write(i, |d| schema::delete_entry(d, id, now));
-                self.deleted.insert(id);
+                let heads = self.devices[i].doc.as_mut().unwrap().get_heads();
+                self.deleted.entry(id).or_default().extend(heads);
                 self.count("delete an own entry");
             }
         }
@@ -313,7 +355,7 @@ impl History {
     /// person's first device adds their second (which shares their role).
     fn add(&mut self) -> bool {
         let mut choices: Vec<(usize, usize)> = Vec::new();
-        for by in self.actors(|_| true) {
+        for by in self.membership_actors() {
             let admin = self.acting(by) == Some(Role::Admin);
             for d in (0..NAMES.len()).filter(|&d| !self.devices[d].added) {
                 if d % 2 == 1 && by == d - 1 || d % 2 == 0 && admin {
@@ -338,13 +380,13 @@ impl History {
         true
     }
 
-    /// After everyone has everything: a device leaves (and offers that once to a device
+    /// A device leaves (and offers that once to a device
     /// still in) or retires its person's other device, or an admin removes another person's
     /// device or the whole person.
     fn revoke(&mut self) -> bool {
         let inside = self.in_journal();
         let mut choices: Vec<(usize, usize, bool)> = Vec::new();
-        for by in self.actors(|_| true) {
+        for by in self.membership_actors() {
             let admin = self.acting(by) == Some(Role::Admin);
             for &t in inside.iter().filter(|&&t| t / 2 == by / 2 || admin) {
                 choices.extend([(by, t, false), (by, t, t / 2 != by / 2)]);
@@ -359,8 +401,17 @@ impl History {
         if self.step < STEPS / 3 || !room || inside.len() < MIN_ACTIVE + gone.len() {
             return false;
         }
-        self.mesh();
         let (by_id, at, person) = (self.id(by), self.now(), self.id(target / 2 * 2));
+        let seen: BTreeSet<EntryId> = {
+            let doc = self.devices[by].doc.as_ref().unwrap();
+            let present = schema::read_entries(doc).unwrap().entries;
+            present.into_iter().map(|e| e.id).collect()
+        };
+        for &g in &gone {
+            let theirs = self.written.iter().filter(|(_, (w, _))| *w == g);
+            let seen = theirs.map(|(id, _)| *id).filter(|id| seen.contains(id));
+            self.seen_by_revocation.insert(g, seen.collect());
+        }
         let mut ids: Vec<String> = gone.iter().map(|&g| self.id(g)).collect();
         ids.sort();
         self.write(by, |d| {
@@ -422,7 +473,11 @@ impl History {
         let seed = self.seed;
         let doc = self.devices[i].doc.as_mut().unwrap();
         let authority = members::authority(doc).unwrap();
-        let entries = schema::read_entries(doc).unwrap();
+        let mut entries = schema::read_entries(doc).unwrap();
+        let void = super::void::void_entries(doc.document(), &authority);
+        entries
+            .entries
+            .retain(|e| !void.contains(&e.id.to_string()));
         let clean = authority.void.is_empty() && entries.malformed.is_empty();
         assert!(clean, "seed {seed}: {:?} {entries:?}", authority.void);
         let row = |s: &Standing| (s.device.clone(), s.person.clone(), s.role, s.ended.clone());
@@ -450,9 +505,31 @@ impl History {
             .collect();
         expected.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(standings, &expected, "seed {seed}: standings");
-        let live = self.written.keys().filter(|id| !self.deleted.contains(id));
+        // An entry a revoked device made that its revocation had not seen is void.
+        let void = |id: &EntryId| {
+            let (writer, _) = &self.written[id];
+            let seen = self.seen_by_revocation.get(writer);
+            seen.is_some_and(|seen| !seen.contains(id))
+        };
+        let doc = self.devices[inside[0]].doc.as_mut().unwrap().document();
+        let held: BTreeSet<ChangeHash> = doc.get_changes_meta(&[]).iter().map(|m| m.hash).collect();
+        let deleted = |id: &EntryId| {
+            let by = self.deleted.get(id).map(Vec::as_slice).unwrap_or_default();
+            by.iter().any(|h| held.contains(h))
+        };
+        let voided = self.written.keys().filter(|id| void(id)).count();
+        *self
+            .counts
+            .entry("entry void: made concurrently with its maker's revocation")
+            .or_default() += voided;
+        let live = (self.written.keys())
+            .filter(|id| !deleted(id) && !void(id))
+            .copied()
+            .collect::<Vec<_>>();
+        let live = live.iter();
         let read = entries.iter().map(|e| &e.id);
-        assert!(live.eq(read), "seed {seed}: live entries");
+        let (live, read): (Vec<_>, Vec<_>) = (live.collect(), read.collect());
+        assert_eq!(live, read, "seed {seed}: live entries");
         for e in entries {
             let (writer, texts) = &self.written[&e.id];
             let ok = e.device == self.id(*writer) && texts.contains(&e.text);
@@ -527,6 +604,15 @@ fn random_honest_histories_are_accepted_and_converge() {
         ("an admin removes a person", 8),
         ("delivery merging concurrent changes", 200),
         ("delivery relaying a third device's changes", 200),
+        ("a revoked device writes an entry, not knowing", 5),
+        (
+            "delivery of a revoked device's change to a device that knows",
+            5,
+        ),
+        (
+            "entry void: made concurrently with its maker's revocation",
+            5,
+        ),
         ("entry left with concurrent texts", 1),
     ];
     for (what, least) in at_least {

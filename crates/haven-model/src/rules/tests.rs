@@ -327,3 +327,38 @@ fn history_from_before_signing_counts_when_an_upgraded_device_vouches_for_it() {
     assert_eq!(refusal.rule, Rule::OthersEntry);
     assert_eq!(refusal.signer.as_deref(), Some(c.sam.id.as_str()));
 }
+
+#[test]
+fn what_a_removed_device_wrote_concurrently_is_kept_but_void_on_every_copy() {
+    let mut c = couple();
+    let ours = with_robins_entry(&mut c);
+    // Sam's copy and Robin's phone's copy, before Robin removes Sam.
+    let mut sams = c.doc.fork();
+    let mut phones = c.doc.fork();
+    let sid = c.sam.id.clone();
+    let removal = c
+        .robin
+        .write(&mut c.doc, |d| revoke_member(d, &sid, 4).map(|_| ()));
+    // Sam, not knowing, writes. Robin's phone takes that before it hears of the removal,
+    // Robin's laptop after.
+    let unaware = entry(8, &c.sam, "written while being removed");
+    let concurrent = c.sam.write(&mut sams, |d| schema::put_entry(d, &unaware));
+    receive(&mut phones, &concurrent).expect("the phone does not know yet");
+    receive(&mut phones, &removal).expect("then it hears");
+    receive(&mut c.doc, &concurrent).expect("kept where the removal came first, too");
+    assert_eq!(phones.get_heads(), c.doc.get_heads());
+    for copy in [&mut c.doc, &mut phones] {
+        let authority = Authority::read(copy.document()).unwrap();
+        let void = void::void_entries(copy.document(), &authority);
+        assert_eq!(void, [unaware.id.to_string()].into(), "the removal wins");
+        assert!(!void.contains(&ours.to_string()));
+    }
+    // Once Sam's copy holds the removal, what it writes is refused.
+    receive(&mut sams, &removal).unwrap();
+    let knowing = entry(9, &c.sam, "written after hearing");
+    let after = c.sam.write(&mut sams, |d| schema::put_entry(d, &knowing));
+    assert_eq!(
+        receive(&mut c.doc, &after).map_err(|r| r.rule),
+        Err(Rule::AfterRevocation)
+    );
+}

@@ -48,7 +48,20 @@ pub async fn sync_sam(sam: &Device) -> Vec<PeerOutcome> {
 /// Sam's copy of "us", changed by `f` the way a hostile client would change it, and the
 /// message carrying that change.
 pub fn crafted(sam: &Device, f: impl FnOnce(&mut AutoCommit)) -> SyncMessage {
+    message_of(signed_changes(sam, None, f))
+}
+
+/// Sam's copy of "us", having first taken in `heard` if given, changed by `f`: the new
+/// changes as raw bytes, signed by Sam's device.
+pub fn signed_changes(
+    sam: &Device,
+    heard: Option<&mut AutoCommit>,
+    f: impl FnOnce(&mut AutoCommit),
+) -> Vec<Vec<u8>> {
     let (mut doc, _) = sam.journal("us").load(&sam.node.keys).unwrap();
+    if let Some(other) = heard {
+        doc.merge(other).unwrap();
+    }
     let before = doc.get_heads();
     f(&mut doc);
     doc.commit();
@@ -62,7 +75,7 @@ pub fn crafted(sam: &Device, f: impl FnOnce(&mut AutoCommit)) -> SyncMessage {
         .map(|c| c.raw_bytes().to_vec())
         .collect();
     let signing = sam.node.keys.signing_key().unwrap();
-    message_of(haven_model::signed::sign_changes(&raw, &journal, &signing).unwrap())
+    haven_model::signed::sign_changes(&raw, &journal, &signing).unwrap()
 }
 
 /// Sam's copy of "us" changed by `f` under `actor`, its changes as raw bytes, unsigned.

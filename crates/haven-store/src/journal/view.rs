@@ -3,10 +3,13 @@
 //! records which chunks it was built from; a cache built from other chunks (a crash, a sync,
 //! a file restored by hand) is rebuilt from the document when next read.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use automerge::AutoCommit;
+use haven_model::authority::Authority;
 use haven_model::members::Member;
+use haven_model::rules::void::void_entries;
 use haven_model::schema::{self, Materialized};
 use haven_model::validate::Baseline;
 use haven_model::{Entry, JournalMeta};
@@ -108,16 +111,20 @@ struct ViewParts {
     key: Option<String>,
     members: Vec<Member>,
     flawed: Vec<String>,
+    /// Entries a revocation voided: kept in the document, read by no one.
+    void: BTreeSet<String>,
 }
 
 impl ViewParts {
     fn of(doc: &mut AutoCommit, read: &Materialized) -> Result<ViewParts> {
+        let authority = Authority::read(doc.document())?;
         Ok(ViewParts {
             meta: schema::read_meta(doc)?,
             vocab: schema::meta_values(doc, "vocab/")?,
             key: haven_model::members::journal_key(doc)?,
-            members: haven_model::members::read_members(doc.document())?,
+            members: haven_model::members::read_members_of(doc.document(), &authority)?,
             flawed: Baseline::flawed_in(read).into_iter().collect(),
+            void: void_entries(doc.document(), &authority),
         })
     }
 }
@@ -305,8 +312,21 @@ impl JournalStore {
             key,
             members,
             flawed,
+            void,
         } = parts;
         let Materialized { entries, malformed } = read;
+        let kept: Vec<Entry>;
+        let entries = match void.is_empty() {
+            true => entries,
+            false => {
+                kept = entries
+                    .iter()
+                    .filter(|e| !void.contains(&e.id.to_string()))
+                    .cloned()
+                    .collect();
+                &kept
+            }
+        };
         let total = entries.len();
         let recent = &entries[entries.len().saturating_sub(RECENT)..];
         for (name, entries) in [("recent.age", recent), ("view.age", &entries[..])] {
