@@ -613,7 +613,7 @@ fn one_operation_cannot_break_the_vault() {
         let before = doc.get_heads();
         doc.put(ROOT, "members", 42).unwrap();
         doc.commit();
-        let _ = us.absorb(&mut doc, &before, &chunks, 0, None);
+        let _ = us.absorb(&keys, &mut doc, &before, &chunks, 0, None);
         let _ = std::fs::remove_file(us.view_path());
         let _ = std::fs::remove_file(us.dir().join("recent.age"));
     }

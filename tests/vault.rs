@@ -827,3 +827,57 @@ fn hostile_text_is_stripped_before_printing() {
             .contains('\u{1b}')
     );
 }
+
+#[test]
+fn a_chunk_dropped_into_the_vault_is_never_read_and_doctor_says_so() {
+    let h = Haven::init();
+    h.ok(&["write", "my", "own", "words"]);
+    h.ok(&["list"]);
+    // Someone who knows the vault's public recipient (it is in config.toml) drops a chunk
+    // into the personal journal: an entry in this device's name, unsigned.
+    let vault = haven_store::Vault::open(&h.home).unwrap();
+    let keys = vault
+        .unlock(&haven_store::Passphrase::new(PASSPHRASE.into()).unwrap())
+        .unwrap();
+    let personal = vault.personal();
+    personal.change(&keys, |_| Ok(())).unwrap();
+    let (doc, _) = personal.load(&keys).unwrap();
+    let mut doc = doc.with_actor(automerge::ActorId::random());
+    let before = doc.get_heads();
+    let mut words = haven_model::schema::read_entries(&doc).unwrap().entries[0].clone();
+    words.id = haven_model::EntryId::from_parts(1_700_000_000_000, 7);
+    words.text = "words planted in my mouth".into();
+    haven_model::schema::put_entry(&mut doc, &words).unwrap();
+    doc.commit();
+    let sealed =
+        haven_store::envelope::seal(&keys.identity().to_public(), &doc.save_after(&before))
+            .unwrap();
+    let dropped = personal
+        .chunks_dir()
+        .join("01KBN0000000000000000000AA.changes.age");
+    std::fs::write(&dropped, sealed).unwrap();
+
+    for args in [
+        &["list"][..],
+        &["export", "--format", "json"],
+        &["show", "1"],
+    ] {
+        let out = h.run(args);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("planted"), "{args:?}: {text}");
+    }
+    assert!(
+        !dropped.exists(),
+        "set aside by the first read that rebuilt the caches"
+    );
+    let report = h.ok(&["doctor"]);
+    assert!(
+        report.contains("refused") && report.contains("01KBN0000000000000000000AA"),
+        "{report}"
+    );
+    assert!(h.ok(&["doctor"]).contains("healthy"));
+    h.ok(&["write", "still", "mine"]);
+    let mut texts = h.texts();
+    texts.sort();
+    assert_eq!(texts, ["my own words", "still mine"]);
+}

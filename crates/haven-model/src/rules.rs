@@ -463,6 +463,7 @@ fn entry_owned_by(
         })
 }
 
+pub mod admit;
 pub mod void;
 
 #[cfg(test)]

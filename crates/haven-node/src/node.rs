@@ -435,6 +435,7 @@ impl Node {
             let entries = j.entries();
             let start = j.start_heads.clone();
             let covers = store.absorb(
+                &self.keys,
                 &mut j.doc,
                 &start,
                 loaded_from,

@@ -224,7 +224,8 @@ async fn a_removed_devices_change_relayed_by_a_third_device_is_void_or_refused()
     for change in &concurrent {
         doc.load_incremental(change).unwrap();
     }
-    kims.absorb(&mut doc, &start, &chunks, 0, None).unwrap();
+    kims.absorb(&kim.node.keys, &mut doc, &start, &chunks, 0, None)
+        .unwrap();
     assert!(
         kim.texts(&kims)
             .contains(&"while being removed".to_string())

@@ -39,6 +39,9 @@ pub struct Report {
     /// Journals whose structure was broken, rolled back to their last valid state:
     /// (journal id, changes left out, the rule they broke).
     pub rolled_back: Vec<(String, usize, String)>,
+    /// Chunks this device did not write whose changes did not pass the checks (set aside
+    /// in their journal's `refused/` when found, never read), and where they were moved.
+    pub refused: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Report {
@@ -48,6 +51,7 @@ impl Report {
             && self.foreign.is_empty()
             && self.permissions_fixed.is_empty()
             && self.rolled_back.is_empty()
+            && self.refused.is_empty()
     }
 }
 
@@ -169,8 +173,17 @@ fn check_journal(
     for (sub, ok) in [
         (
             dir.clone(),
-            (|n: &str| ["chunks", "inbox", "peers", "view.age", "recent.age"].contains(&n))
-                as fn(&str) -> bool,
+            (|n: &str| {
+                [
+                    "chunks",
+                    "inbox",
+                    "peers",
+                    "refused",
+                    "view.age",
+                    "recent.age",
+                ]
+                .contains(&n)
+            }) as fn(&str) -> bool,
         ),
         (store.chunks_dir(), |n: &str| {
             journal::chunk_kind(n).is_some()
@@ -236,7 +249,7 @@ fn check_journal(
     let (mut doc, names) = store.load(keys)?;
     if let Some(rolled) = haven_model::validate::last_valid(&mut doc)? {
         let mut good = rolled.doc;
-        store.write_snapshot(&mut good)?;
+        store.write_snapshot(keys, &mut good)?;
         let reason = format!("rolled back: {}", rolled.reason);
         for name in names {
             let path = store.chunks_dir().join(&name);
@@ -266,6 +279,14 @@ fn check_journal(
         Ok(schema::insert_all(doc, &own)?)
     })?;
     report.recovered += recovered;
+    if let Ok(aside) = fs::read_dir(store.refused_dir()) {
+        let mut aside: Vec<PathBuf> = aside.flatten().map(|e| e.path()).collect();
+        aside.sort();
+        for path in aside {
+            let dest = quarantine.isolate(&path)?;
+            report.refused.push((path, dest));
+        }
+    }
     let (doc, _) = store.load(keys)?;
     report.unapplied_changes += automerge::ReadDoc::get_missing_deps(&doc, &[]).len();
     report.journals.push((

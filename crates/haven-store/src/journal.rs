@@ -35,6 +35,7 @@ use crate::error::{Result, StoreError};
 use crate::keys::Keys;
 use crate::lock::VaultLock;
 
+mod chunks;
 mod sync;
 mod view;
 
@@ -83,14 +84,9 @@ pub enum ChunkKind {
     Changes,
 }
 
-/// Parses a chunk file name (`<ulid>.snapshot.age` or `<ulid>.changes.age`).
+/// Parses a chunk file name (`<ulid>[.<tag>].snapshot.age` or `<ulid>[.<tag>].changes.age`).
 pub fn chunk_kind(name: &str) -> Option<ChunkKind> {
-    let (stem, kind) = if let Some(stem) = name.strip_suffix(".snapshot.age") {
-        (stem, ChunkKind::Snapshot)
-    } else {
-        (name.strip_suffix(".changes.age")?, ChunkKind::Changes)
-    };
-    ulid::Ulid::from_string(stem).ok().map(|_| kind)
+    chunks::ChunkName::parse(name).map(|n| n.kind)
 }
 
 /// Whether `name` is a sealed-entry file name (`<entry id>.age`).
@@ -229,7 +225,7 @@ impl JournalStore {
         }
         doc.commit();
         let mut doc = signed_since(base, doc, &before, keys)?;
-        let name = self.write_snapshot(&mut doc)?;
+        let name = self.write_snapshot(keys, &mut doc)?;
         self.write_view(doc, vec![name])
     }
 
@@ -285,28 +281,12 @@ impl JournalStore {
         })
     }
 
-    /// Loads the whole document from the chunks. Returns it with the chunk names it used.
+    /// Loads the whole document from the chunks. Returns it with the chunk names it used
+    /// (a chunk this device did not write is used only if its changes pass the check; see
+    /// [`chunks`]).
     pub fn load(&self, keys: &Keys) -> Result<(AutoCommit, Vec<String>)> {
-        let names = self.chunk_names()?;
-        let mut doc: Option<AutoCommit> = None;
-        let (snapshots, changes): (Vec<&String>, Vec<&String>) = names
-            .iter()
-            .partition(|n| chunk_kind(n) == Some(ChunkKind::Snapshot));
-        for name in snapshots.into_iter().rev().chain(changes) {
-            let path = self.chunks_dir().join(name);
-            let plain = envelope::open_file(keys.identity(), &path)?;
-            match doc.as_mut() {
-                None => doc = Some(guarded(&path, || AutoCommit::load(&plain))?),
-                Some(d) => {
-                    guarded(&path, || d.load_incremental(&plain))?;
-                }
-            }
-        }
-        let doc = match doc {
-            Some(d) => d.with_actor(actor_of(keys)),
-            None => schema::new_document(actor_of(keys))?,
-        };
-        Ok((doc, names))
+        let loaded = self.load_checked(keys)?;
+        Ok((loaded.doc.with_actor(actor_of(keys)), loaded.names))
     }
 
     /// Applies `f` to the whole document under the writer lock, after folding the inbox in.
@@ -328,7 +308,9 @@ impl JournalStore {
         f: impl FnOnce(&mut AutoCommit) -> Result<T>,
     ) -> Result<T> {
         self.remove_temp_files()?;
-        let (mut doc, names) = self.load(keys)?;
+        let loaded = self.load_checked(keys)?;
+        let names = self.settle(keys, &loaded)?;
+        let mut doc = loaded.doc.with_actor(actor_of(keys));
         let before = doc.get_heads();
 
         let (sealed, folded) = match writes_entries(&mut doc, keys) {
@@ -341,7 +323,7 @@ impl JournalStore {
         doc.commit();
         let mut doc = signed_since(base, doc, &before, keys)?;
         follows_rules(&mut doc, &before, keys)?;
-        let names = self.keep_new(&mut doc, &before, names)?;
+        let names = self.keep_new(keys, &mut doc, &before, names)?;
         self.write_view(doc, names)?;
         self.remove_folded(&folded)?;
         Ok(out)
@@ -366,23 +348,18 @@ impl JournalStore {
     /// chunks that now hold the document.
     fn keep_new(
         &self,
+        keys: &Keys,
         doc: &mut AutoCommit,
         before: &[automerge::ChangeHash],
         mut names: Vec<String>,
     ) -> Result<Vec<String>> {
         let new = doc.save_after(before);
         if !new.is_empty() {
-            let name = format!("{}.changes.age", new_file_stem());
-            write_atomic(
-                &self.chunks_dir(),
-                &name,
-                &envelope::seal(&self.recipient, &new)?,
-            )?;
-            names.push(name);
+            names.push(self.write_chunk(keys, ChunkKind::Changes, &new)?);
         }
         let big_change = new.len() > COMPACT_BYTES;
         if (names.len() > COMPACT_AFTER || big_change) && doc.get_missing_deps(&[]).is_empty() {
-            names = self.compact(doc, &names)?;
+            names = self.compact(keys, doc, &names)?;
         }
         Ok(names)
     }
@@ -408,19 +385,13 @@ impl JournalStore {
     }
 
     /// Writes `doc` as a new snapshot chunk (durable on return); returns its name.
-    pub(crate) fn write_snapshot(&self, doc: &mut AutoCommit) -> Result<String> {
-        let name = format!("{}.snapshot.age", new_file_stem());
-        write_atomic(
-            &self.chunks_dir(),
-            &name,
-            &envelope::seal(&self.recipient, &doc.save())?,
-        )?;
-        Ok(name)
+    pub(crate) fn write_snapshot(&self, keys: &Keys, doc: &mut AutoCommit) -> Result<String> {
+        self.write_chunk(keys, ChunkKind::Snapshot, &doc.save())
     }
 
     /// Writes one snapshot holding everything, then removes the chunks it replaces.
-    fn compact(&self, doc: &mut AutoCommit, old: &[String]) -> Result<Vec<String>> {
-        let name = self.write_snapshot(doc)?;
+    fn compact(&self, keys: &Keys, doc: &mut AutoCommit, old: &[String]) -> Result<Vec<String>> {
+        let name = self.write_snapshot(keys, doc)?;
         for old_name in old {
             let path = self.chunks_dir().join(old_name);
             fs::remove_file(&path).map_err(StoreError::io("remove", &path))?;

@@ -5,7 +5,10 @@
 //!   read one that asks for more than [`MAX_WORK_FACTOR`], so a crafted file cannot cost
 //!   minutes and gigabytes.
 //! * `device.age` holds the other device secrets (the iroh secret key, the device's and
-//!   person's names) as JSON, encrypted to the device's own recipient.
+//!   person's names, whether the vault's chunks are tagged) as JSON, encrypted to the
+//!   device's own recipient.
+//! * The [`ChunkKey`], derived from the iroh secret, tags every chunk this device writes, so
+//!   that a chunk it did not write is told apart when read (see `docs/formats.md`).
 //!
 //! Secrets live in types that zeroize on drop and print as `[redacted]`.
 
@@ -14,7 +17,9 @@ use std::io::{Read, Write};
 
 use age::secrecy::{ExposeSecret, SecretString};
 use age::x25519;
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::{Result, StoreError};
@@ -55,6 +60,11 @@ pub struct DeviceSecrets {
     pub device_name: String,
     /// The person who uses this device.
     pub person_name: String,
+    /// Whether every chunk of this vault is tagged with the [`ChunkKey`]: set when the
+    /// vault is made, or once the chunks of an older vault have been tagged. Until then an
+    /// untagged chunk is trusted as written by this device.
+    #[serde(default)]
+    pub chunks_tagged: bool,
 }
 
 impl fmt::Debug for DeviceSecrets {
@@ -71,6 +81,7 @@ impl DeviceSecrets {
             iroh_secret_hex: hex::encode(*secret),
             device_name,
             person_name,
+            chunks_tagged: true,
         }
     }
 
@@ -119,9 +130,45 @@ impl Keys {
         Some(ed25519_dalek::SigningKey::from_bytes(&secret))
     }
 
+    /// The key that tags this device's chunks, when its secrets hold a valid iroh key.
+    pub fn chunk_key(&self) -> Option<ChunkKey> {
+        let secret = self.secrets.iroh_secret()?;
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_slice()).ok()?;
+        mac.update(b"haven chunk tags v1");
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&mac.finalize().into_bytes());
+        Some(ChunkKey(key))
+    }
+
     /// The identity as `AGE-SECRET-KEY-1...`, for handing to an unlock agent.
     pub fn identity_secret(&self) -> SecretString {
         self.identity.to_string()
+    }
+}
+
+/// A key only this device holds, for tagging the chunks it writes: anyone who knows a
+/// vault's public recipient can encrypt a chunk to it, but not tag one.
+pub struct ChunkKey(Zeroizing<[u8; 32]>);
+
+impl fmt::Debug for ChunkKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChunkKey([redacted])")
+    }
+}
+
+impl ChunkKey {
+    /// The tag (32 hex digits) of the chunk `name` (untagged, e.g. `<ulid>.changes.age`)
+    /// of `journal`, whose encrypted bytes are `sealed`: it binds the bytes to their place.
+    pub fn tag(&self, journal: &str, name: &str, sealed: &[u8]) -> String {
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice()) else {
+            return String::new();
+        };
+        for part in [journal.as_bytes(), name.as_bytes()] {
+            mac.update(&(part.len() as u64).to_le_bytes());
+            mac.update(part);
+        }
+        mac.update(sealed);
+        hex::encode(&mac.finalize().into_bytes()[..16])
     }
 }
 

@@ -258,6 +258,12 @@ impl Vault {
 
     /// Decrypts the identity with the passphrase (costs the scrypt work factor).
     pub fn unlock(&self, passphrase: &Passphrase) -> Result<Keys> {
+        let keys = self.unlock_unlocked(passphrase)?;
+        Ok(self.with_tagged_chunks(keys))
+    }
+
+    /// [`Self::unlock`] for a caller that holds the vault lock: tags nothing.
+    fn unlock_unlocked(&self, passphrase: &Passphrase) -> Result<Keys> {
         let path = self.identity_path();
         let bytes = match fs::read(&path) {
             Ok(b) => b,
@@ -273,7 +279,39 @@ impl Vault {
     /// Builds keys from an identity handed over by an unlock agent.
     pub fn keys_from_secret(&self, identity_text: &str) -> Result<Keys> {
         let identity = keys::parse_identity(identity_text).map_err(|_| StoreError::ForeignKey)?;
-        self.keys_for(identity)
+        Ok(self.with_tagged_chunks(self.keys_for(identity)?))
+    }
+
+    /// `keys`, once every chunk of a vault made before chunks were tagged has been tagged
+    /// as this device's (see `docs/formats.md`): the one time untagged chunks are trusted.
+    /// When that fails (a read-only vault, say) they stay trusted until a later unlock
+    /// manages it.
+    fn with_tagged_chunks(&self, mut keys: Keys) -> Keys {
+        if keys.secrets.chunks_tagged {
+            return keys;
+        }
+        match self.tag_chunks(&mut keys) {
+            Ok(count) => tracing::info!(count, "tagged the chunks of a vault from before tags"),
+            Err(error) => tracing::warn!(%error, "could not tag this vault's chunks yet"),
+        }
+        keys
+    }
+
+    fn tag_chunks(&self, keys: &mut Keys) -> Result<usize> {
+        let _lock = self.lock_exclusive()?;
+        let mut count = 0;
+        for id in self.journal_ids()? {
+            count += self.journal(id).tag_untagged(keys)?;
+        }
+        let mut secrets = keys.secrets.clone();
+        secrets.chunks_tagged = true;
+        write_atomic(
+            &self.root,
+            "device.age",
+            &envelope::seal(&self.recipient, &keys::encode_secrets(&secrets))?,
+        )?;
+        keys.secrets.chunks_tagged = true;
+        Ok(count)
     }
 
     fn keys_for(&self, identity: x25519::Identity) -> Result<Keys> {
@@ -296,7 +334,7 @@ impl Vault {
         created: &str,
     ) -> Result<()> {
         let _lock = self.lock_exclusive()?;
-        let keys = self.unlock(old)?;
+        let keys = self.unlock_unlocked(old)?;
         let bytes = keys::encrypt_identity(keys.identity(), new, work_factor, created)?;
         write_atomic(&self.root, "identity.age", &bytes)
     }

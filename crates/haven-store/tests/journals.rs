@@ -7,17 +7,9 @@ mod common;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, ROOT};
-use common::{init, mine, note};
-use haven_model::{JournalKind, JournalMeta, schema};
+use common::{init, mine, note, shared};
+use haven_model::schema;
 use haven_store::doctor;
-
-fn shared(name: &str) -> JournalMeta {
-    JournalMeta {
-        name: name.into(),
-        kind: JournalKind::Shared,
-        created_ms: 1,
-    }
-}
 
 #[test]
 fn totals_count_every_entry_beyond_the_small_cache() {
@@ -88,7 +80,7 @@ fn one_broken_journal_is_listed_with_its_error_and_the_others_read() {
     doc.put(ROOT, "members", 42).unwrap();
     doc.commit();
     // (Its read cache cannot be written from it: that error is the point.)
-    let _ = us.absorb(&mut doc, &before, &chunks, 0, None);
+    let _ = us.absorb(&keys, &mut doc, &before, &chunks, 0, None);
     std::fs::remove_file(us.view_path()).ok();
     std::fs::remove_file(us.dir().join("recent.age")).ok();
     let list = vault.journals(&keys).unwrap();
@@ -125,7 +117,7 @@ fn what_a_session_brought_is_kept_without_reloading() {
     peer.commit();
     copy.doc.merge(&mut peer).unwrap();
     store
-        .absorb(&mut copy.doc, &start, &copy.chunks, 100, None)
+        .absorb(&keys, &mut copy.doc, &start, &copy.chunks, 100, None)
         .unwrap();
     let view = store.read_recent(&keys, 0).unwrap();
     assert_eq!(view.total, 2);
@@ -140,7 +132,7 @@ fn what_a_session_brought_is_kept_without_reloading() {
     peer.commit();
     copy.doc.merge(&mut peer).unwrap();
     store
-        .absorb(&mut copy.doc, &start, &copy.chunks, 100, None)
+        .absorb(&keys, &mut copy.doc, &start, &copy.chunks, 100, None)
         .unwrap();
     assert_eq!(store.read(&keys).unwrap().total, 4);
 }
@@ -162,7 +154,14 @@ fn a_held_copy_reads_only_what_changed_on_disk_and_matches_a_fresh_load() {
     copy.doc.merge(&mut peer).unwrap();
     let entries = schema::read_entries(&copy.doc).unwrap();
     copy.chunks = store
-        .absorb(&mut copy.doc, &start, &copy.chunks, 100, Some(&entries))
+        .absorb(
+            &keys,
+            &mut copy.doc,
+            &start,
+            &copy.chunks,
+            100,
+            Some(&entries),
+        )
         .unwrap();
     copy.entries = entries;
     assert_eq!(copy.chunks, store.chunk_names().unwrap());

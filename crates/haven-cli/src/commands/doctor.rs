@@ -28,6 +28,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
             "clean": report.is_clean(),
             "quarantined": report.quarantined.iter().map(|(p, why, to)| json!({"path": p, "reason": why, "moved_to": to})).collect::<Vec<_>>(),
             "foreign": report.foreign.iter().map(|(p, to)| json!({"path": p, "moved_to": to})).collect::<Vec<_>>(),
+            "refused_chunks": report.refused.iter().map(|(p, to)| json!({"path": p, "moved_to": to})).collect::<Vec<_>>(),
             "recovered_entries": report.recovered,
             "temp_files_removed": report.temp_removed,
             "permissions_fixed": report.permissions_fixed,
@@ -46,6 +47,13 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
     }
     for (path, to) in &report.foreign {
         println!("foreign  {} moved to {}", path.display(), to.display());
+    }
+    for (path, to) in &report.refused {
+        println!(
+            "refused  {}: a chunk this device did not write, with changes it may not take; never read\n         moved to {}",
+            path.display(),
+            to.display()
+        );
     }
     for path in &report.permissions_fixed {
         println!("fixed    permissions of {}", path.display());

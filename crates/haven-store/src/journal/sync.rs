@@ -8,7 +8,7 @@ use automerge::{AutoCommit, ChangeHash};
 use haven_model::schema::{self, Materialized};
 use haven_model::validate::Baseline;
 
-use super::{COMPACT_AFTER, COMPACT_BYTES, JournalStore, guarded, new_file_stem};
+use super::{COMPACT_AFTER, COMPACT_BYTES, ChunkKind, JournalStore, guarded};
 use crate::durable::{self, private_dir, write_atomic};
 use crate::envelope;
 use crate::error::{Result, StoreError};
@@ -60,7 +60,15 @@ impl JournalStore {
         let mut copy = match held {
             Some(copy) => copy,
             None => {
-                let (mut doc, chunks) = self.load(keys)?;
+                let loaded = self.load_checked(keys)?;
+                if !loaded.admitted.is_empty() || !loaded.refused.is_empty() {
+                    // Chunks this device did not write: tag or move them aside first.
+                    drop(_lock);
+                    self.change(keys, |_| Ok(()))?;
+                    return self.load_for_sync(keys, None);
+                }
+                let chunks = loaded.names;
+                let mut doc = loaded.doc.with_actor(super::actor_of(keys));
                 if !folding && super::unvouched(&mut doc, keys) {
                     // History from before signing, with nothing of this device's signed
                     // on top: sign a baseline first (once), so that peers take it.
@@ -114,14 +122,26 @@ impl JournalStore {
         if !copy.chunks.iter().all(|c| names.binary_search(c).is_ok()) {
             return Ok(None);
         }
-        copy.doc.update_diff_cursor();
-        let before = copy.doc.diff_cursor();
-        for name in names
+        let new: Vec<&String> = names
             .iter()
             .filter(|n| copy.chunks.binary_search(n).is_err())
-        {
+            .collect();
+        let mut plains = Vec::new();
+        for name in new {
             let path = self.chunks_dir().join(name);
-            let plain = envelope::open_file(keys.identity(), &path)?;
+            let sealed = super::chunks::read_sealed(&path)?;
+            // A chunk written by another hand is checked by a whole load.
+            if !self.is_own(keys, name, &sealed) {
+                return Ok(None);
+            }
+            plains.push((
+                path.clone(),
+                envelope::open(keys.identity(), &sealed, &path)?,
+            ));
+        }
+        copy.doc.update_diff_cursor();
+        let before = copy.doc.diff_cursor();
+        for (path, plain) in plains {
             guarded(&path, || copy.doc.load_incremental(&plain))?;
         }
         let after = copy.doc.get_heads();
@@ -156,7 +176,8 @@ impl JournalStore {
             Some(std::mem::take(&mut copy.entries)),
             Some(&touched),
         )?;
-        copy.chunks = self.keep_new(&mut copy.doc, &before, std::mem::take(&mut copy.chunks))?;
+        let held = std::mem::take(&mut copy.chunks);
+        copy.chunks = self.keep_new(keys, &mut copy.doc, &before, held)?;
         self.write_view_of(&mut copy.doc, &copy.entries, copy.chunks.clone())?;
         copy.chunks.sort();
         self.remove_folded(&folded)
@@ -170,6 +191,7 @@ impl JournalStore {
     /// [`Self::load_for_sync`] to start from next time.
     pub fn absorb(
         &self,
+        keys: &Keys,
         doc: &mut AutoCommit,
         start_heads: &[ChangeHash],
         chunks: &[String],
@@ -193,16 +215,10 @@ impl JournalStore {
             && (now.len() + 1 > COMPACT_AFTER || received_bytes > COMPACT_BYTES)
             && doc.get_missing_deps(&[]).is_empty();
         let mut covers = if compact {
-            self.compact(doc, &now)?
+            self.compact(keys, doc, &now)?
         } else {
             let received = doc.save_after(start_heads);
-            let name = format!("{}.changes.age", new_file_stem());
-            write_atomic(
-                &self.chunks_dir(),
-                &name,
-                &envelope::seal(&self.recipient, &received)?,
-            )?;
-            loaded.push(name);
+            loaded.push(self.write_chunk(keys, ChunkKind::Changes, &received)?);
             loaded
         };
         covers.sort();

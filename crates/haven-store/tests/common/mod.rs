@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use haven_model::{Entry, EntryId, Timestamp};
+use haven_model::{Entry, EntryId, JournalKind, JournalMeta, Timestamp};
 use haven_store::{InitOptions, Keys, Passphrase, Vault};
 
 /// A new vault at `root`, unlocked (cheap scrypt so that tests stay fast).
@@ -42,4 +42,13 @@ pub fn mine(keys: &Keys, n: u64) -> Entry {
     let mut entry = note(n);
     entry.device = hex::encode(keys.signing_key().unwrap().verifying_key().to_bytes());
     entry
+}
+
+/// A shared journal's name and kind.
+pub fn shared(name: &str) -> JournalMeta {
+    JournalMeta {
+        name: name.into(),
+        kind: JournalKind::Shared,
+        created_ms: 1,
+    }
 }
