@@ -80,6 +80,9 @@ struct Daemon {
     pairing: PairHandler,
     /// Told when `haven lock` takes the key back.
     lock: Notify,
+    /// Told once the endpoint is closed after a lock, so that `haven lock` returns only when
+    /// this device no longer answers anyone.
+    closed: Notify,
     /// Told when a process says it committed a change.
     changed: Notify,
     /// One session lock per peer, for the sessions this daemon starts.
@@ -355,6 +358,7 @@ async fn unlocked(
         courtesy: crate::courtesy::Courtesy::default(),
         pairing: PairHandler::default(),
         lock: Notify::new(),
+        closed: Notify::new(),
         changed: Notify::new(),
         last_notice: Mutex::default(),
         turns: Mutex::default(),
@@ -370,6 +374,7 @@ async fn unlocked(
         .spawn();
     let ended = serve(&daemon, control, stop, options.pull_every).await;
     let _ = router.shutdown().await;
+    daemon.closed.notify_one();
     Ok(ended)
 }
 

@@ -50,6 +50,7 @@ pub(super) async fn answer(daemon: &Arc<Daemon>, mut stream: tokio::net::UnixStr
         }
         Request::Lock => {
             daemon.lock.notify_one();
+            daemon.closed.notified().await;
             Reply::Locked
         }
         Request::Unlock { .. } => Reply::Unlocked,
