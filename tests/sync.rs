@@ -1006,6 +1006,34 @@ fn an_admin_removes_a_person_and_everyone_sees_who_did() {
     // Robin holds everything Sam wrote: a change Sam made concurrently with the removal
     // would count for nothing (docs/authorship.md).
     robin.ok(&["sync"]);
+    // First Robin makes Sam a reader: Sam's device hears at once, and Sam may not undo it.
+    let made: Value = serde_json::from_str(
+        &robin.ok(&["journal", "role", "Sam", "reader", "--in", "us", "--json"]),
+    )
+    .unwrap();
+    assert_eq!(
+        (&made["role"], &made["told"]),
+        (&"reader".into(), &1.into()),
+        "{made}"
+    );
+    let role_of_sam = |d: &Device| {
+        let members: Value =
+            serde_json::from_str(&d.ok(&["--journal", "us", "members", "--json"])).unwrap();
+        let sams = members
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["person"] == "Sam");
+        sams.unwrap()["role"].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        (role_of_sam(&robin), role_of_sam(&sam)),
+        ("reader".into(), "reader".into())
+    );
+    let undo = sam.fails(&["journal", "role", "Sam", "writer", "--in", "us"]);
+    assert!(undo.contains("only an admin"), "{undo}");
+    let again = robin.fails(&["journal", "role", "Sam", "reader", "--in", "us"]);
+    assert!(again.contains("a reader already"), "{again}");
     let removed: Value = serde_json::from_str(&robin.ok(&[
         "journal", "remove", "sam", "--from", "us", "--yes", "--json",
     ]))

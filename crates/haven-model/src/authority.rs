@@ -25,7 +25,7 @@
 //! device stands for itself, as an admin, because the journal it came from let every member
 //! do everything. See `docs/security.md`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
@@ -33,7 +33,10 @@ use crate::schema::SchemaError;
 use crate::signed;
 
 mod history;
+mod roles;
+mod statements;
 pub use history::History;
+pub use roles::ROLE_KEY;
 
 /// What a person may do in a journal.
 #[derive(
@@ -171,6 +174,8 @@ pub struct Authority {
     devices: BTreeMap<String, Standing>,
     /// Member records that give no standing, with the reason (device id -> why).
     pub void: BTreeMap<String, &'static str>,
+    /// Each person's role over time.
+    roles: BTreeMap<String, roles::RoleHistory>,
 }
 
 /// One member record as written, before it is weighed.
@@ -213,27 +218,44 @@ impl Authority {
             creator,
             ..Authority::default()
         };
-        // Weigh adds, then revocations; a revoked device's adds outside the past of its
-        // revocation are void, which may void more: repeat until nothing changes (each round
-        // voids at least one record, so there are at most as many rounds as records).
-        let mut voided: HashSet<OpRef> = HashSet::new();
+        // Weigh adds, then revocations and role changes; a revoked device's adds outside the
+        // past of its revocation are void, and so is a new person added by someone who was
+        // not an admin at that point, which may void more: repeat until nothing changes
+        // (each round voids at least one record, so there are at most as many rounds as
+        // records).
+        let mut voided: HashMap<OpRef, &'static str> = HashMap::new();
         for _ in 0..=records.len() {
             out.devices.clear();
             out.void.clear();
+            out.roles.clear();
             out.weigh_adds(doc, &records, &voided)?;
-            out.weigh_revocations(doc, &records)?;
+            out.weigh_statements(doc, &records)?;
             let before = voided.len();
             for record in &records {
                 let Some(maker) = &record.maker else { continue };
-                if !out.stands_by(&record.device, &record.made) {
+                if !out.stands_by(&record.device, &record.made) || maker == &record.device {
                     continue;
                 }
-                let revoked = out.devices.get(maker).and_then(|s| s.revoked.clone());
+                let Some(by) = out.devices.get(maker) else {
+                    continue;
+                };
+                let revoked = by.revoked.clone();
+                let new_person = out.devices[&record.device].person == record.device;
+                let by_person = by.person.clone();
                 if let Some(revocation) = revoked
-                    && maker != &record.device
                     && !history.in_past(&record.made, &revocation)
                 {
-                    voided.insert(record.made.clone());
+                    voided.insert(
+                        record.made.clone(),
+                        "added by a device after it was revoked",
+                    );
+                } else if new_person
+                    && out.role_at(&by_person, &record.made, &mut history) != Some(Role::Admin)
+                {
+                    voided.insert(
+                        record.made.clone(),
+                        "a new person added by someone who is not an admin",
+                    );
                 }
             }
             if voided.len() == before {
@@ -247,7 +269,7 @@ impl Authority {
         &mut self,
         doc: &Automerge,
         records: &[Record],
-        voided: &HashSet<OpRef>,
+        voided: &HashMap<OpRef, &'static str>,
     ) -> Result<(), SchemaError> {
         let mut pending: Vec<&Record> = records.iter().collect();
         loop {
@@ -260,6 +282,9 @@ impl Authority {
                 match self.judge_add(doc, record, voided)? {
                     Judged::Stands(standing) => {
                         self.void.remove(&record.device);
+                        if standing.person == standing.device {
+                            self.note_initial(&standing.person, standing.role);
+                        }
                         self.devices.insert(record.device.clone(), standing);
                         progressed = true;
                     }
@@ -283,7 +308,7 @@ impl Authority {
         &self,
         doc: &Automerge,
         record: &Record,
-        voided: &HashSet<OpRef>,
+        voided: &HashMap<OpRef, &'static str>,
     ) -> Result<Judged, SchemaError> {
         let device = &record.device;
         let Some(maker) = record.maker.clone() else {
@@ -299,8 +324,8 @@ impl Authority {
                 revoked: None,
             }));
         };
-        if voided.contains(&record.made) {
-            return Ok(Judged::Void("added by a device after it was revoked"));
+        if let Some(why) = voided.get(&record.made) {
+            return Ok(Judged::Void(why));
         }
         let by_maker = |key: &str| written_by(doc, &record.obj, key, &maker);
         let person = by_maker("person_id")?
@@ -334,11 +359,8 @@ impl Authority {
         // A record from before persons were recorded stands for its own person.
         let person = person.unwrap_or_else(|| device.clone());
         if &person == device {
-            if adder.role != Role::Admin {
-                return Ok(Judged::Void(
-                    "a new person added by someone who is not an admin",
-                ));
-            }
+            // Whether the adder was an admin when adding is weighed once role changes are
+            // (see `read`).
             return Ok(stands(person, role.unwrap_or(Role::Writer)));
         }
         if adder.person != person {
@@ -348,67 +370,6 @@ impl Authority {
             Some(root) if root.person == person => stands(person, root.role),
             _ => Judged::Wait("a device of a person who is not a member"),
         })
-    }
-
-    fn weigh_revocations(
-        &mut self,
-        doc: &Automerge,
-        records: &[Record],
-    ) -> Result<(), SchemaError> {
-        let mut statements: Vec<(OpRef, String, i64)> = Vec::new();
-        for record in records {
-            if !self.stands_by(&record.device, &record.made) {
-                continue;
-            }
-            for (value, id) in doc.get_all(&record.obj, "revoked_at")? {
-                let Some(op) = OpRef::of(&id) else { continue };
-                let at_ms = match value {
-                    Value::Scalar(s) => scalar_int(&s).unwrap_or(0),
-                    Value::Object(_) => continue,
-                };
-                statements.push((op, record.device.clone(), at_ms));
-            }
-        }
-        statements.sort();
-        let mut history = History::new(doc);
-        for (op, device, at_ms) in statements {
-            let Some(target) = self.devices.get(&device) else {
-                continue;
-            };
-            if target.revoked.is_some() {
-                continue;
-            }
-            let ending = match op.device() {
-                None if target.unsigned => Ending::Left {
-                    by: String::new(),
-                    at_ms,
-                },
-                None => continue,
-                Some(by) => {
-                    let Some(revoker) = self.devices.get(&by) else {
-                        continue;
-                    };
-                    // A revoked revoker's statement counts only from before it was revoked.
-                    if let Some(own) = &revoker.revoked
-                        && !history.in_past(&op, own)
-                    {
-                        continue;
-                    }
-                    if revoker.person == target.person {
-                        Ending::Left { by, at_ms }
-                    } else if revoker.role == Role::Admin {
-                        Ending::Removed { by, at_ms }
-                    } else {
-                        continue;
-                    }
-                }
-            };
-            if let Some(target) = self.devices.get_mut(&device) {
-                target.ended = Some(ending);
-                target.revoked = Some(op);
-            }
-        }
-        Ok(())
     }
 
     /// The standing of `device`, if it has one (active or ended).

@@ -68,7 +68,7 @@ impl Member {
     }
 }
 
-fn map_at<R: ReadDoc>(doc: &R, name: &'static str) -> Result<ObjId, SchemaError> {
+pub(crate) fn map_at<R: ReadDoc>(doc: &R, name: &'static str) -> Result<ObjId, SchemaError> {
     match doc.get(ROOT, name)? {
         Some((Value::Object(ObjType::Map), id)) => Ok(id),
         _ => Err(SchemaError::MissingRoot(name)),
@@ -215,6 +215,60 @@ pub fn remove_person(
         revoke_member(doc, device, at_ms)?;
     }
     Ok(devices)
+}
+
+/// Why a person's role could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum RoleChangeError {
+    /// Only admins change roles.
+    #[error("only an admin of this journal may change someone's role, and this device is not one")]
+    NotAdmin,
+    /// All of that person's devices are gone.
+    #[error("{0} is no longer in this journal")]
+    Gone(String),
+    /// The person has that role already.
+    #[error("they are a {0} already")]
+    Already(&'static str),
+    /// The journal could not be read or written.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+}
+
+/// Makes `role` the role of the person whose first device is `person_id`, as device `me`
+/// (an admin): a statement of its own in that person's first record, under
+/// `role/<nonce as 16 hex digits>`, never overwritten (see [`crate::authority`]).
+pub fn set_role(
+    doc: &mut AutoCommit,
+    me: &str,
+    person_id: &str,
+    role: Role,
+    nonce: u64,
+) -> Result<(), RoleChangeError> {
+    let authority = authority(doc)?;
+    if authority
+        .standing(me)
+        .is_none_or(|s| !s.is_active() || s.role != Role::Admin)
+    {
+        return Err(RoleChangeError::NotAdmin);
+    }
+    let current = authority
+        .devices()
+        .find(|s| s.person == person_id && s.is_active())
+        .map(|s| s.role);
+    match current {
+        None => return Err(RoleChangeError::Gone(person_id.to_string())),
+        Some(now) if now == role => return Err(RoleChangeError::Already(role.as_str())),
+        Some(_) => {}
+    }
+    let members = map_at(doc, "members")?;
+    let record = doc.get(&members, person_id).map_err(SchemaError::from)?;
+    let Some((Value::Object(ObjType::Map), record)) = record else {
+        return Err(RoleChangeError::Gone(person_id.to_string()));
+    };
+    let key = format!("{}{nonce:016x}", crate::authority::ROLE_KEY);
+    doc.put(&record, key, role.as_str())
+        .map_err(SchemaError::from)?;
+    Ok(())
 }
 
 /// The journal key that a creator's device id and a nonce (both hex) give: the first 16

@@ -13,7 +13,9 @@
 //! * A member record says who a device is: only the device that made it writes its
 //!   `person_id`, `role`, `added_by` and `added_at`, and only when making it; names are
 //!   written by that device or the member itself; addresses by the member itself; a
-//!   revocation by a device of the same person or an admin, and never undone.
+//!   revocation by a device of the same person or an admin, and never undone; a role
+//!   change (`role/<nonce>`, in a person's first record) by an admin, never overwritten.
+//! * A change is judged by the role its signer had at it ([`Authority::role_at`]).
 //! * `meta`: the journal's kind and creation time by admins (and fixed by validation), its
 //!   nonce by the creator, other values (a proposed name) by writers.
 
@@ -22,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use automerge::legacy::{Key, ObjectId, OpId, OpType};
 use automerge::{Automerge, ChangeHash, ExpandedChange, ObjId, ObjType, ROOT, ReadDoc, Value};
 
-use crate::authority::{Authority, History, OpRef, Role};
+use crate::authority::{Authority, History, OpRef, ROLE_KEY, Role};
 use crate::signed;
 
 /// A rule a change broke.
@@ -132,10 +134,13 @@ pub fn check_changes(
         if void && authority.made_after_revocation(device, &first, &mut history) {
             return Err(refuse(Rule::AfterRevocation));
         }
+        // Judged by the role its signer had at it, so that a change made before its signer
+        // heard of a role change is judged alike everywhere.
+        let role = authority.role_at(&standing.person, &first, &mut history);
         let signer = Signer {
             device,
             person: &standing.person,
-            role: standing.role,
+            role: role.unwrap_or(standing.role),
             creator: authority.creator.as_deref() == Some(device),
             vouched: own.is_none(),
         };
@@ -373,6 +378,18 @@ fn check_ops(
                     }
                     "device_name" | "person" => by_maker || device == signer.device,
                     "addrs" => device == signer.device,
+                    role if role.starts_with(ROLE_KEY) => {
+                        let named = match &op.action {
+                            OpType::Put(v) => v.as_str().and_then(|r| r.parse::<Role>().ok()),
+                            _ => None,
+                        };
+                        op.pred.is_empty()
+                            && named.is_some()
+                            && signer.role == Role::Admin
+                            && authority
+                                .standing(&device)
+                                .is_some_and(|t| t.person == device)
+                    }
                     "revoked_at" => {
                         op.pred.is_empty()
                             && authority.standing(&device).is_some_and(|t| {
@@ -385,6 +402,9 @@ fn check_ops(
                     return Err(Rule::Membership(match key {
                         "revoked_at" => "revokes a device it may not",
                         "addrs" => "announces addresses for another device",
+                        k if k.starts_with(ROLE_KEY) => {
+                            "changes someone's role, which only an admin may"
+                        }
                         _ => "changes who a device is",
                     }));
                 }

@@ -58,6 +58,17 @@ async fn changes_in_robins_name_or_signed_for_another_journal_are_refused() {
     daemon.stop().await;
 }
 
+/// A role statement written straight into `person`'s first record, as a hostile client
+/// would write it.
+fn put_role(doc: &mut AutoCommit, person: &str, role: &str) {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+    let (_, members) = doc.get(automerge::ROOT, "members").unwrap().unwrap();
+    let (_, record) = doc.get(&members, person).unwrap().unwrap();
+    doc.put(&record, format!("role/{:016x}", role.len()), role)
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partner_cannot_rewrite_robins_words_nor_change_who_is_in_the_journal() {
     let (robin, sam, key, daemon) = shared_pair().await;
@@ -69,6 +80,7 @@ async fn a_partner_cannot_rewrite_robins_words_nor_change_who_is_in_the_journal(
     let sam_id = sam.id();
     let stranger = "ab".repeat(32);
     let robin_id = robin.id();
+    let (sam_self, robin_self) = (sam.id(), robin.id());
     type Attack<'a> = (&'a str, Box<dyn FnOnce(&mut AutoCommit)>, &'a str);
     let attacks: Vec<Attack> = vec![
         (
@@ -108,6 +120,16 @@ async fn a_partner_cannot_rewrite_robins_words_nor_change_who_is_in_the_journal(
                 haven_model::members::revoke_member(doc, &robin_id, 52).unwrap();
             }),
             "revokes a device it may not",
+        ),
+        (
+            "makes himself an admin",
+            Box::new(move |doc| put_role(doc, &sam_self, "admin")),
+            "changes someone's role, which only an admin may",
+        ),
+        (
+            "makes Robin a reader",
+            Box::new(move |doc| put_role(doc, &robin_self, "reader")),
+            "changes someone's role, which only an admin may",
         ),
     ];
     for (n, (what, attack, rule)) in attacks.into_iter().enumerate() {

@@ -1,6 +1,7 @@
 //! `haven journal`: create, list, rename and leave journals, and remove a person from one.
 
 mod remove;
+mod role;
 
 use std::process::ExitCode;
 
@@ -62,6 +63,19 @@ enum Action {
         #[arg(long)]
         yes: bool,
     },
+    /// Change a person's role in a shared journal (admins only): readers read, writers also
+    /// write their own entries, admins also add, remove and change the roles of people.
+    /// Every member sees who changed it.
+    Role {
+        /// The person: their name, or the start of one of their devices' fingerprints
+        person: String,
+        /// The new role
+        #[arg(value_parser = ["reader", "writer", "admin"])]
+        role: String,
+        /// The journal (else the one --journal names)
+        #[arg(long = "in", value_name = "JOURNAL")]
+        within: Option<String>,
+    },
 }
 
 /// Runs `haven journal`.
@@ -120,6 +134,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Action::Remove { person, from, yes } => {
             drop(keys);
             return remove::run(ctx, vault, &person, from.as_deref(), yes);
+        }
+        Action::Role {
+            person,
+            role,
+            within,
+        } => {
+            drop(keys);
+            let role = role.parse().map_err(|()| CliError::new("no such role"))?;
+            return role::run(ctx, vault, &person, role, within.as_deref());
         }
         Action::Rename { old, new } => {
             let new = new.trim().to_string();
@@ -206,6 +229,44 @@ fn shared_key(view: &haven_store::JournalView) -> Result<haven_sync::JournalKey>
         .as_deref()
         .and_then(haven_node::node::key_bytes)
         .ok_or_else(|| CliError::new("this journal has no shared key").hint("run `haven doctor`"))
+}
+
+/// A shared journal that a command about its people acts on: the one `named`, else the one
+/// `--journal` names (`usage` is the command's form, for the hint).
+struct PeopleOf {
+    name: String,
+    store: haven_store::JournalStore,
+    view: haven_store::JournalView,
+    key: haven_sync::JournalKey,
+}
+
+fn people_of(
+    ctx: &Context,
+    vault: &haven_store::Vault,
+    keys: &haven_store::Keys,
+    named: Option<&str>,
+    usage: &str,
+) -> Result<PeopleOf> {
+    let name = named
+        .or(ctx.journal.as_deref())
+        .ok_or_else(|| {
+            CliError::new("which journal? people are in one shared journal at a time")
+                .hint(format!("name it: `{usage}`"))
+        })?
+        .to_string();
+    let store = vault.find_journal(keys, &name)?;
+    if store.id() == vault.personal().id() {
+        return Err(CliError::new("your personal journal is yours alone")
+            .hint("to stop one of your devices syncing it, use `haven revoke DEVICE`"));
+    }
+    let view = store.read_recent(keys, 0)?;
+    let key = shared_key(&view)?;
+    Ok(PeopleOf {
+        name,
+        store,
+        view,
+        key,
+    })
 }
 
 /// The devices of `view` that must hear of a change to its members: every active one but

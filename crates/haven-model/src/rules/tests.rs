@@ -362,3 +362,66 @@ fn what_a_removed_device_wrote_concurrently_is_kept_but_void_on_every_copy() {
         Err(Rule::AfterRevocation)
     );
 }
+
+#[test]
+fn roles_change_by_admins_only_and_each_change_is_judged_by_the_role_at_it() {
+    let mut c = couple();
+    let set = |by: &str, person: &str, role: Role, nonce: u64| {
+        let (by, person) = (by.to_string(), person.to_string());
+        move |d: &mut automerge::AutoCommit| {
+            crate::members::set_role(d, &by, &person, role, nonce).unwrap();
+            Ok(())
+        }
+    };
+    let (robin, sam, reader) = (c.robin.id.clone(), c.sam.id.clone(), c.reader.id.clone());
+    // Sam's copy from before Robin makes him a reader.
+    let mut sams = c.doc.fork();
+    let demoted = c
+        .robin
+        .write(&mut c.doc, set(&robin, &sam, Role::Reader, 1));
+    let now = Authority::read(c.doc.document()).unwrap();
+    assert_eq!(now.standing(&sam).unwrap().role, Role::Reader);
+    // Knowing it, Sam writes nothing; what he wrote before he knew is his to keep.
+    let sam_dev = Dev::new(3, "sam");
+    let late = entry(5, &sam_dev, "after I became a reader");
+    assert_eq!(
+        refused(&mut c, &sam_dev, |d| schema::put_entry(d, &late)),
+        Some(Rule::ReadOnly)
+    );
+    let unaware = entry(6, &sam_dev, "before I heard");
+    let concurrent = sam_dev.write(&mut sams, |d| schema::put_entry(d, &unaware));
+    receive(&mut c.doc, &concurrent).expect("judged by the role Sam had at it");
+    receive(&mut sams, &demoted).unwrap();
+    assert_eq!(sams.get_heads(), c.doc.get_heads());
+    // Only admins change roles: not the reader, not Sam for himself.
+    let raw = |d: &mut automerge::AutoCommit, person: &str| {
+        let members = crate::members::map_at(d, "members")?;
+        let Some((_, record)) = d.get(&members, person)? else {
+            unreachable!()
+        };
+        automerge::transaction::Transactable::put(d, &record, "role/00000000000000ff", "admin")?;
+        Ok(())
+    };
+    let r = Dev::new(4, "reader");
+    assert!(matches!(
+        refused(&mut c, &r, |d| raw(d, &reader)),
+        Some(Rule::Membership(_))
+    ));
+    assert!(matches!(
+        refused(&mut c, &sam_dev, |d| raw(d, &sam)),
+        Some(Rule::Membership(_))
+    ));
+    // Robin makes Sam an admin; then Sam may add a person, who gets a standing.
+    c.robin.write(&mut c.doc, set(&robin, &sam, Role::Admin, 2));
+    let kim = Dev::new(7, "kim");
+    let new_person = kim.member(&kim.id, None);
+    assert_eq!(
+        refused(&mut c, &sam_dev, |d| add_member(d, &new_person).map(|_| ())),
+        None
+    );
+    let mut with_kim = c.doc.fork();
+    sam_dev.write(&mut with_kim, |d| add_member(d, &new_person).map(|_| ()));
+    let after = Authority::read(with_kim.document()).unwrap();
+    assert_eq!(after.standing(&kim.id).unwrap().role, Role::Writer);
+    assert_eq!(after.standing(&sam).unwrap().role, Role::Admin);
+}

@@ -23,20 +23,18 @@ pub fn run(
     yes: bool,
 ) -> Result<ExitCode> {
     let (keys, _) = ctx.keys(&vault)?;
-    let name = from
-        .or(ctx.journal.as_deref())
-        .ok_or_else(|| {
-            CliError::new("which journal? a person is removed from one shared journal at a time")
-                .hint("name it: `haven journal remove PERSON --from JOURNAL`")
-        })?
-        .to_string();
-    let store = vault.find_journal(&keys, &name)?;
-    if store.id() == vault.personal().id() {
-        return Err(CliError::new("your personal journal is yours alone")
-            .hint("to stop one of your devices syncing it, use `haven revoke DEVICE`"));
-    }
-    let view = store.read_recent(&keys, 0)?;
-    let key = super::shared_key(&view)?;
+    let super::PeopleOf {
+        name,
+        store,
+        view,
+        key,
+    } = super::people_of(
+        ctx,
+        &vault,
+        &keys,
+        from,
+        "haven journal remove PERSON --from JOURNAL",
+    )?;
 
     let person = members::find_person(&view.members, who).map_err(removal_error)?;
     let me = vault.config().device_id.clone();
