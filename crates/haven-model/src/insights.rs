@@ -1085,15 +1085,12 @@ mod tests {
             };
             entries.push(e);
         }
-        let t = std::time::Instant::now();
+        // How fast is the benchmarks' business (`.bench/run`, "insights"), not a test's.
         let ins = compute(&entries, None, None, &TimeZone::UTC, TODAY);
-        let took = t.elapsed();
         assert_eq!(ins.entries, 100_000);
         assert_eq!(ins.feelings.checkins, 20_000);
         assert_eq!(ins.support.people[0].count, 20_000);
         assert_eq!(ins.repairs.opened, 20_000);
         assert_eq!(ins.streak.longest, 2500);
-        // Generous for a debug build on a shared machine; release is far below.
-        assert!(took.as_secs_f64() < 5.0, "took {took:?}");
     }
 }
