@@ -380,3 +380,45 @@ async fn a_signature_copied_onto_another_change_is_refused() {
     nothing_was_kept(&robin, &sam, 51, "robin never said this").await;
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_at_the_end_of_a_session_is_heard_by_the_side_that_sent_it() {
+    let (robin, sam, _, daemon) = shared_pair().await;
+    // Sam's copy holds an edit of Robin's entry, kept as an older version kept what it was
+    // given (without the checks): Sam's device offers it, Robin's refuses it.
+    let robins = haven_model::EntryId::from_parts(common::NOW_MS as u64 + 1, 1);
+    let at = haven_model::Timestamp {
+        unix_ms: common::NOW_MS + 50,
+        offset_secs: 0,
+    };
+    let sam_id = sam.id();
+    let rewrite = signed_changes(&sam, None, |doc| {
+        haven_model::schema::set_text(doc, robins, "rewritten", &sam_id, at).unwrap()
+    });
+    let store = sam.journal("us");
+    let (mut doc, chunks) = store.load(&sam.node.keys).unwrap();
+    let start = doc.get_heads();
+    for change in &rewrite {
+        doc.load_incremental(change).unwrap();
+    }
+    store
+        .absorb(&sam.node.keys, &mut doc, &start, &chunks, 0, None)
+        .unwrap();
+    // Both sides know the session failed, and why.
+    let outcomes = sync_sam(&sam).await;
+    assert!(
+        matches!(outcomes.as_slice(), [PeerOutcome::Failed(why)] if why.contains("changes an entry of someone else's")),
+        "{outcomes:?}"
+    );
+    assert!(
+        robin.node.vault().peers(&robin.node.keys).unwrap()[&sam.id()]
+            .refused
+            .is_some()
+    );
+    assert!(
+        !robin
+            .texts(&robin.journal("us"))
+            .contains(&"rewritten".to_string())
+    );
+    daemon.stop().await;
+}
