@@ -176,7 +176,14 @@ pub struct Authority {
     pub void: BTreeMap<String, &'static str>,
     /// Each person's role over time.
     roles: BTreeMap<String, roles::RoleHistory>,
+    /// Devices added by a device concurrently with that device's revocation: the standing
+    /// their record would give, and the revocation that voided it.
+    shadows: BTreeMap<String, (Standing, OpRef)>,
 }
+
+/// Why a record made by a revoked device outside the past of its revocation gives no
+/// standing.
+const ADDED_AFTER_REVOCATION: &str = "added by a device after it was revoked";
 
 /// One member record as written, before it is weighed.
 struct Record {
@@ -224,6 +231,8 @@ impl Authority {
         // (each round voids at least one record, so there are at most as many rounds as
         // records).
         let mut voided: HashMap<OpRef, &'static str> = HashMap::new();
+        // Records voided because their maker was revoked concurrently: its revocation.
+        let mut late: HashMap<OpRef, OpRef> = HashMap::new();
         for _ in 0..=records.len() {
             out.devices.clear();
             out.void.clear();
@@ -245,10 +254,8 @@ impl Authority {
                 if let Some(revocation) = revoked
                     && !history.in_past(&record.made, &revocation)
                 {
-                    voided.insert(
-                        record.made.clone(),
-                        "added by a device after it was revoked",
-                    );
+                    voided.insert(record.made.clone(), ADDED_AFTER_REVOCATION);
+                    late.insert(record.made.clone(), revocation);
                 } else if new_person
                     && out.role_at(&by_person, &record.made, &mut history) != Some(Role::Admin)
                 {
@@ -260,6 +267,24 @@ impl Authority {
             }
             if voided.len() == before {
                 break;
+            }
+        }
+        // A device added concurrently with its adder's revocation has no standing, but what
+        // it wrote before hearing of that revocation is kept (and void) rather than refused,
+        // as for a revoked device: a copy may have taken it in before the revocation.
+        for record in &records {
+            let Some(revocation) = late.get(&record.made) else {
+                continue;
+            };
+            if out.devices.contains_key(&record.device) || out.shadows.contains_key(&record.device)
+            {
+                continue;
+            }
+            let mut without = voided.clone();
+            without.remove(&record.made);
+            if let Judged::Stands(standing) = out.judge_add(doc, record, &without)? {
+                out.shadows
+                    .insert(record.device.clone(), (standing, revocation.clone()));
             }
         }
         Ok(out)
@@ -387,9 +412,20 @@ impl Authority {
         self.standing(device).is_some_and(Standing::is_active)
     }
 
-    /// The person of `device`, if it has a standing.
+    /// The person of `device`, if it has a standing (or would have, but for the revocation
+    /// of the device that added it: see [`Self::shadow`]).
     pub fn person_of(&self, device: &str) -> Option<&str> {
-        self.standing(device).map(|s| s.person.as_str())
+        self.standing(device)
+            .or_else(|| self.shadow(device).map(|(s, _)| s))
+            .map(|s| s.person.as_str())
+    }
+
+    /// For a device added by a device concurrently with that device's revocation (so with
+    /// no standing): the standing its record would give, and that revocation. What it made
+    /// outside the past of the revocation is kept but void; what it made knowing of it is
+    /// refused.
+    pub fn shadow(&self, device: &str) -> Option<(&Standing, &OpRef)> {
+        self.shadows.get(device).map(|(s, r)| (s, r))
     }
 
     /// Whether an operation `op` by `device` counts: the device has a standing and, if it

@@ -120,20 +120,30 @@ pub fn check_changes(
         let Some(device) = signer.as_deref() else {
             return Err(refuse(Rule::Unsigned));
         };
-        let Some(standing) = authority.standing(device) else {
-            return Err(refuse(Rule::NotMember));
-        };
         let first = OpRef {
             counter: change.start_op().get(),
             actor: expanded.actor_id.to_bytes().to_vec(),
         };
         // A revoked device's change outside the past of its revocation: refused when it was
         // made knowing of the revocation; kept when made concurrently (another device may
-        // already hold it, and every copy must end the same), but void (see [`void`]).
-        let void = !standing.is_active() && !authority.counts(device, &first, &mut history);
-        if void && authority.made_after_revocation(device, &first, &mut history) {
-            return Err(refuse(Rule::AfterRevocation));
-        }
+        // already hold it, and every copy must end the same), but void (see [`void`]). The
+        // same for a device added by a device concurrently with that one's revocation.
+        let (standing, void) = match (authority.standing(device), authority.shadow(device)) {
+            (Some(standing), _) => {
+                let void = !standing.is_active() && !authority.counts(device, &first, &mut history);
+                if void && authority.made_after_revocation(device, &first, &mut history) {
+                    return Err(refuse(Rule::AfterRevocation));
+                }
+                (standing, void)
+            }
+            (None, Some((standing, revocation))) => {
+                if history.in_past(revocation, &first) {
+                    return Err(refuse(Rule::AfterRevocation));
+                }
+                (standing, true)
+            }
+            (None, None) => return Err(refuse(Rule::NotMember)),
+        };
         // Judged by the role its signer had at it, so that a change made before its signer
         // heard of a role change is judged alike everywhere.
         let role = authority.role_at(&standing.person, &first, &mut history);

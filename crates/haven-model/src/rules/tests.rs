@@ -425,3 +425,47 @@ fn roles_change_by_admins_only_and_each_change_is_judged_by_the_role_at_it() {
     assert_eq!(after.standing(&kim.id).unwrap().role, Role::Writer);
     assert_eq!(after.standing(&sam).unwrap().role, Role::Admin);
 }
+
+#[test]
+fn a_person_added_by_an_admin_being_removed_is_void_on_every_copy() {
+    let mut c = couple();
+    let (robin, sam) = (c.robin.id.clone(), c.sam.id.clone());
+    c.robin.write(&mut c.doc, |d| {
+        crate::members::set_role(d, &robin, &sam, Role::Admin, 1).unwrap();
+        Ok(())
+    });
+    // Sam's copy and Robin's phone's copy, before Robin removes Sam.
+    let mut sams = c.doc.fork();
+    let mut phones = c.doc.fork();
+    let removal = c
+        .robin
+        .write(&mut c.doc, |d| revoke_member(d, &sam, 4).map(|_| ()));
+    // Sam, not knowing, adds Kim, who writes; Robin's phone takes both before it hears of
+    // the removal, Robin's laptop after.
+    let kim = Dev::new(7, "kim");
+    let mut changes = c.sam.write(&mut sams, |d| {
+        add_member(d, &kim.member(&kim.id, None)).map(|_| ())
+    });
+    let kims_entry = entry(8, &kim, "kim, added while Sam was being removed");
+    changes.extend(kim.write(&mut sams, |d| schema::put_entry(d, &kims_entry)));
+    receive(&mut phones, &changes).expect("the phone does not know yet");
+    receive(&mut phones, &removal).expect("then it hears");
+    receive(&mut c.doc, &changes).expect("kept where the removal came first, too");
+    assert_eq!(phones.get_heads(), c.doc.get_heads());
+    for copy in [&mut c.doc, &mut phones] {
+        let authority = Authority::read(copy.document()).unwrap();
+        assert!(authority.standing(&kim.id).is_none(), "the removal wins");
+        assert!(authority.shadow(&kim.id).is_some());
+        let void = void::void_entries(copy.document(), &authority);
+        assert_eq!(void, [kims_entry.id.to_string()].into());
+    }
+    // Once Kim's copy holds the removal, what Kim writes is refused.
+    receive(&mut sams, &removal).unwrap();
+    let after = kim.write(&mut sams, |d| {
+        schema::put_entry(d, &entry(9, &kim, "after"))
+    });
+    assert_eq!(
+        receive(&mut c.doc, &after).map_err(|r| r.rule),
+        Err(Rule::AfterRevocation)
+    );
+}

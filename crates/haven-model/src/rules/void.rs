@@ -10,7 +10,7 @@ use automerge::{Automerge, ObjType, ROOT, ReadDoc, Value, ValueRef};
 use crate::authority::{Authority, History, OpRef};
 
 /// The ids of the entries of `doc` that were made by a revoked device outside the past of
-/// its revocation.
+/// its revocation, or by a device that a revoked device added outside that past.
 pub fn void_entries(doc: &Automerge, authority: &Authority) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     if authority.devices().all(|s| s.is_active()) {
@@ -31,7 +31,8 @@ pub fn void_entries(doc: &Automerge, authority: &Authority) -> BTreeSet<String> 
             continue;
         };
         let revoked = authority.standing(&device).is_some_and(|s| !s.is_active());
-        if revoked && !authority.counts(&device, &made, &mut history) {
+        let shadow = authority.shadow(&device).is_some();
+        if shadow || revoked && !authority.counts(&device, &made, &mut history) {
             out.insert(item.key.to_string());
         }
     }
