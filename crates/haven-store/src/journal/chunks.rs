@@ -77,8 +77,9 @@ pub(crate) struct Loaded {
     pub doc: AutoCommit,
     /// The chunks it holds, sorted: those this device wrote and those admitted.
     pub names: Vec<String>,
-    /// Chunks this device did not write whose changes passed the check.
-    pub admitted: Vec<String>,
+    /// Chunks this device did not write whose changes passed the check, with the sealed
+    /// bytes that were checked (what gets tagged: the file may have changed since).
+    pub admitted: Vec<(String, Vec<u8>)>,
     /// Chunks this device did not write that were left out, with the reason.
     pub refused: Vec<(String, String)>,
 }
@@ -157,7 +158,7 @@ impl JournalStore {
             match self.check_foreign(keys, &mut doc, &name, &sealed)? {
                 None => {
                     names.push(name.clone());
-                    admitted.push(name);
+                    admitted.push((name, sealed));
                 }
                 Some(reason) => {
                     tracing::warn!(
@@ -192,10 +193,11 @@ impl JournalStore {
         let path = self.chunks_dir().join(name);
         let plain = envelope::open(keys.identity(), sealed, &path)?;
         let start = doc.get_heads();
-        let waiting = doc.get_missing_deps(&[]).len();
         let mut trial = doc.clone();
         guarded(&path, || trial.load_incremental(&plain))?;
-        if trial.get_missing_deps(&[]).len() > waiting {
+        // Every change it holds must apply now, so that every one is checked (a change left
+        // waiting for a missing one would be taken in later unchecked).
+        if !trial.get_missing_deps(&[]).is_empty() {
             let why = "it holds changes that depend on changes this journal lacks";
             return Ok(Some(why.into()));
         }
@@ -222,17 +224,18 @@ impl JournalStore {
         }
         let dir = self.chunks_dir();
         let mut names = loaded.names.clone();
-        for name in &loaded.admitted {
-            let path = dir.join(name);
-            let sealed = read_sealed(&path)?;
+        for (name, sealed) in &loaded.admitted {
             let Some(untagged) = ChunkName::parse(name).map(|n| n.untagged()) else {
                 continue;
             };
-            let Some(tagged) = self.tagged(keys, &untagged, &sealed) else {
+            let Some(tagged) = self.tagged(keys, &untagged, sealed) else {
                 continue;
             };
-            let to = dir.join(&tagged);
-            fs::rename(&path, &to).map_err(StoreError::io("rename", &path))?;
+            // The bytes that were checked are written under the tagged name, never the file
+            // as it is now (someone may have replaced it since it was read).
+            write_atomic(&dir, &tagged, sealed)?;
+            let path = dir.join(name);
+            fs::remove_file(&path).map_err(StoreError::io("remove", &path))?;
             names.retain(|n| n != name);
             names.push(tagged);
         }

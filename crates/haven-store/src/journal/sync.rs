@@ -44,6 +44,17 @@ impl JournalStore {
     /// folded into it, so that a large journal is not loaded again per session. Otherwise
     /// the journal is loaded from disk as if nothing were held.
     pub fn load_for_sync(&self, keys: &Keys, held: Option<SyncCopy>) -> Result<SyncCopy> {
+        self.load_for_sync_once(keys, held, false)
+    }
+
+    /// [`Self::load_for_sync`]; `settled` once chunks this device did not write have been
+    /// tagged or set aside (so that chunks dropped meanwhile cannot make it loop).
+    fn load_for_sync_once(
+        &self,
+        keys: &Keys,
+        held: Option<SyncCopy>,
+        settled: bool,
+    ) -> Result<SyncCopy> {
         let folding = self.inbox_len()? > 0;
         let _lock = match folding {
             true => VaultLock::exclusive(&self.lock_path)?,
@@ -61,11 +72,11 @@ impl JournalStore {
             Some(copy) => copy,
             None => {
                 let loaded = self.load_checked(keys)?;
-                if !loaded.admitted.is_empty() || !loaded.refused.is_empty() {
+                if !settled && (!loaded.admitted.is_empty() || !loaded.refused.is_empty()) {
                     // Chunks this device did not write: tag or move them aside first.
                     drop(_lock);
                     self.change(keys, |_| Ok(()))?;
-                    return self.load_for_sync(keys, None);
+                    return self.load_for_sync_once(keys, None, true);
                 }
                 let chunks = loaded.names;
                 let mut doc = loaded.doc.with_actor(super::actor_of(keys));
@@ -77,7 +88,7 @@ impl JournalStore {
                         doc.empty_change(automerge::transaction::CommitOptions::default());
                         Ok(())
                     })?;
-                    return self.load_for_sync(keys, None);
+                    return self.load_for_sync_once(keys, None, settled);
                 }
                 let entries = match self.cached_entries(keys, &chunks)? {
                     Some(entries) => entries,
