@@ -402,9 +402,7 @@ pub async fn finish(conn: &Connection, ending: Ending) {
 /// Drives a session over a stream until it finishes. `first` is the initiator's hello.
 /// When the session refuses what the peer sent, `refusing` hears why first (so that the
 /// refusal is on record before the peer learns of it), then the peer is told (best
-/// effort) and the error is returned; the caller keeps nothing from the session. When this
-/// side sends the last frame, it waits (bounded by `timeout`) for the peer's verdict on
-/// what it sent: a refusal then is returned as an error too, and nothing is kept.
+/// effort) and the error is returned; the caller keeps nothing from the session.
 pub async fn drive(
     session: &mut SyncSession,
     send_stream: &mut SendStream,
@@ -428,19 +426,11 @@ pub async fn drive(
                 }
                 if step.finished {
                     let _ = send_stream.finish();
-                    if step.send.is_empty() {
-                        return Ok(Ending::ReceivedLast);
-                    }
-                    // The peer checks what this side sent once it has it all: hear its
-                    // verdict, so that a refusal there is not reported as synced here. A
-                    // peer that agrees closes the connection (or says nothing more).
-                    return match recv(recv_stream, timeout).await {
-                        Ok(frame @ Frame::Refused { .. }) => match session.handle(frame) {
-                            Err(e) => Err(e.into()),
-                            Ok(_) => Ok(Ending::SentLast),
-                        },
-                        _ => Ok(Ending::SentLast),
-                    };
+                    return Ok(if step.send.is_empty() {
+                        Ending::ReceivedLast
+                    } else {
+                        Ending::SentLast
+                    });
                 }
             }
             Err(e) => {
