@@ -65,7 +65,7 @@ enum Action {
     },
     /// Change a person's role in a shared journal (admins only): readers read, writers also
     /// write their own entries, admins also add, remove and change the roles of people.
-    /// Every member sees who changed it.
+    /// Every member sees the new role once they sync.
     Role {
         /// The person: their name, or the start of one of their devices' fingerprints
         person: String,

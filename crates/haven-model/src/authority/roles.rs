@@ -82,9 +82,4 @@ impl Authority {
             }
         }
     }
-
-    /// Who changed `person`'s role last, and when (as its writer says): the device, if any.
-    pub fn role_changed_by(&self, person: &str) -> Option<&OpRef> {
-        self.roles.get(person)?.changes.last().map(|(op, _)| op)
-    }
 }

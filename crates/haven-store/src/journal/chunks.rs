@@ -123,31 +123,30 @@ impl JournalStore {
     /// every other chunk, each only if its changes pass the check.
     pub(crate) fn load_checked(&self, keys: &Keys) -> Result<Loaded> {
         let all = self.chunk_names()?;
-        let mut own: Vec<(String, Vec<u8>)> = Vec::new();
+        let (snapshots, changes): (Vec<&String>, Vec<&String>) = all
+            .iter()
+            .partition(|n| super::chunk_kind(n) == Some(ChunkKind::Snapshot));
+        // One chunk in memory at a time: each is read when its turn comes, and kept only
+        // if it is not this device's (those wait for the check, after all of its own).
         let mut others: Vec<(String, Vec<u8>)> = Vec::new();
-        for name in &all {
-            let path = self.chunks_dir().join(name);
-            let sealed = read_sealed(&path)?;
-            match self.is_own(keys, name, &sealed) {
-                true => own.push((name.clone(), sealed)),
-                false => others.push((name.clone(), sealed)),
-            }
-        }
-        let (snapshots, changes): (Vec<_>, Vec<_>) = own
-            .into_iter()
-            .partition(|(n, _)| super::chunk_kind(n) == Some(ChunkKind::Snapshot));
         let mut doc: Option<AutoCommit> = None;
         let mut names = Vec::new();
-        for (name, sealed) in snapshots.into_iter().rev().chain(changes) {
-            let path = self.chunks_dir().join(&name);
+        for name in snapshots.into_iter().rev().chain(changes) {
+            let path = self.chunks_dir().join(name);
+            let sealed = read_sealed(&path)?;
+            if !self.is_own(keys, name, &sealed) {
+                others.push((name.clone(), sealed));
+                continue;
+            }
             let plain = envelope::open(keys.identity(), &sealed, &path)?;
+            drop(sealed);
             match doc.as_mut() {
                 None => doc = Some(guarded(&path, || AutoCommit::load(&plain))?),
                 Some(d) => {
                     guarded(&path, || d.load_incremental(&plain))?;
                 }
             }
-            names.push(name);
+            names.push(name.clone());
         }
         let mut doc = match doc {
             Some(d) => d,

@@ -118,7 +118,7 @@ pub fn run(
 }
 
 /// The CLI's error for a person that could not be named.
-fn removal_error(e: RemovalError) -> CliError {
+pub(super) fn removal_error(e: RemovalError) -> CliError {
     let hint = match &e {
         RemovalError::NoSuchPerson(_) | RemovalError::Ambiguous { .. } => {
             "see `haven members` for names and device fingerprints"

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use haven_model::members::{self, RemovalError, Role, RoleChangeError};
+use haven_model::members::{self, Role, RoleChangeError};
 use haven_store::StoreError;
 use serde_json::json;
 
@@ -33,11 +33,7 @@ pub fn run(
         within,
         "haven journal role PERSON ROLE --in JOURNAL",
     )?;
-    let person = members::find_person(&view.members, who).map_err(|e| match e {
-        RemovalError::Schema(s) => CliError::from(StoreError::Schema(s)),
-        other => CliError::new(format!("{other}; nothing was changed"))
-            .hint("see `haven members` for names and device fingerprints"),
-    })?;
+    let person = members::find_person(&view.members, who).map_err(super::remove::removal_error)?;
     let shown = view
         .members
         .iter()
@@ -85,7 +81,7 @@ pub fn run(
         }))?;
     } else if !ctx.quiet {
         println!(
-            "{shown} is now a {} in `{}`; everyone will see that you changed it.",
+            "{shown} is now a {} in `{}`; every member sees it once they sync.",
             role.as_str(),
             clean(&name, false)
         );
