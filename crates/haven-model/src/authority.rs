@@ -15,11 +15,11 @@
 //! * A **revocation** (`revoked_at`) counts when its writer is a device of the same person
 //!   (leaving, or retiring one's own device) or an admin (removing someone).
 //!
-//! Revocations are weighed in the order of their operation ids (Lamport order, the same on
-//! every device). A revoked device's statements count only if they lie in the causal past
-//! of its revocation: what it said after, or concurrently with, being revoked is void. When
-//! two admins remove each other concurrently, the earlier statement in that order stands
-//! and the other, being concurrent with it, is void.
+//! Revocations and role changes are weighed in causal order, concurrent ones senior first
+//! (the same on every device; see `statements`). A revoked device's statements count only
+//! if they lie in the causal past of its revocation: what it said after, or concurrently
+//! with, being revoked is void. When two admins remove each other concurrently, the senior
+//! one's statement stands and the other, being concurrent with it, is void.
 //!
 //! Records written before changes were signed (by random actors) carry no proof: each such
 //! device stands for itself, as an admin, because the journal it came from let every member
@@ -36,7 +36,7 @@ mod history;
 mod roles;
 mod statements;
 pub use history::History;
-pub use roles::ROLE_KEY;
+pub use roles::{Binding, ROLE_KEY};
 
 /// What a person may do in a journal.
 #[derive(
@@ -185,6 +185,9 @@ pub struct Authority {
 /// standing.
 const ADDED_AFTER_REVOCATION: &str = "added by a device after it was revoked";
 
+/// Why a new person added by an admin concurrently with that admin's demotion has none.
+const ADDED_WHEN_DEMOTED: &str = "a new person added by an admin concurrently demoted";
+
 /// One member record as written, before it is weighed.
 struct Record {
     device: String,
@@ -256,22 +259,34 @@ impl Authority {
                 {
                     voided.insert(record.made.clone(), ADDED_AFTER_REVOCATION);
                     late.insert(record.made.clone(), revocation);
-                } else if new_person
-                    && out.role_at(&by_person, &record.made, &mut history) != Some(Role::Admin)
-                {
-                    voided.insert(
-                        record.made.clone(),
-                        "a new person added by someone who is not an admin",
-                    );
+                } else if new_person {
+                    let binding = out.binding_at(&by_person, &record.made, &mut history);
+                    match binding {
+                        Some(b) if b.role == Role::Admin => {}
+                        Some(Binding {
+                            causal: Role::Admin,
+                            demotion: Some(demotion),
+                            ..
+                        }) => {
+                            voided.insert(record.made.clone(), ADDED_WHEN_DEMOTED);
+                            late.insert(record.made.clone(), demotion);
+                        }
+                        _ => {
+                            voided.insert(
+                                record.made.clone(),
+                                "a new person added by someone who is not an admin",
+                            );
+                        }
+                    }
                 }
             }
             if voided.len() == before {
                 break;
             }
         }
-        // A device added concurrently with its adder's revocation has no standing, but what
-        // it wrote before hearing of that revocation is kept (and void) rather than refused,
-        // as for a revoked device: a copy may have taken it in before the revocation.
+        // A device added concurrently with its adder's revocation (or demotion) has no
+        // standing, but what it wrote before hearing of that statement is kept (and void)
+        // rather than refused, as for a revoked device: a copy may have taken it in first.
         for record in &records {
             let Some(revocation) = late.get(&record.made) else {
                 continue;
@@ -397,6 +412,26 @@ impl Authority {
         })
     }
 
+    /// When the person of `device` joined: the operation that made their first record.
+    /// Earlier is more senior.
+    pub fn joined(&self, device: &str) -> Option<&OpRef> {
+        let person = &self.standing(device)?.person;
+        self.standing(person).map(|root| &root.made)
+    }
+
+    /// The member record that gives `device` its standing: several may be under its id
+    /// (made concurrently, or by a void change), and Automerge reads only one of them.
+    pub fn record_of(&self, doc: &Automerge, device: &str) -> Result<Option<ObjId>, SchemaError> {
+        let Some(standing) = self.standing(device) else {
+            return Ok(None);
+        };
+        let members = root_map(doc, "members")?;
+        Ok((doc.get_all(&members, device)?.into_iter())
+            .filter(|(v, _)| matches!(v, Value::Object(ObjType::Map)))
+            .map(|(_, obj)| obj)
+            .find(|obj| OpRef::of(obj).as_ref() == Some(&standing.made)))
+    }
+
     /// The standing of `device`, if it has one (active or ended).
     pub fn standing(&self, device: &str) -> Option<&Standing> {
         self.devices.get(device)
@@ -420,10 +455,10 @@ impl Authority {
             .map(|s| s.person.as_str())
     }
 
-    /// For a device added by a device concurrently with that device's revocation (so with
-    /// no standing): the standing its record would give, and that revocation. What it made
-    /// outside the past of the revocation is kept but void; what it made knowing of it is
-    /// refused.
+    /// For a device added by a device concurrently with that device's revocation, or with
+    /// the adding admin's demotion (so with no standing): the standing its record would give,
+    /// and that statement. What it made outside the past of the statement is kept but void;
+    /// what it made knowing of it is refused.
     pub fn shadow(&self, device: &str) -> Option<(&Standing, &OpRef)> {
         self.shadows.get(device).map(|(s, r)| (s, r))
     }
@@ -451,7 +486,7 @@ impl Authority {
     ) -> bool {
         self.standing(device)
             .and_then(|s| s.revoked.as_ref())
-            .is_some_and(|revocation| history.in_past(revocation, op))
+            .is_some_and(|revocation| history.after(op, revocation))
     }
 
     /// Whether the record made by operation `made` is the one that gives `device` its

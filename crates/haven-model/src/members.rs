@@ -111,10 +111,15 @@ pub fn add_member(doc: &mut AutoCommit, m: &Member) -> Result<bool, SchemaError>
     Ok(true)
 }
 
+/// The member record that gives `device` its standing, the one its statements go into.
+fn standing_record(doc: &mut AutoCommit, device: &str) -> Result<Option<ObjId>, SchemaError> {
+    let authority = Authority::read(doc.document())?;
+    authority.record_of(doc.document(), device)
+}
+
 /// Marks a member revoked. Returns false if it was not a member or is revoked already.
 pub fn revoke_member(doc: &mut AutoCommit, device: &str, at_ms: i64) -> Result<bool, SchemaError> {
-    let members = map_at(doc, "members")?;
-    let Some((Value::Object(ObjType::Map), obj)) = doc.get(&members, device)? else {
+    let Some(obj) = standing_record(doc, device)? else {
         return Ok(false);
     };
     if doc.get(&obj, "revoked_at")?.is_some() {
@@ -260,9 +265,8 @@ pub fn set_role(
         Some(now) if now == role => return Err(RoleChangeError::Already(role.as_str())),
         Some(_) => {}
     }
-    let members = map_at(doc, "members")?;
-    let record = doc.get(&members, person_id).map_err(SchemaError::from)?;
-    let Some((Value::Object(ObjType::Map), record)) = record else {
+    let record = authority.record_of(doc.document(), person_id)?;
+    let Some(record) = record else {
         return Err(RoleChangeError::Gone(person_id.to_string()));
     };
     let key = format!("{}{nonce:016x}", crate::authority::ROLE_KEY);
@@ -350,8 +354,7 @@ pub fn set_addrs(
     device: &str,
     addrs: &[String],
 ) -> Result<bool, SchemaError> {
-    let members = map_at(doc, "members")?;
-    let Some((Value::Object(ObjType::Map), obj)) = doc.get(&members, device)? else {
+    let Some(obj) = standing_record(doc, device)? else {
         return Ok(false);
     };
     let value = usable_addrs(addrs).join(" ");
@@ -379,12 +382,9 @@ pub fn read_members(doc: &Automerge) -> Result<Vec<Member>, SchemaError> {
 
 /// [`read_members`] with the journal's authority already read.
 pub fn read_members_of(doc: &Automerge, authority: &Authority) -> Result<Vec<Member>, SchemaError> {
-    let members = map_at(doc, "members")?;
     let mut out = Vec::new();
     for standing in authority.devices() {
-        let Some((Value::Object(ObjType::Map), obj)) =
-            doc.get(&members, standing.device.as_str())?
-        else {
+        let Some(obj) = authority.record_of(doc, &standing.device)? else {
             continue;
         };
         // Names as the device itself last gave them, else as its adder wrote them.

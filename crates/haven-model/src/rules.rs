@@ -54,6 +54,10 @@ pub enum Rule {
     /// It writes a part of `meta` its signer may not.
     #[error("it changes the journal's `{0}`, which its signer may not")]
     Meta(String),
+    /// Its operations are numbered no higher than those of a change it depends on, which
+    /// no Automerge writes, and which would let it pass as written before them.
+    #[error("its operations are numbered below those of the changes it depends on")]
+    Numbering,
     /// It writes something a journal never holds.
     #[error("it writes {0}, which a journal never holds")]
     Shape(&'static str),
@@ -124,6 +128,9 @@ pub fn check_changes(
             counter: change.start_op().get(),
             actor: expanded.actor_id.to_bytes().to_vec(),
         };
+        if first.counter <= deps_max_op(doc, change) {
+            return Err(refuse(Rule::Numbering));
+        }
         // A revoked device's change outside the past of its revocation: refused when it was
         // made knowing of the revocation; kept when made concurrently (another device may
         // already hold it, and every copy must end the same), but void (see [`void`]). The
@@ -137,7 +144,7 @@ pub fn check_changes(
                 (standing, void)
             }
             (None, Some((standing, revocation))) => {
-                if history.in_past(revocation, &first) {
+                if history.after(&first, revocation) {
                     return Err(refuse(Rule::AfterRevocation));
                 }
                 (standing, true)
@@ -145,8 +152,11 @@ pub fn check_changes(
             (None, None) => return Err(refuse(Rule::NotMember)),
         };
         // Judged by the role its signer had at it, so that a change made before its signer
-        // heard of a role change is judged alike everywhere.
-        let role = authority.role_at(&standing.person, &first, &mut history);
+        // heard of a role change is judged alike everywhere. A demotion concurrent with it
+        // voids what it needed the higher role for (see `authority::roles`).
+        let binding = authority.binding_at(&standing.person, &first, &mut history);
+        let role = binding.as_ref().map(|b| b.causal);
+        let void = void || binding.is_some_and(|b| b.role < b.causal);
         let signer = Signer {
             device,
             person: &standing.person,
@@ -169,6 +179,15 @@ pub fn check_changes(
         }
     }
     Ok(())
+}
+
+/// The highest operation counter among the changes `change` depends on (0 for none).
+fn deps_max_op(doc: &Automerge, change: &automerge::Change) -> u64 {
+    (change.deps().iter())
+        .filter_map(|d| doc.get_change_meta_by_hash(d))
+        .map(|m| m.max_op)
+        .max()
+        .unwrap_or(0)
 }
 
 struct Signer<'a> {

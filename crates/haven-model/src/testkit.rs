@@ -23,7 +23,8 @@ impl Dev {
         Dev { key, id, name }
     }
 
-    fn actor(&self) -> automerge::ActorId {
+    /// A new actor id bound to this device.
+    pub fn actor(&self) -> automerge::ActorId {
         signed::device_actor(&self.key.verifying_key().to_bytes(), rand_nonce())
     }
 

@@ -4,17 +4,42 @@
 //! the journal's history.
 //!
 //! A statement counts when its writer counts at it (not revoked in its past) and was an
-//! admin at it: by the statements in its causal past, else by the role it was added with.
-//! Statements are weighed with revocations in operation-id order (the same on every
-//! device, and causal: a statement's past comes before it). A person's role **now** is set
-//! by the last statement about them that counts; the role a change is judged by is the one
-//! its signer had **at** it ([`Authority::role_at`]), so that a change made before its
-//! signer heard of a role change is judged alike on every device.
+//! admin at it: by the statements in its causal past, else by the role it was added with,
+//! and not demoted by a statement concurrent with it. Statements are weighed with
+//! revocations in causal order (see `statements`). A person's role **now** is set by the last
+//! statement about them that counts; the role a change is judged by is the one its signer
+//! had **at** it ([`Authority::role_at`]), so that a change made before its signer heard of
+//! a role change is judged alike on every device.
+//!
+//! A demotion binds what its person did concurrently with it, wherever that was written
+//! ([`Authority::binding_at`]): a change made on a branch that leaves the demotion out is
+//! kept (a copy may hold it already) but void for what the lower role may not do. So a
+//! member made a reader cannot go on writing entries by writing from before the demotion,
+//! nor a former admin go on removing people.
 
 use automerge::{Automerge, ObjId, ReadDoc, Value};
 
 use super::{Authority, History, OpRef, Role};
 use crate::schema::SchemaError;
+
+/// The role a person's change is bound by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    /// The role by the statements in the change's past.
+    pub causal: Role,
+    /// That role, lowered by a demotion concurrent with the change.
+    pub role: Role,
+    /// The concurrent demotion that lowered it, if one did.
+    pub demotion: Option<OpRef>,
+}
+
+impl Binding {
+    /// Whether a concurrent demotion takes away what the change needed: `need`, which the
+    /// causal role gives.
+    pub fn voids(&self, need: Role) -> bool {
+        self.causal >= need && self.role < need
+    }
+}
 
 /// The prefix of a role statement's key in a member record.
 pub const ROLE_KEY: &str = "role/";
@@ -59,8 +84,46 @@ impl Authority {
             .changes
             .iter()
             .rev()
-            .find(|(s, _)| s.counter < op.counter && history.in_past(s, op));
+            .find(|(s, _)| s.counter < op.counter && history.after(op, s));
         before.map(|(_, role)| *role).or(roles.initial)
+    }
+
+    /// The role that binds what `person` did at operation `op`: [`Self::role_at`], lowered by
+    /// any counting statement about them concurrent with `op` that gives a lower role.
+    pub fn binding_at(
+        &self,
+        person: &str,
+        op: &OpRef,
+        history: &mut History<'_>,
+    ) -> Option<Binding> {
+        let causal = self.role_at(person, op, history)?;
+        let mut binding = Binding {
+            causal,
+            role: causal,
+            demotion: None,
+        };
+        for (s, role) in &self.roles.get(person)?.changes {
+            if *role < binding.role && history.concurrent(s, op) {
+                binding.role = *role;
+                binding.demotion = Some(s.clone());
+            }
+        }
+        Some(binding)
+    }
+
+    /// The role [`Self::binding_at`] gives.
+    pub(super) fn binds_as(
+        &self,
+        person: &str,
+        op: &OpRef,
+        history: &mut History<'_>,
+    ) -> Option<Role> {
+        self.binding_at(person, op, history).map(|b| b.role)
+    }
+
+    /// Whether any person's role was changed after they joined.
+    pub fn has_role_changes(&self) -> bool {
+        self.roles.values().any(|r| !r.changes.is_empty())
     }
 
     /// Records `person`'s role as added (called as standings are made).

@@ -18,8 +18,9 @@
 //! entries it made outside the past of its revocation are void on every device, and the
 //! check compares the entries read with that taken out ([`super::void::void_entries`]).
 //!
-//! Admins also change people's roles; a writer made a reader goes on writing until it hears,
-//! and what it wrote before it heard is judged by the role it had then, everywhere alike.
+//! Admins also change people's roles; a writer made a reader goes on writing until it hears.
+//! What it wrote before it heard is judged by the role it had then, everywhere alike, and
+//! the entries it made concurrently with the demotion are void on every device.
 //!
 //! What these honest histories leave out, and why: membership changes do not race each
 //! other. A device adds, revokes or changes a role only when its copy holds every member
@@ -101,6 +102,12 @@ struct History {
     endings: BTreeMap<String, Ending>,
     /// For each revoked device, the entries it made that its revocation had seen.
     seen_by_revocation: BTreeMap<usize, BTreeSet<EntryId>>,
+    /// Each demotion to reader: the person, the change that made it, the entries its
+    /// writer's copy held.
+    demotions: Vec<(usize, ChangeHash, BTreeSet<EntryId>)>,
+    /// For each entry, the demotions of its writer's person that its writer's copy did not
+    /// hold when writing it.
+    unknowing: BTreeMap<EntryId, Vec<usize>>,
     counts: BTreeMap<&'static str, usize>,
 }
 
@@ -376,6 +383,21 @@ impl History {
             .counts
             .entry("entry void: made concurrently with its maker's revocation")
             .or_default() += voided;
+        // So is one a person made concurrently with being made a reader.
+        let demoted = |id: &EntryId| {
+            let unknowing = self
+                .unknowing
+                .get(id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            unknowing.iter().any(|&k| !self.demotions[k].2.contains(id))
+        };
+        let voided = self.written.keys().filter(|id| demoted(id)).count();
+        *self
+            .counts
+            .entry("entry void: made concurrently with its person's demotion")
+            .or_default() += voided;
+        let void = |id: &EntryId| void(id) || demoted(id);
         let live = (self.written.keys())
             .filter(|id| !deleted(id) && !void(id))
             .copied()
@@ -468,6 +490,10 @@ fn random_honest_histories_are_accepted_and_converge() {
         (
             "entry void: made concurrently with its maker's revocation",
             35,
+        ),
+        (
+            "entry void: made concurrently with its person's demotion",
+            5,
         ),
         ("entry left with concurrent texts", 1),
     ];

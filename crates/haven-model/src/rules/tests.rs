@@ -469,3 +469,5 @@ fn a_person_added_by_an_admin_being_removed_is_void_on_every_copy() {
         Err(Rule::AfterRevocation)
     );
 }
+
+mod races;

@@ -18,6 +18,12 @@ impl History {
         let entry = Entry::note(id, stamp(self.now()), self.id(i), text.clone());
         self.write(i, |d| schema::put_entry(d, &entry));
         self.written.insert(id, (i, BTreeSet::from([text])));
+        let doc = self.devices[i].doc.as_mut().unwrap();
+        let unknowing: Vec<usize> = (self.demotions.iter().enumerate())
+            .filter(|(_, (p, change, _))| *p == i / 2 && doc.get_change_by_hash(change).is_none())
+            .map(|(k, _)| k)
+            .collect();
+        self.unknowing.insert(id, unknowing);
         self.count(match self.devices[i].revoked {
             false => "write an entry",
             true => "a revoked device writes an entry, not knowing",
@@ -183,11 +189,29 @@ impl History {
         let others: Vec<Role> = all.into_iter().filter(|r| *r != self.roles[p]).collect();
         let role = self.rng.pick(&others).unwrap();
         let (by_id, person, nonce) = (self.id(by), self.id(2 * p), self.rng.next());
+        let seen: BTreeSet<EntryId> = {
+            let doc = self.devices[by].doc.as_ref().unwrap();
+            let present = schema::read_entries(doc).unwrap().entries;
+            present.into_iter().map(|e| e.id).collect()
+        };
         self.write(by, |d| {
             members::set_role(d, &by_id, &person, role, nonce).unwrap();
             Ok(())
         });
         self.reread(by);
+        if role == Role::Reader {
+            let doc = self.devices[by].doc.as_mut().unwrap();
+            let change = doc.get_heads()[0];
+            // The person's entries written already, which the demotion did not see, were
+            // written not knowing of it.
+            let k = self.demotions.len();
+            for (id, (writer, _)) in &self.written {
+                if *writer / 2 == p && !seen.contains(id) {
+                    self.unknowing.entry(*id).or_default().push(k);
+                }
+            }
+            self.demotions.push((p, change, seen));
+        }
         self.roles[p] = role;
         self.count("an admin changes a person's role");
         true
