@@ -13,7 +13,7 @@ mod common;
 use automerge::AutoCommit;
 use common::client::{
     answer_to, crafted, forged, message_of, note, nothing_was_kept, refused, robin_doc,
-    shared_pair, signed_changes, sync_sam,
+    shared_pair, signed_changes, sync_sam, take_in,
 };
 use common::{Daemon, Device, pair, pair_as};
 use haven_model::members::Role;
@@ -241,13 +241,7 @@ async fn a_removed_devices_change_relayed_by_a_third_device_is_void_or_refused()
         haven_model::schema::put_entry(doc, &note(&sam, 30, "while being removed")).unwrap();
     });
     let kims = kim.journal("us");
-    let (mut doc, chunks) = kims.load(&kim.node.keys).unwrap();
-    let start = doc.get_heads();
-    for change in &concurrent {
-        doc.load_incremental(change).unwrap();
-    }
-    kims.absorb(&kim.node.keys, &mut doc, &start, &chunks, 0, None)
-        .unwrap();
+    take_in(&kim, &concurrent);
     assert!(
         kim.texts(&kims)
             .contains(&"while being removed".to_string())
@@ -378,5 +372,38 @@ async fn a_signature_copied_onto_another_change_is_refused() {
     let refusal = refused(&sam, &robin, key, key, message_of(forged)).await;
     assert!(refusal.contains("signature does not match"), "{refusal}");
     nothing_was_kept(&robin, &sam, 51, "robin never said this").await;
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_written_under_the_id_of_robins_hides_nothing() {
+    let (robin, sam, _key, daemon) = shared_pair().await;
+    // Robin writes; Sam's copy has not heard of it. Sam, from that copy, writes a long entry
+    // of his own (so that his operations are numbered above Robin's), then an entry of his
+    // own under the id of Robin's new one, which Automerge alone would read in its place.
+    robin.write(&robin.journal("us"), 3, "robin's words");
+    let changes = signed_changes(&sam, None, |doc| {
+        haven_model::schema::put_entry(doc, &note(&sam, 4, &"padding ".repeat(60))).unwrap();
+        haven_model::schema::put_entry(doc, &note(&sam, 3, "sam's words under robin's id"))
+            .unwrap();
+    });
+    // Sam's device takes the change in, as its own, and the stock sync carries it.
+    take_in(&sam, &changes);
+    assert!(
+        matches!(sync_sam(&sam).await.as_slice(), [PeerOutcome::Synced(..)]),
+        "his own entries, as far as the rules can see"
+    );
+    // Both copies read Robin's words under that id, with Robin as their author.
+    for device in [&robin, &sam] {
+        let view = device.journal("us").read(&device.node.keys).unwrap();
+        let under = view.entries.iter().find(|e| e.text == "robin's words");
+        assert_eq!(under.map(|e| e.device.clone()), Some(robin.id()));
+        assert!(
+            !view
+                .entries
+                .iter()
+                .any(|e| e.text.contains("under robin's id"))
+        );
+    }
     daemon.stop().await;
 }

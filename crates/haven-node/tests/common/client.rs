@@ -95,6 +95,20 @@ pub fn forged(
         .collect()
 }
 
+/// `device` takes `changes` into its copy of "us" as a session would bring them, checked
+/// as one.
+pub fn take_in(device: &Device, changes: &[Vec<u8>]) {
+    let store = device.journal("us");
+    let (mut doc, chunks) = store.load(&device.node.keys).unwrap();
+    let start = doc.get_heads();
+    for change in changes {
+        doc.load_incremental(change).unwrap();
+    }
+    store
+        .absorb(&device.node.keys, &mut doc, &start, &chunks, 0, None)
+        .unwrap();
+}
+
 /// A sync message carrying `changes`, the last of them its head.
 pub fn message_of(changes: Vec<Vec<u8>>) -> SyncMessage {
     let head = haven_model::inspect::chunk_hash(changes.last().unwrap()).unwrap();

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use automerge::AutoCommit;
 use haven_model::authority::Authority;
 use haven_model::members::Member;
-use haven_model::rules::void::void_entries;
+use haven_model::rules::void::read_entries_by_map;
 use haven_model::schema::{self, Materialized};
 use haven_model::validate::Baseline;
 use haven_model::{Entry, JournalMeta};
@@ -111,20 +111,28 @@ struct ViewParts {
     key: Option<String>,
     members: Vec<Member>,
     flawed: Vec<String>,
-    /// Entries a revocation voided: kept in the document, read by no one.
+    /// Entries a revocation or a demotion voided: kept in the document, read by no one.
     void: BTreeSet<String>,
+    /// Entries read from another map than the one Automerge reads under their id (see
+    /// `haven_model::rules::void`).
+    beneath: Vec<Entry>,
 }
 
 impl ViewParts {
     fn of(doc: &mut AutoCommit, read: &Materialized) -> Result<ViewParts> {
         let authority = Authority::read(doc.document())?;
+        let voided = read_entries_by_map(doc.document(), &authority);
+        let beneath = (voided.beneath.iter())
+            .filter_map(|(key, obj)| schema::read_entry(doc.document(), key, obj).ok())
+            .collect();
         Ok(ViewParts {
             meta: schema::read_meta(doc)?,
             vocab: schema::meta_values(doc, "vocab/")?,
             key: haven_model::members::journal_key(doc)?,
             members: haven_model::members::read_members_of(doc.document(), &authority)?,
             flawed: Baseline::flawed_in(read).into_iter().collect(),
-            void: void_entries(doc.document(), &authority),
+            void: voided.hidden,
+            beneath,
         })
     }
 }
@@ -313,18 +321,27 @@ impl JournalStore {
             members,
             flawed,
             void,
+            beneath,
         } = parts;
         let Materialized { entries, malformed } = read;
-        let kept: Vec<Entry>;
-        let entries = match void.is_empty() {
-            true => entries,
+        let (kept, unread): (Vec<Entry>, Vec<(String, String)>);
+        let (entries, malformed) = match void.is_empty() && beneath.is_empty() {
+            true => (entries, malformed),
             false => {
-                kept = entries
-                    .iter()
-                    .filter(|e| !void.contains(&e.id.to_string()))
+                let replaced: BTreeSet<String> = beneath.iter().map(|e| e.id.to_string()).collect();
+                let skip = |id: &str| void.contains(id) || replaced.contains(id);
+                let mut all: Vec<Entry> = (entries.iter())
+                    .filter(|e| !skip(&e.id.to_string()))
+                    .cloned()
+                    .chain(beneath)
+                    .collect();
+                all.sort_by_key(|e| e.id.to_string());
+                kept = all;
+                unread = (malformed.iter())
+                    .filter(|(key, _)| !replaced.contains(key))
                     .cloned()
                     .collect();
-                &kept
+                (&kept, &unread)
             }
         };
         let total = entries.len();
