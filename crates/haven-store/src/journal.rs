@@ -226,7 +226,7 @@ impl JournalStore {
         doc.commit();
         let mut doc = signed_since(base, doc, &before, keys)?;
         let name = self.write_snapshot(keys, &mut doc)?;
-        self.write_view(doc, vec![name])
+        self.write_view(keys, doc, vec![name])
     }
 
     /// Appends an entry without any secret: seals it into the inbox. Durable on return.
@@ -324,7 +324,7 @@ impl JournalStore {
         let mut doc = signed_since(base, doc, &before, keys)?;
         follows_rules(&mut doc, &before, keys)?;
         let names = self.keep_new(keys, &mut doc, &before, names)?;
-        self.write_view(doc, names)?;
+        self.write_view(keys, doc, names)?;
         self.remove_folded(&folded)?;
         Ok(out)
     }

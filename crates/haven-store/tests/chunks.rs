@@ -1,6 +1,7 @@
 //! Chunks dropped into a vault by someone who knows its public recipient: read only when
 //! their changes pass the checks a sync session's would, and set aside otherwise. A vault
-//! from before chunks were tagged trusts its chunks once, when it is first unlocked.
+//! from before chunks were tagged trusts its chunks once, when it is first unlocked. Read
+//! caches written that way are never read.
 
 #![allow(clippy::unwrap_used)]
 
@@ -170,4 +171,36 @@ fn a_vault_from_before_tags_trusts_its_chunks_once_when_first_unlocked() {
         .unlock(&Passphrase::new("pass".into()).unwrap())
         .unwrap();
     assert_eq!(texts(&us, &keys), ["note 1"]);
+}
+
+#[test]
+fn a_read_cache_written_with_only_the_recipient_is_never_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, keys) = init(&tmp.path().join("v"));
+    let us = vault.create_journal(&keys, &shared("us")).unwrap();
+    let mut first = mine(&keys, 1);
+    first.text = "the words as written".into();
+    us.change(&keys, |doc| Ok(schema::put_entry(doc, &first)?))
+        .unwrap();
+    assert_eq!(texts(&us, &keys), ["the words as written"]);
+    // Someone who knows the format (but not this device's keys) rewrites the cache: the
+    // same bytes with the words changed, then the same without the tag in front.
+    let plain = age::decrypt(keys.identity(), &fs::read(us.view_path()).unwrap()).unwrap();
+    let at = plain
+        .windows(first.text.len())
+        .position(|w| w == first.text.as_bytes())
+        .unwrap();
+    let mut changed = plain.clone();
+    changed[at..at + first.text.len()].copy_from_slice(b"words put in a mouth");
+    let untagged = changed[32..].to_vec();
+    for forged in [changed, untagged] {
+        for name in ["view.age", "recent.age"] {
+            let sealed = age::encrypt(&keys.identity().to_public(), &forged).unwrap();
+            fs::write(us.view_path().with_file_name(name), sealed).unwrap();
+        }
+        assert_eq!(texts(&us, &keys), ["the words as written"]);
+        let recent = us.read_recent(&keys, 10).unwrap();
+        let recent: Vec<String> = recent.entries.into_iter().map(|e| e.text).collect();
+        assert_eq!(recent, ["the words as written"]);
+    }
 }

@@ -189,7 +189,7 @@ impl JournalStore {
         )?;
         let held = std::mem::take(&mut copy.chunks);
         copy.chunks = self.keep_new(keys, &mut copy.doc, &before, held)?;
-        self.write_view_of(&mut copy.doc, &copy.entries, copy.chunks.clone())?;
+        self.write_view_of(keys, &mut copy.doc, &copy.entries, copy.chunks.clone())?;
         copy.chunks.sort();
         self.remove_folded(&folded)
     }
@@ -235,10 +235,10 @@ impl JournalStore {
         covers.sort();
         if alone {
             match entries {
-                Some(read) => self.write_view_of(doc, read, covers.clone())?,
+                Some(read) => self.write_view_of(keys, doc, read, covers.clone())?,
                 None => {
                     let read = schema::read_entries(doc)?;
-                    self.write_view_of(doc, &read, covers.clone())?
+                    self.write_view_of(keys, doc, &read, covers.clone())?
                 }
             }
         }

@@ -2,6 +2,12 @@
 //! `recent.age` the newest [`RECENT`] of them, so that reads never load the document. Each
 //! records which chunks it was built from; a cache built from other chunks (a crash, a sync,
 //! a file restored by hand) is rebuilt from the document when next read.
+//!
+//! A cache is encrypted to the vault's public recipient, which anyone holding that
+//! recipient can do, so it is also tagged: its plaintext starts with a MAC under this
+//! device's [`crate::keys::ChunkKey`] over the journal, the file's name and the rest. A
+//! cache whose tag does not verify (written by someone else, or by another device's key)
+//! is never read: it is rebuilt from the chunks, which are checked on their own.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -23,7 +29,10 @@ use crate::keys::Keys;
 use crate::lock::VaultLock;
 
 /// Version of the read-cache format.
-const VIEW_VERSION: u32 = 5;
+const VIEW_VERSION: u32 = 6;
+
+/// Length of the tag that starts a read cache's plaintext (hex digits).
+const TAG_LEN: usize = 32;
 
 /// What a read returns: every entry, the journal's meta, and how many came from the inbox.
 #[derive(Debug, Default)]
@@ -153,11 +162,7 @@ impl JournalStore {
 
     /// The read cache `name` if it is readable, whatever chunks it was built from.
     fn any_view_named(&self, keys: &Keys, name: &str) -> Result<Option<ViewFile>> {
-        let path = self.dir.join(name);
-        if !path.exists() {
-            return Ok(None);
-        }
-        let Ok(plain) = envelope::open_file(keys.identity(), &path) else {
+        let Some(plain) = self.open_view(keys, name) else {
             return Ok(None);
         };
         Ok(postcard::from_bytes::<ViewFile>(&plain)
@@ -274,22 +279,28 @@ impl JournalStore {
         out
     }
     /// Materialises `doc` into the read caches, recorded as built from `covers`.
-    pub(crate) fn write_view(&self, mut doc: AutoCommit, covers: Vec<String>) -> Result<()> {
+    pub(crate) fn write_view(
+        &self,
+        keys: &Keys,
+        mut doc: AutoCommit,
+        covers: Vec<String>,
+    ) -> Result<()> {
         let read = schema::read_entries(&doc)?;
         let parts = ViewParts::of(&mut doc, &read)?;
         // The document is no longer needed: free it before encrypting the caches.
         drop(doc);
-        self.write_parts(parts, &read, covers)
+        self.write_parts(keys, parts, &read, covers)
     }
 
     /// [`Self::write_view`] from a borrowed document whose entries were already read.
     pub(crate) fn write_view_of(
         &self,
+        keys: &Keys,
         doc: &mut AutoCommit,
         read: &Materialized,
         covers: Vec<String>,
     ) -> Result<()> {
-        self.write_parts(ViewParts::of(doc, read)?, read, covers)
+        self.write_parts(keys, ViewParts::of(doc, read)?, read, covers)
     }
 
     /// The read cache `view.age` as entries, if it was built from exactly `chunks`.
@@ -309,6 +320,7 @@ impl JournalStore {
 
     fn write_parts(
         &self,
+        keys: &Keys,
         parts: ViewParts,
         read: &Materialized,
         mut covers: Vec<String>,
@@ -335,7 +347,7 @@ impl JournalStore {
                     .cloned()
                     .chain(beneath)
                     .collect();
-                all.sort_by_key(|e| e.id.to_string());
+                all.sort_by_key(|e| e.id);
                 kept = all;
                 unread = (malformed.iter())
                     .filter(|(key, _)| !replaced.contains(key))
@@ -359,24 +371,54 @@ impl JournalStore {
                 members: &members,
                 flawed: &flawed,
             };
+            let body =
+                postcard::to_stdvec(&view).map_err(|e| StoreError::Encrypt(e.to_string()))?;
+            let tag = self.view_tag(keys, name, &body);
             durable::write_atomic_with(&self.dir, name, |file| {
                 envelope::seal_to_writer(&self.recipient, file, |w| {
-                    postcard::to_io(&view, w)
-                        .map(|_| ())
-                        .map_err(std::io::Error::other)
+                    w.write_all(tag.as_bytes())?;
+                    w.write_all(&body)
                 })
             })?;
         }
         Ok(())
     }
 
+    /// The tag of the read cache `name` whose body is `body`: empty without a chunk key,
+    /// which no cache is read with.
+    fn view_tag(&self, keys: &Keys, name: &str, body: &[u8]) -> String {
+        let Some(key) = keys.chunk_key() else {
+            return "-".repeat(TAG_LEN);
+        };
+        key.tag(&self.id.to_string(), &format!("read cache {name}"), body)
+    }
+
+    /// The body of the read cache `name`, if it opens and its tag verifies.
+    fn open_view(&self, keys: &Keys, name: &str) -> Option<Vec<u8>> {
+        let path = self.dir.join(name);
+        if !path.exists() {
+            return None;
+        }
+        let mut plain = envelope::open_file(keys.identity(), &path).ok()?;
+        keys.chunk_key()?;
+        let tag = plain.get(..TAG_LEN)?.to_vec();
+        let verified = self.view_tag(keys, name, &plain[TAG_LEN..]).as_bytes() == tag;
+        if !verified {
+            tracing::warn!(journal = %self.id, name, "a read cache's tag does not verify; rebuilding it");
+            return None;
+        }
+        plain.drain(..TAG_LEN);
+        Some(plain)
+    }
+
     /// The entries of the read cache, whatever chunks it covers (for recovery).
     pub(crate) fn read_cache_entries(&self, keys: &Keys) -> Result<Vec<Entry>, String> {
-        let path = self.view_path();
-        if !path.exists() {
+        if !self.view_path().exists() {
             return Ok(Vec::new());
         }
-        let plain = envelope::open_file(keys.identity(), &path).map_err(|e| e.to_string())?;
+        let plain = self
+            .open_view(keys, "view.age")
+            .ok_or("the read cache does not open with this device's keys, or its tag is wrong")?;
         let view: ViewFile =
             postcard::from_bytes(&plain).map_err(|e| format!("read cache is malformed ({e})"))?;
         Ok(view.entries)
