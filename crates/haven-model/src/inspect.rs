@@ -29,6 +29,10 @@ pub use columns::ColumnError;
 /// The first bytes of every Automerge chunk.
 pub const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
+/// Most operations one sync session brings before it pauses, and one chunk file this
+/// device did not write may hold.
+pub const SESSION_OPS: u64 = 1_000_000;
+
 /// Bounds on one change chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChangeLimits {
@@ -225,6 +229,39 @@ pub fn chunk_hash(bytes: &[u8]) -> Option<[u8; 32]> {
     let chunk_type = r.byte()?;
     let len = usize::try_from(r.uleb()?).ok()?;
     Some(hash(chunk_type, r.take(len)?))
+}
+
+/// Inspects a run of change chunks laid end to end (as a chunk file of changes holds them):
+/// each within `limits`, and no more than `max_ops` operations in all.
+pub fn inspect_changes(
+    bytes: &[u8],
+    limits: &ChangeLimits,
+    max_ops: u64,
+) -> Result<Vec<ChangeInfo>, InspectError> {
+    let mut out = Vec::new();
+    let mut ops = 0u64;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let len = chunk_len(rest).ok_or(InspectError::Malformed("a chunk cut short"))?;
+        let (chunk, after) = rest.split_at(len);
+        let info = inspect_change(chunk, limits)?;
+        ops = ops.saturating_add(info.ops);
+        if ops > max_ops {
+            return Err(InspectError::TooBig("operations"));
+        }
+        out.push(info);
+        rest = after;
+    }
+    Ok(out)
+}
+
+/// The length of the chunk that `bytes` starts with, header included, if it is all there.
+fn chunk_len(bytes: &[u8]) -> Option<usize> {
+    let mut r = Reader::new(bytes);
+    r.take(9)?;
+    let body = usize::try_from(r.uleb()?).ok()?;
+    let total = r.position().checked_add(body)?;
+    (total <= bytes.len()).then_some(total)
 }
 
 /// Inspects one change chunk (exactly one, nothing after it).

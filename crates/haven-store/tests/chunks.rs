@@ -100,24 +100,33 @@ fn a_chunk_this_device_did_not_write_is_read_only_if_its_changes_pass() {
         "01KBN0000000000000000000AC.changes.age",
         &strangers,
     );
+    // What Automerge alone would decode without bounds: a whole document (compressed), and
+    // this device's own signed change with bytes after it. Neither reaches Automerge.
+    let me = keys.signing_key().unwrap();
+    let (mut whole, _) = us.load(&keys).unwrap();
+    drop_chunk(&us, &keys, "01KBN0000000000000000000AE.snapshot.age", &whole.save());
+    let mut trailing = planted(&us, &keys, Some(&me), |d| {
+        schema::put_entry(d, &mine(&keys, 5)).unwrap()
+    });
+    trailing.extend_from_slice(&[0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 1, 0xff]);
+    drop_chunk(&us, &keys, "01KBN0000000000000000000AF.changes.age", &trailing);
 
     assert_eq!(texts(&us, &keys), ["note 1"]);
     let (doc, names) = us.load(&keys).unwrap();
     assert_eq!(schema::read_entries(&doc).unwrap().entries.len(), 1);
     assert_eq!(names, written, "only this device's chunks are used");
-    // The read rebuilt the caches, which set the three aside where nothing reads them.
+    // The read rebuilt the caches, which set the five aside where nothing reads them.
     assert_eq!(us.chunk_names().unwrap(), written);
     let mut aside: Vec<String> = fs::read_dir(us.refused_dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     aside.sort();
-    assert_eq!(aside.len(), 3, "{aside:?}");
+    assert_eq!(aside.len(), 5, "{aside:?}");
     assert_eq!(texts(&us, &keys), ["note 1"]);
 
     // A change this device did sign, and may make, found untagged (restored by hand, say):
     // checked, read, and tagged at the next write.
-    let me = keys.signing_key().unwrap();
     let own = planted(&us, &keys, Some(&me), |d| {
         schema::put_entry(d, &mine(&keys, 4)).unwrap()
     });

@@ -60,7 +60,7 @@ impl Default for Limits {
             max_message_ops: 1_000_000,
             change: ChangeLimits::default(),
             session_bytes: 64 * 1024 * 1024,
-            session_ops: 1_000_000,
+            session_ops: haven_model::inspect::SESSION_OPS,
         }
     }
 }

@@ -20,6 +20,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use automerge::AutoCommit;
+use haven_model::inspect::{ChangeLimits, SESSION_OPS, inspect_changes};
 use haven_model::rules::admit::admit;
 use haven_model::schema;
 use haven_model::validate::Baseline;
@@ -191,6 +192,18 @@ impl JournalStore {
     ) -> Result<Option<String>> {
         let path = self.chunks_dir().join(name);
         let plain = envelope::open(keys.identity(), sealed, &path)?;
+        // Inspected before Automerge decodes any of it, within the bounds of a session: a
+        // chunk anyone can write costs no more to look at than one session may.
+        if super::chunk_kind(name) != Some(ChunkKind::Changes) {
+            return Ok(Some(
+                "a snapshot this device did not write is never read".into(),
+            ));
+        }
+        if let Err(e) = inspect_changes(&plain, &ChangeLimits::default(), SESSION_OPS) {
+            return Ok(Some(format!(
+                "it is not a run of changes within the limits: {e}"
+            )));
+        }
         let start = doc.get_heads();
         let mut trial = doc.clone();
         guarded(&path, || trial.load_incremental(&plain))?;
