@@ -104,8 +104,12 @@ pub fn check_changes(
     authority: &Authority,
     changes: &[automerge::Change],
 ) -> Result<(), Refusal> {
+    // A document without its root maps: laid at the first change's door, which validation
+    // would have refused already.
     let mut places = Places::read(doc).map_err(|_| Refusal {
-        change: ChangeHash([0; 32]),
+        change: changes
+            .first()
+            .map_or(ChangeHash([0; 32]), automerge::Change::hash),
         signer: None,
         rule: Rule::Shape("a document without its root maps"),
     })?;

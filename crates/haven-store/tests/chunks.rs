@@ -104,12 +104,22 @@ fn a_chunk_this_device_did_not_write_is_read_only_if_its_changes_pass() {
     // this device's own signed change with bytes after it. Neither reaches Automerge.
     let me = keys.signing_key().unwrap();
     let (mut whole, _) = us.load(&keys).unwrap();
-    drop_chunk(&us, &keys, "01KBN0000000000000000000AE.snapshot.age", &whole.save());
+    drop_chunk(
+        &us,
+        &keys,
+        "01KBN0000000000000000000AE.snapshot.age",
+        &whole.save(),
+    );
     let mut trailing = planted(&us, &keys, Some(&me), |d| {
         schema::put_entry(d, &mine(&keys, 5)).unwrap()
     });
     trailing.extend_from_slice(&[0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 1, 0xff]);
-    drop_chunk(&us, &keys, "01KBN0000000000000000000AF.changes.age", &trailing);
+    drop_chunk(
+        &us,
+        &keys,
+        "01KBN0000000000000000000AF.changes.age",
+        &trailing,
+    );
 
     assert_eq!(texts(&us, &keys), ["note 1"]);
     let (doc, names) = us.load(&keys).unwrap();

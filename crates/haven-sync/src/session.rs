@@ -170,7 +170,9 @@ impl JournalSync {
         let changes = self.doc.get_changes(&self.start_heads);
         let doc = self.doc.document();
         let refused = |rule| Refusal {
-            change: automerge::ChangeHash([0; 32]),
+            change: changes
+                .first()
+                .map_or(automerge::ChangeHash([0; 32]), automerge::Change::hash),
             signer: None,
             rule,
         };

@@ -121,6 +121,11 @@ impl Authority {
         self.binding_at(person, op, history).map(|b| b.role)
     }
 
+    /// The counting role statements about `person` so far, in the order weighed.
+    pub(super) fn role_changes(&self, person: &str) -> &[(OpRef, Role)] {
+        self.roles.get(person).map_or(&[], |r| r.changes.as_slice())
+    }
+
     /// Whether any person's role was changed after they joined.
     pub fn has_role_changes(&self) -> bool {
         self.roles.values().any(|r| !r.changes.is_empty())

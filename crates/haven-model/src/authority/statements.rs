@@ -6,7 +6,7 @@
 //! its place in it: a removed admin cannot get back in by writing, on a branch that leaves
 //! its removal out, a revocation of its remover numbered low, as it could if statements were
 //! weighed by operation id alone. Of two admins removing each other concurrently, the
-//! senior stands.
+//! senior stands; of two giving one person roles concurrently, the senior's role stands.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -171,6 +171,16 @@ impl Authority {
         if !self.counts(&by, &op, history)
             || self.binds_as(&writer_person, &op, history) != Some(Role::Admin)
         {
+            return;
+        }
+        // Of two admins giving one person roles concurrently, the senior one's stands: it
+        // was weighed first, and a junior's concurrent statement does not override it.
+        let joined = self.joined(&by).cloned();
+        let overrides_senior = self.role_changes(person).iter().any(|(s, _)| {
+            let senior = s.device().and_then(|d| self.joined(&d).cloned());
+            senior.is_some() && senior < joined && history.concurrent(s, &op)
+        });
+        if overrides_senior {
             return;
         }
         self.note_change(person, op, role);

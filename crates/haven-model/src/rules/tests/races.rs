@@ -309,3 +309,22 @@ fn statements_go_into_the_record_that_gives_the_standing() {
     assert!(!authority.may_sync(&kim.id), "the removal counts");
     assert_eq!(authority.standing(&kim.id).unwrap().role, Role::Writer);
 }
+
+#[test]
+fn of_two_admins_giving_one_person_roles_concurrently_the_senior_stands() {
+    let mut c = couple();
+    let (robin, sam, reader) = (c.robin.id.clone(), c.sam.id.clone(), c.reader.id.clone());
+    c.robin
+        .write(&mut c.doc, role(&robin, &sam, Role::Admin, 1));
+    let mut sams = c.doc.fork();
+    let robins = c
+        .robin
+        .write(&mut c.doc, role(&robin, &reader, Role::Writer, 2));
+    let theirs = c.sam.write(&mut sams, role(&sam, &reader, Role::Admin, 3));
+    receive(&mut c.doc, &theirs).unwrap();
+    receive(&mut sams, &robins).unwrap();
+    for copy in [&mut c.doc, &mut sams] {
+        let authority = Authority::read(copy.document()).unwrap();
+        assert_eq!(authority.standing(&reader).unwrap().role, Role::Writer);
+    }
+}
