@@ -527,7 +527,7 @@ impl Node {
             device_name,
             person,
             last_sync_ms: synced_at,
-            refused: None,
+            ..PeerInfo::default()
         };
         Ok(self.vault().remember_peer(&self.keys, device, info)?)
     }

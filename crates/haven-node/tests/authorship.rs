@@ -407,3 +407,56 @@ async fn an_entry_written_under_the_id_of_robins_hides_nothing() {
     }
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_at_the_end_of_a_session_is_heard_by_the_side_that_sent_last() {
+    let (robin, sam, _key, daemon) = shared_pair().await;
+    // Robin's copy holds an edit of Sam's entry, signed by Robin's device, kept as an older
+    // version kept what it was given. Robin's daemon offers it and ends the session (it
+    // sends `Done`); Sam's device checks what it received only then, and refuses.
+    let store = robin.journal("us");
+    let (doc, chunks) = store.load(&robin.node.keys).unwrap();
+    let signing = robin.node.keys.signing_key().unwrap();
+    let actor = haven_model::signed::device_actor(&signing.verifying_key().to_bytes(), [5; 16]);
+    let mut doc = doc.with_actor(actor);
+    let start = doc.get_heads();
+    let sams = haven_model::EntryId::from_parts(common::NOW_MS as u64 + 2, 2);
+    let at = haven_model::Timestamp {
+        unix_ms: common::NOW_MS + 60,
+        offset_secs: 0,
+    };
+    let robin_id = robin.id();
+    haven_model::schema::set_text(&mut doc, sams, "rewritten by robin", &robin_id, at).unwrap();
+    doc.commit();
+    let key = haven_model::members::journal_key(&doc).unwrap().unwrap();
+    let journal = haven_node::node::key_bytes(&key).unwrap();
+    let raw: Vec<Vec<u8>> = (doc.get_changes(&start).iter())
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    let signed = haven_model::signed::sign_changes(&raw, &journal, &signing).unwrap();
+    let (mut doc, _) = store.load(&robin.node.keys).unwrap();
+    for change in &signed {
+        doc.load_incremental(change).unwrap();
+    }
+    store
+        .absorb(&robin.node.keys, &mut doc, &start, &chunks, 0, None)
+        .unwrap();
+    let outcomes = sync_sam(&sam).await;
+    assert!(
+        matches!(outcomes.as_slice(), [PeerOutcome::Failed(why)] if why.contains("changes an entry of someone else's")),
+        "{outcomes:?}"
+    );
+    assert!(
+        !sam.texts(&sam.journal("us"))
+            .contains(&"rewritten by robin".to_string())
+    );
+    // Robin's daemon heard it before the connection closed, and keeps it for `status`.
+    let peers = robin.node.vault().peers(&robin.node.keys).unwrap();
+    let theirs = peers[&sam.id()].refused_ours_since_sync().cloned();
+    let theirs = theirs.expect("the refusal was heard");
+    assert!(
+        theirs.reason.contains("changes an entry of someone else's"),
+        "{theirs:?}"
+    );
+    daemon.stop().await;
+}

@@ -26,5 +26,5 @@ pub mod vault;
 pub use error::StoreError;
 pub use journal::{JournalId, JournalStore, JournalView, SyncCopy};
 pub use keys::{DeviceSecrets, Keys, Passphrase};
-pub use peers::{PeerInfo, RefusedChange};
+pub use peers::{PeerInfo, PeerRefusal, RefusedChange};
 pub use vault::{InitOptions, JournalInfo, NetworkConfig, Vault};

@@ -28,6 +28,10 @@ pub struct PeerInfo {
     /// The last session with it that was refused for a change its signer may not make.
     #[serde(default)]
     pub refused: Option<RefusedChange>,
+    /// The last session in which it refused what this device sent (at the end, after this
+    /// device had kept what it received).
+    #[serde(default)]
+    pub refused_ours: Option<PeerRefusal>,
 }
 
 impl PeerInfo {
@@ -37,6 +41,29 @@ impl PeerInfo {
         self.refused
             .as_ref()
             .filter(|r| self.last_sync_ms.is_none_or(|synced| synced <= r.at_ms))
+    }
+
+    /// Its refusal of what this device sent, if no session has completed since (the one it
+    /// was refused in completed on this side just before: it does not hide it).
+    pub fn refused_ours_since_sync(&self) -> Option<&PeerRefusal> {
+        self.refused_ours
+            .as_ref()
+            .filter(|r| self.last_sync_ms.is_none_or(|synced| synced <= r.at_ms))
+    }
+}
+
+/// A peer's refusal, at the end of a session, of what this device sent it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerRefusal {
+    /// When (ms).
+    pub at_ms: i64,
+    /// Its reason, in its words (cleaned of control characters and capped).
+    pub reason: String,
+}
+
+impl std::fmt::Display for PeerRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "refused what this device sent it: {}", self.reason)
     }
 }
 
@@ -101,6 +128,9 @@ impl Vault {
         }
         if info.refused.is_some() {
             entry.refused = info.refused;
+        }
+        if info.refused_ours.is_some() {
+            entry.refused_ours = info.refused_ours;
         }
         if !info.device_name.is_empty() {
             entry.device_name = info.device_name;

@@ -390,6 +390,22 @@ pub enum Ending {
     ReceivedLast,
 }
 
+/// After a session this side ended by sending the last frame (`Done`): the peer's verdict
+/// on what this side sent, which it checks once it has it all. An agreeing peer closes the
+/// connection; a refusing one answers `Refused` first: its reason (text from the peer:
+/// clean it before showing it). Waits at most 5 s, and returns at once for
+/// [`Ending::ReceivedLast`], where this side gave the verdict itself. Call it after keeping
+/// what was received: the verdict is on what this side sent, never on what it kept.
+pub async fn hear_verdict(recv_stream: &mut RecvStream, ending: Ending) -> Option<String> {
+    if ending != Ending::SentLast {
+        return None;
+    }
+    match recv::<Frame>(recv_stream, Duration::from_secs(5)).await {
+        Ok(Frame::Refused { reason }) => Some(reason),
+        _ => None,
+    }
+}
+
 /// Closes a connection after a session: the side that received last closes at once; the
 /// other waits (bounded) for that close so that its last frame is not cut off.
 pub async fn finish(conn: &Connection, ending: Ending) {

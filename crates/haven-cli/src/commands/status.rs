@@ -68,6 +68,10 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
                     "signer_name": r.signer_name,
                     "rule": r.rule,
                 })),
+                "refused_ours": p.refused_ours_since_sync().map(|r| json!({
+                    "at_ms": r.at_ms,
+                    "reason": r.reason,
+                })),
             })).collect::<Vec<_>>(),
         }))?;
         return Ok(ExitCode::SUCCESS);
@@ -177,6 +181,19 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
                         &ctx.tz
                     ),
                     output::clean_capped(&refused.to_string(), 400)
+                );
+            }
+            if let Some(theirs) = p.refused_ours_since_sync() {
+                println!(
+                    "      at {} it {}; what it sent was kept",
+                    output::local_time(
+                        &haven_model::Timestamp {
+                            unix_ms: theirs.at_ms,
+                            offset_secs: 0
+                        },
+                        &ctx.tz
+                    ),
+                    output::clean_capped(&theirs.to_string(), 400)
                 );
             }
         }

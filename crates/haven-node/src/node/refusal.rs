@@ -1,15 +1,19 @@
 //! A session refused for a change its signer may not make: who signed it, named as the
 //! journal's member list names them, remembered in the address book for `haven status`,
-//! and said once in the log.
+//! and said once in the log. Also the other way round: a peer that refused, at the end of
+//! a session, what this device sent.
 
 use haven_model::rules::Refusal;
-use haven_store::{PeerInfo, RefusedChange};
+use haven_store::{PeerInfo, PeerRefusal, RefusedChange};
 use haven_sync::JournalKey;
 
 use super::{Node, fingerprint};
 
 /// The most characters of a name from a member list that a refusal repeats.
 const MAX_NAME: usize = 80;
+
+/// The most characters of a peer's reason for refusing that are repeated.
+const MAX_REASON: usize = 300;
 
 impl Node {
     /// How `device` is named in `journal`'s member list ("Sam's phone (6b-41-…)"), or by its
@@ -67,5 +71,25 @@ impl Node {
             tracing::warn!(peer = %fingerprint(peer), error = %e, "could not note the refusal");
         }
         refused
+    }
+
+    /// Records that `peer` refused what this device sent it, at the end of a session whose
+    /// changes from `peer` this device kept, for `reason` (the peer's words, cleaned and
+    /// capped): in the log and in the address book. Returns what was said.
+    pub(crate) fn note_refused_by_peer(&self, peer: &str, reason: &str) -> String {
+        let refusal = PeerRefusal {
+            at_ms: self.now_ms(),
+            reason: haven_model::text::clean_capped(reason, false, MAX_REASON),
+        };
+        let said = format!("device {} {refusal}", fingerprint(peer));
+        tracing::warn!(peer = %fingerprint(peer), "{said}");
+        let info = PeerInfo {
+            refused_ours: Some(refusal),
+            ..PeerInfo::default()
+        };
+        if let Err(e) = self.vault().remember_peer(&self.keys, peer, info) {
+            tracing::warn!(peer = %fingerprint(peer), error = %e, "could not note the refusal");
+        }
+        said
     }
 }

@@ -283,6 +283,8 @@ async fn run_initiator(
     let ending = match hnet::drive(&mut session, send, recv, Some(hello), timeout, refusing).await {
         Ok(ending) => ending,
         Err(e) => {
+            // Let the refusal reach the peer (which closes on reading it), then close.
+            let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
             conn.close(2u32.into(), b"session failed");
             let why = format!(
                 "{}; nothing from this session was kept",
@@ -306,13 +308,20 @@ async fn run_initiator(
         path: haven_sync::net::path_kind(conn),
     };
     let moved = traffic.bytes_in + traffic.bytes_out > 0;
-    let outcome = match blocking(|| net.persist(stores, &chunks, results, device)) {
+    let mut outcome = match blocking(|| net.persist(stores, &chunks, results, device)) {
         Ok(changed) => {
             let _ = net.remember(device, &[], None, None, Some(net.now_ms()));
             PeerOutcome::Synced(changed, traffic)
         }
         Err(e) => PeerOutcome::Failed(e.to_string()),
     };
+    let mut ending = ending;
+    if let Some(reason) = hnet::hear_verdict(recv, ending).await {
+        let said = blocking(|| net.note_refused_by_peer(device, &reason));
+        outcome = PeerOutcome::Failed(format!("{said}; what it sent here was kept"));
+        // The peer waits for this side to close: it has said its last.
+        ending = hnet::Ending::ReceivedLast;
+    }
     hnet::finish(conn, ending).await;
     (outcome, more && moved)
 }
@@ -411,6 +420,11 @@ async fn serve_session(
     let changed =
         blocking(|| net.persist(&stores, &chunks, results, &peer)).map_err(|e| e.to_string())?;
     let _ = net.remember(&peer, &[], None, None, Some(net.now_ms()));
+    let mut ending = ending;
+    if let Some(reason) = hnet::hear_verdict(&mut recv, ending).await {
+        blocking(|| net.note_refused_by_peer(&peer, &reason));
+        ending = hnet::Ending::ReceivedLast;
+    }
     hnet::finish(conn, ending).await;
     Ok((peer, changed, paused))
 }
