@@ -302,7 +302,50 @@ impl Authority {
                     .insert(record.device.clone(), (standing, revocation.clone()));
             }
         }
+        out.deepen_shadows(doc, &records, &voided, &mut history)?;
         Ok(out)
+    }
+
+    /// A device added by a shadow device before that one heard of the statement that voided
+    /// it is a shadow too, voided by the same statement, and so on down: what each made
+    /// before hearing of it is kept but void, on every device alike.
+    fn deepen_shadows(
+        &mut self,
+        doc: &Automerge,
+        records: &[Record],
+        voided: &HashMap<OpRef, &'static str>,
+        history: &mut History<'_>,
+    ) -> Result<(), SchemaError> {
+        for _ in 0..records.len() {
+            // Shadows stand in for their adders here, and only here.
+            let mut scratch = self.clone();
+            for (device, (standing, _)) in &self.shadows {
+                scratch.devices.insert(device.clone(), standing.clone());
+            }
+            let mut found = Vec::new();
+            for record in records {
+                let (Some(maker), false) =
+                    (&record.maker, self.devices.contains_key(&record.device))
+                else {
+                    continue;
+                };
+                let Some((_, voiding)) = self.shadows.get(maker) else {
+                    continue;
+                };
+                if self.shadows.contains_key(&record.device) || history.after(&record.made, voiding)
+                {
+                    continue;
+                }
+                if let Judged::Stands(standing) = scratch.judge_add(doc, record, voided)? {
+                    found.push((record.device.clone(), (standing, voiding.clone())));
+                }
+            }
+            if found.is_empty() {
+                break;
+            }
+            self.shadows.extend(found);
+        }
+        Ok(())
     }
 
     fn weigh_adds(

@@ -419,14 +419,14 @@ fn check_ops(
                         op.pred.is_empty()
                             && named.is_some()
                             && signer.role == Role::Admin
-                            && authority
-                                .standing(&device)
-                                .is_some_and(|t| t.person == device)
+                            && authority.person_of(&device) == Some(device.as_str())
                     }
+                    // The target may be a shadow (see `Authority::shadow`): its own
+                    // person's devices may still retire it.
                     "revoked_at" => {
                         op.pred.is_empty()
-                            && authority.standing(&device).is_some_and(|t| {
-                                t.person == signer.person || signer.role == Role::Admin
+                            && authority.person_of(&device).is_some_and(|person| {
+                                person == signer.person || signer.role == Role::Admin
                             })
                     }
                     _ => false,

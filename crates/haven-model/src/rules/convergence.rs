@@ -448,8 +448,10 @@ fn accept(doc: &mut AutoCommit, changes: &[Change], key: &JournalKey) -> Result<
     validate::check_journal(copy.document(), &baseline).map_err(|v| format!("validation: {v}"))?;
     let received = copy.get_changes(&start);
     let authority = members::authority(&mut copy).map_err(|e| e.to_string())?;
-    check_changes(copy.document(), &authority, &received)
-        .map_err(|r| format!("{r} ({:?})", r.rule))?;
+    check_changes(copy.document(), &authority, &received).map_err(|r| {
+        let why = r.signer.as_ref().and_then(|s| authority.void.get(s));
+        format!("{r} ({:?}; its record: {why:?})", r.rule)
+    })?;
     *doc = copy;
     Ok(authority)
 }

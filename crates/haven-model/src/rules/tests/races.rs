@@ -328,3 +328,47 @@ fn of_two_admins_giving_one_person_roles_concurrently_the_senior_stands() {
         assert_eq!(authority.standing(&reader).unwrap().role, Role::Writer);
     }
 }
+
+#[test]
+fn a_device_added_by_a_device_without_standing_is_void_all_the_way_down() {
+    let mut c = couple();
+    let (robin, sam) = (c.robin.id.clone(), c.sam.id.clone());
+    c.robin
+        .write(&mut c.doc, role(&robin, &sam, Role::Admin, 1));
+    let mut sams = c.doc.fork();
+    let mut phones = c.doc.fork();
+    let removal = c
+        .robin
+        .write(&mut c.doc, |d| revoke_member(d, &sam, 4).map(|_| ()));
+    // Sam, not knowing, adds Kim; Kim adds her phone, which writes.
+    let (kim, kims_phone) = (Dev::new(7, "kim"), Dev::new(8, "kim-phone"));
+    let mut changes = c.sam.write(&mut sams, |d| {
+        add_member(d, &kim.member(&kim.id, None)).map(|_| ())
+    });
+    let phone_record = kims_phone.member(&kim.id, None);
+    changes.extend(kim.write(&mut sams, |d| add_member(d, &phone_record).map(|_| ())));
+    let written = entry(9, &kims_phone, "two levels down");
+    changes.extend(kims_phone.write(&mut sams, |d| schema::put_entry(d, &written)));
+    receive(&mut phones, &changes).expect("Robin's phone does not know yet");
+    receive(&mut phones, &removal).expect("then it hears");
+    receive(&mut c.doc, &changes).expect("kept where the removal came first, too");
+    assert_eq!(phones.get_heads(), c.doc.get_heads());
+    for copy in [&mut c.doc, &mut phones] {
+        let authority = Authority::read(copy.document()).unwrap();
+        for d in [&kim, &kims_phone] {
+            assert!(authority.standing(&d.id).is_none(), "{}", d.name);
+            assert!(authority.shadow(&d.id).is_some(), "{}", d.name);
+        }
+        let void = void::void_entries(copy.document(), &authority);
+        assert_eq!(void, [written.id.to_string()].into());
+    }
+    // Once Kim's phone's copy holds the removal, what it writes is refused.
+    receive(&mut sams, &removal).unwrap();
+    let after = kims_phone.write(&mut sams, |d| {
+        schema::put_entry(d, &entry(10, &kims_phone, "after"))
+    });
+    assert_eq!(
+        receive(&mut c.doc, &after).map_err(|r| r.rule),
+        Err(Rule::AfterRevocation)
+    );
+}
