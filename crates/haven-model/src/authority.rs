@@ -32,9 +32,13 @@ use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use crate::schema::SchemaError;
 use crate::signed;
 
+mod adds;
+use adds::Judged;
+mod at;
 mod history;
 mod roles;
 mod statements;
+use at::At;
 pub use history::History;
 pub use roles::{Binding, ROLE_KEY};
 
@@ -197,16 +201,30 @@ struct Record {
 }
 
 impl Authority {
-    /// Reads the authority of `doc` (whose current heads are `heads`).
+    /// Reads the authority of `doc` as it is.
     pub fn read(doc: &Automerge) -> Result<Authority, SchemaError> {
-        let members = root_map(doc, "members")?;
+        Self::read_from(At::now(doc))
+    }
+
+    /// Reads the authority of `doc` as it stood at `heads` (a change's dependencies: the
+    /// authority the change was made under).
+    pub fn read_at(
+        doc: &Automerge,
+        heads: &[automerge::ChangeHash],
+    ) -> Result<Authority, SchemaError> {
+        Self::read_from(At::heads(doc, heads))
+    }
+
+    fn read_from(at: At<'_>) -> Result<Authority, SchemaError> {
+        let doc = at.doc;
+        let members = root_map(at, "members")?;
         let mut records = Vec::new();
-        for item in doc.map_range(&members, ..) {
-            if !crate::members::is_device_id(&item.key) {
+        for key in at.keys_from(&members, "") {
+            if !crate::members::is_device_id(&key) {
                 continue;
             }
             // Concurrent records for one device: each is weighed, the earliest valid wins.
-            for (value, obj) in doc.get_all(&members, item.key.as_ref())? {
+            for (value, obj) in at.get_all(&members, &key)? {
                 if !matches!(value, Value::Object(ObjType::Map)) {
                     continue;
                 }
@@ -214,7 +232,7 @@ impl Authority {
                     continue;
                 };
                 records.push(Record {
-                    device: item.key.to_string(),
+                    device: key.clone(),
                     maker: made.device(),
                     obj,
                     made,
@@ -222,7 +240,7 @@ impl Authority {
             }
         }
         records.sort_by(|a, b| a.made.cmp(&b.made));
-        let creator = creator_of(doc, &records)?;
+        let creator = creator_of(at, &records)?;
         let mut history = History::new(doc);
         let mut out = Authority {
             creator,
@@ -240,8 +258,8 @@ impl Authority {
             out.devices.clear();
             out.void.clear();
             out.roles.clear();
-            out.weigh_adds(doc, &records, &voided)?;
-            out.weigh_statements(doc, &records)?;
+            out.weigh_adds(at, &records, &voided)?;
+            out.weigh_statements(at, &records)?;
             let before = voided.len();
             for record in &records {
                 let Some(maker) = &record.maker else { continue };
@@ -297,162 +315,13 @@ impl Authority {
             }
             let mut without = voided.clone();
             without.remove(&record.made);
-            if let Judged::Stands(standing) = out.judge_add(doc, record, &without)? {
+            if let Judged::Stands(standing) = out.judge_add(at, record, &without)? {
                 out.shadows
                     .insert(record.device.clone(), (standing, revocation.clone()));
             }
         }
-        out.deepen_shadows(doc, &records, &voided, &mut history)?;
+        out.deepen_shadows(at, &records, &voided, &mut history)?;
         Ok(out)
-    }
-
-    /// A device added by a shadow device before that one heard of the statement that voided
-    /// it is a shadow too, voided by the same statement, and so on down: what each made
-    /// before hearing of it is kept but void, on every device alike.
-    fn deepen_shadows(
-        &mut self,
-        doc: &Automerge,
-        records: &[Record],
-        voided: &HashMap<OpRef, &'static str>,
-        history: &mut History<'_>,
-    ) -> Result<(), SchemaError> {
-        for _ in 0..records.len() {
-            // Shadows stand in for their adders here, and only here.
-            let mut scratch = self.clone();
-            for (device, (standing, _)) in &self.shadows {
-                scratch.devices.insert(device.clone(), standing.clone());
-            }
-            let mut found = Vec::new();
-            for record in records {
-                let (Some(maker), false) =
-                    (&record.maker, self.devices.contains_key(&record.device))
-                else {
-                    continue;
-                };
-                let Some((_, voiding)) = self.shadows.get(maker) else {
-                    continue;
-                };
-                if self.shadows.contains_key(&record.device) || history.after(&record.made, voiding)
-                {
-                    continue;
-                }
-                if let Judged::Stands(standing) = scratch.judge_add(doc, record, voided)? {
-                    found.push((record.device.clone(), (standing, voiding.clone())));
-                }
-            }
-            if found.is_empty() {
-                break;
-            }
-            self.shadows.extend(found);
-        }
-        Ok(())
-    }
-
-    fn weigh_adds(
-        &mut self,
-        doc: &Automerge,
-        records: &[Record],
-        voided: &HashMap<OpRef, &'static str>,
-    ) -> Result<(), SchemaError> {
-        let mut pending: Vec<&Record> = records.iter().collect();
-        loop {
-            let mut progressed = false;
-            let mut still = Vec::new();
-            for record in pending {
-                if self.devices.contains_key(&record.device) {
-                    continue;
-                }
-                match self.judge_add(doc, record, voided)? {
-                    Judged::Stands(standing) => {
-                        self.void.remove(&record.device);
-                        if standing.person == standing.device {
-                            self.note_initial(&standing.person, standing.role);
-                        }
-                        self.devices.insert(record.device.clone(), standing);
-                        progressed = true;
-                    }
-                    Judged::Wait(why) => {
-                        self.void.insert(record.device.clone(), why);
-                        still.push(record);
-                    }
-                    Judged::Void(why) => {
-                        self.void.entry(record.device.clone()).or_insert(why);
-                    }
-                }
-            }
-            pending = still;
-            if !progressed || pending.is_empty() {
-                return Ok(());
-            }
-        }
-    }
-
-    fn judge_add(
-        &self,
-        doc: &Automerge,
-        record: &Record,
-        voided: &HashMap<OpRef, &'static str>,
-    ) -> Result<Judged, SchemaError> {
-        let device = &record.device;
-        let Some(maker) = record.maker.clone() else {
-            // Written before signing: it proves nothing, and claims nothing beyond itself.
-            return Ok(Judged::Stands(Standing {
-                device: device.clone(),
-                person: device.clone(),
-                role: Role::Admin,
-                added_by: String::new(),
-                unsigned: true,
-                ended: None,
-                made: record.made.clone(),
-                revoked: None,
-            }));
-        };
-        if let Some(why) = voided.get(&record.made) {
-            return Ok(Judged::Void(why));
-        }
-        let by_maker = |key: &str| written_by(doc, &record.obj, key, &maker);
-        let person = by_maker("person_id")?
-            .and_then(|v| v.into_string().ok())
-            .filter(|p| crate::members::is_device_id(p));
-        let role = by_maker("role")?
-            .and_then(|v| v.into_string().ok())
-            .and_then(|r| r.parse::<Role>().ok());
-        let stands = |person: String, role: Role| {
-            Judged::Stands(Standing {
-                device: device.clone(),
-                person,
-                role,
-                added_by: maker.clone(),
-                unsigned: false,
-                ended: None,
-                made: record.made.clone(),
-                revoked: None,
-            })
-        };
-        if &maker == device {
-            // A device may only add itself as the journal's creator.
-            return Ok(match self.creator.as_deref() == Some(device.as_str()) {
-                true => stands(device.clone(), Role::Admin),
-                false => Judged::Void("a device added itself"),
-            });
-        }
-        let Some(adder) = self.devices.get(&maker) else {
-            return Ok(Judged::Wait("added by a device that is not a member"));
-        };
-        // A record from before persons were recorded stands for its own person.
-        let person = person.unwrap_or_else(|| device.clone());
-        if &person == device {
-            // Whether the adder was an admin when adding is weighed once role changes are
-            // (see `read`).
-            return Ok(stands(person, role.unwrap_or(Role::Writer)));
-        }
-        if adder.person != person {
-            return Ok(Judged::Void("a device added to another person"));
-        }
-        Ok(match self.devices.get(&person) {
-            Some(root) if root.person == person => stands(person, root.role),
-            _ => Judged::Wait("a device of a person who is not a member"),
-        })
     }
 
     /// When the person of `device` joined: the operation that made their first record.
@@ -468,7 +337,7 @@ impl Authority {
         let Some(standing) = self.standing(device) else {
             return Ok(None);
         };
-        let members = root_map(doc, "members")?;
+        let members = root_map(At::now(doc), "members")?;
         Ok((doc.get_all(&members, device)?.into_iter())
             .filter(|(v, _)| matches!(v, Value::Object(ObjType::Map)))
             .map(|(_, obj)| obj)
@@ -553,10 +422,10 @@ impl Authority {
 /// with the nonce in `meta`, gives the journal's key (see [`crate::members::derive_key`]).
 /// No other device can claim that. A journal from before keys were derived so names none:
 /// there the writer of the earliest `meta.key` counts, as the journal then held it.
-fn creator_of(doc: &Automerge, records: &[Record]) -> Result<Option<String>, SchemaError> {
-    let meta = root_map(doc, "meta")?;
+fn creator_of(at: At<'_>, records: &[Record]) -> Result<Option<String>, SchemaError> {
+    let meta = root_map(at, "meta")?;
     let strings = |key: &str| -> Result<Vec<(String, ObjId)>, SchemaError> {
-        Ok(doc
+        Ok(at
             .get_all(&meta, key)?
             .into_iter()
             .filter_map(|(v, id)| match v {
@@ -587,15 +456,8 @@ fn creator_of(doc: &Automerge, records: &[Record]) -> Result<Option<String>, Sch
         .and_then(|op| op.device()))
 }
 
-enum Judged {
-    Stands(Standing),
-    /// Not yet: it depends on a record not weighed yet (void if that never comes).
-    Wait(&'static str),
-    Void(&'static str),
-}
-
-fn root_map(doc: &Automerge, name: &'static str) -> Result<ObjId, SchemaError> {
-    match doc.get(ROOT, name)? {
+fn root_map(at: At<'_>, name: &'static str) -> Result<ObjId, SchemaError> {
+    match at.get(&ROOT, name)? {
         Some((Value::Object(ObjType::Map), id)) => Ok(id),
         _ => Err(SchemaError::MissingRoot(name)),
     }
@@ -616,8 +478,17 @@ pub fn written_by(
     key: &str,
     device: &str,
 ) -> Result<Option<ScalarValue>, SchemaError> {
+    written_by_at(At::now(doc), obj, key, device)
+}
+
+fn written_by_at(
+    at: At<'_>,
+    obj: &ObjId,
+    key: &str,
+    device: &str,
+) -> Result<Option<ScalarValue>, SchemaError> {
     let mut best: Option<(OpRef, ScalarValue)> = None;
-    for (value, id) in doc.get_all(obj, key)? {
+    for (value, id) in at.get_all(obj, key)? {
         let (Value::Scalar(s), Some(op)) = (value, OpRef::of(&id)) else {
             continue;
         };

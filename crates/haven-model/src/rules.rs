@@ -135,40 +135,81 @@ pub fn check_changes(
         if first.counter <= deps_max_op(doc, change) {
             return Err(refuse(Rule::Numbering));
         }
+        let judged = Judged {
+            device,
+            vouched: own.is_none(),
+            first: &first,
+            change: &expanded,
+        };
+        let Err(rule) = judged.under(doc, authority, &mut places, &mut history) else {
+            continue;
+        };
+        // Refused as the journal stands here. Kept (and void) if it passes as the journal
+        // stood where it was made (its own past, itself included): what came in since (a
+        // statement that lost a race, say) is news its signer could not have known, and
+        // copies that took the change in before that news must end the same.
+        let then = Authority::read_at(doc, &[change.hash()]).ok();
+        let allowed =
+            then.is_some_and(|then| (judged.under(doc, &then, &mut places, &mut history)).is_ok());
+        if !allowed {
+            return Err(refuse(rule));
+        }
+    }
+    Ok(())
+}
+
+/// One change, to be judged under an authority.
+struct Judged<'a> {
+    device: &'a str,
+    vouched: bool,
+    first: &'a OpRef,
+    change: &'a ExpandedChange,
+}
+
+impl Judged<'_> {
+    /// Whether the change passes under `authority`.
+    fn under(
+        &self,
+        doc: &Automerge,
+        authority: &Authority,
+        places: &mut Places,
+        history: &mut History<'_>,
+    ) -> Result<(), Rule> {
+        let (device, first) = (self.device, self.first);
         // A revoked device's change outside the past of its revocation: refused when it was
         // made knowing of the revocation; kept when made concurrently (another device may
         // already hold it, and every copy must end the same), but void (see [`void`]). The
         // same for a device added by a device concurrently with that one's revocation.
-        let (standing, void) = match (authority.standing(device), authority.shadow(device)) {
+        let (standing, revoked) = match (authority.standing(device), authority.shadow(device)) {
             (Some(standing), _) => {
-                let void = !standing.is_active() && !authority.counts(device, &first, &mut history);
-                if void && authority.made_after_revocation(device, &first, &mut history) {
-                    return Err(refuse(Rule::AfterRevocation));
+                let void = !standing.is_active() && !authority.counts(device, first, history);
+                if void && authority.made_after_revocation(device, first, history) {
+                    return Err(Rule::AfterRevocation);
                 }
                 (standing, void)
             }
             (None, Some((standing, revocation))) => {
-                if history.after(&first, revocation) {
-                    return Err(refuse(Rule::AfterRevocation));
+                if history.after(first, revocation) {
+                    return Err(Rule::AfterRevocation);
                 }
                 (standing, true)
             }
-            (None, None) => return Err(refuse(Rule::NotMember)),
+            (None, None) => return Err(Rule::NotMember),
         };
         // Judged by the role its signer had at it, so that a change made before its signer
         // heard of a role change is judged alike everywhere. A demotion concurrent with it
         // voids what it needed the higher role for (see `authority::roles`).
-        let binding = authority.binding_at(&standing.person, &first, &mut history);
+        let binding = authority.binding_at(&standing.person, first, history);
         let role = binding.as_ref().map(|b| b.causal);
-        let void = void || binding.is_some_and(|b| b.role < b.causal);
+        let void = revoked || binding.is_some_and(|b| b.role < b.causal);
         let signer = Signer {
             device,
             person: &standing.person,
             role: role.unwrap_or(standing.role),
             creator: authority.creator.as_deref() == Some(device),
-            vouched: own.is_none(),
+            vouched: self.vouched,
         };
-        let made = check_ops(doc, authority, &mut places, &signer, &expanded).map_err(refuse)?;
+        let made = check_ops(doc, authority, places, &signer, self.change)?;
         // A record this change made must be the one that gives its device a standing (a
         // void change's records give none, as its revocation won).
         for (device, op) in made.into_iter().filter(|_| !void) {
@@ -178,11 +219,11 @@ pub fn check_changes(
                     .get(&device)
                     .copied()
                     .unwrap_or("adds a device twice");
-                return Err(refuse(Rule::Membership(why)));
+                return Err(Rule::Membership(why));
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The highest operation counter among the changes `change` depends on (0 for none).

@@ -17,9 +17,9 @@
 //! member made a reader cannot go on writing entries by writing from before the demotion,
 //! nor a former admin go on removing people.
 
-use automerge::{Automerge, ObjId, ReadDoc, Value};
+use automerge::{ObjId, Value};
 
-use super::{Authority, History, OpRef, Role};
+use super::{At, Authority, History, OpRef, Role};
 use crate::schema::SchemaError;
 
 /// The role a person's change is bound by.
@@ -34,10 +34,11 @@ pub struct Binding {
 }
 
 impl Binding {
-    /// Whether a concurrent demotion takes away what the change needed: `need`, which the
-    /// causal role gives.
+    /// Whether the change lacks `need`: taken away by a concurrent demotion, or never given
+    /// (a change kept because its signer had the role where it was made, by a statement
+    /// that lost a race since).
     pub fn voids(&self, need: Role) -> bool {
-        self.causal >= need && self.role < need
+        self.role < need
     }
 }
 
@@ -53,16 +54,13 @@ pub(super) struct RoleHistory {
 }
 
 /// The role statements written into the member record `obj`: (operation, role).
-pub(super) fn statements_in(
-    doc: &Automerge,
-    obj: &ObjId,
-) -> Result<Vec<(OpRef, Role)>, SchemaError> {
+pub(super) fn statements_in(at: At<'_>, obj: &ObjId) -> Result<Vec<(OpRef, Role)>, SchemaError> {
     let mut out = Vec::new();
-    for item in doc.map_range(obj, ROLE_KEY.to_string()..) {
-        if !item.key.starts_with(ROLE_KEY) {
+    for key in at.keys_from(obj, ROLE_KEY) {
+        if !key.starts_with(ROLE_KEY) {
             break;
         }
-        for (value, id) in doc.get_all(obj, item.key.as_ref())? {
+        for (value, id) in at.get_all(obj, &key)? {
             let (Value::Scalar(s), Some(op)) = (value, OpRef::of(&id)) else {
                 continue;
             };

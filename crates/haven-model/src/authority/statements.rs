@@ -11,9 +11,9 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use automerge::{Automerge, ReadDoc, Value};
+use automerge::Value;
 
-use super::{Authority, Ending, History, OpRef, Record, Role, roles, scalar_int};
+use super::{At, Authority, Ending, History, OpRef, Record, Role, roles, scalar_int};
 use crate::schema::SchemaError;
 
 /// A statement about a device weighed in operation-id order.
@@ -28,7 +28,7 @@ impl Authority {
     /// Weighs revocations and role changes together, in operation-id order.
     pub(super) fn weigh_statements(
         &mut self,
-        doc: &Automerge,
+        at: At<'_>,
         records: &[Record],
     ) -> Result<(), SchemaError> {
         let mut statements: Vec<(OpRef, String, Statement)> = Vec::new();
@@ -36,7 +36,7 @@ impl Authority {
             if !self.stands_by(&record.device, &record.made) {
                 continue;
             }
-            for (value, id) in doc.get_all(&record.obj, "revoked_at")? {
+            for (value, id) in at.get_all(&record.obj, "revoked_at")? {
                 let Some(op) = OpRef::of(&id) else { continue };
                 let at_ms = match value {
                     Value::Scalar(s) => scalar_int(&s).unwrap_or(0),
@@ -46,13 +46,13 @@ impl Authority {
             }
             // Role changes are written into a person's first record.
             if self.devices[&record.device].person == record.device {
-                for (op, role) in roles::statements_in(doc, &record.obj)? {
+                for (op, role) in roles::statements_in(at, &record.obj)? {
                     statements.push((op, record.device.clone(), Statement::Role(role)));
                 }
             }
         }
         statements.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut history = History::new(doc);
+        let mut history = History::new(at.doc);
         let order = self.causal_order(&statements, &mut history);
         for i in order {
             let (op, device, statement) = &statements[i];

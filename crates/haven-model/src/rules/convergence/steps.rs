@@ -87,6 +87,7 @@ impl History {
             return false;
         };
         let role = (d % 2 == 0).then_some(self.roles[d / 2]);
+        self.count_race(by);
         let mut m = self.devices[d].dev.member(&self.id(d / 2 * 2), role);
         (m.added_by, m.added_at_ms) = (self.id(by), self.now());
         self.write(by, |doc| members::add_member(doc, &m).map(|_| ()));
@@ -122,6 +123,7 @@ impl History {
             return false;
         }
         let (by_id, at, person) = (self.id(by), self.now(), self.id(target / 2 * 2));
+        self.count_race(by);
         let seen: BTreeSet<EntryId> = {
             let doc = self.devices[by].doc.as_ref().unwrap();
             let present = schema::read_entries(doc).unwrap().entries;
@@ -134,6 +136,19 @@ impl History {
         }
         let mut ids: Vec<String> = gone.iter().map(|&g| self.id(g)).collect();
         ids.sort();
+        if self.racing {
+            let mut trial = self.devices[by].doc.as_mut().unwrap().fork();
+            let same = match whole {
+                true => {
+                    members::remove_person(&mut trial, &by_id, &person, at).ok()
+                        == Some(ids.clone())
+                }
+                false => members::revoke_member(&mut trial, &ids[0], at).unwrap_or(false),
+            };
+            if !same {
+                return false;
+            }
+        }
         self.write(by, |d| {
             match whole {
                 true => assert_eq!(members::remove_person(d, &by_id, &person, at).unwrap(), ids),
@@ -189,6 +204,16 @@ impl History {
         let others: Vec<Role> = all.into_iter().filter(|r| *r != self.roles[p]).collect();
         let role = self.rng.pick(&others).unwrap();
         let (by_id, person, nonce) = (self.id(by), self.id(2 * p), self.rng.next());
+        // Racing, the device's copy may not hold what the history does: it acts on its own.
+        let trial = self.devices[by].doc.as_mut().map(|d| d.fork());
+        if self.racing
+            && trial.is_some_and(|mut d| {
+                members::set_role(&mut d, &by_id, &person, role, nonce).is_err()
+            })
+        {
+            return false;
+        }
+        self.count_race(by);
         let seen: BTreeSet<EntryId> = {
             let doc = self.devices[by].doc.as_ref().unwrap();
             let present = schema::read_entries(doc).unwrap().entries;
