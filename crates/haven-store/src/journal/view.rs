@@ -165,7 +165,7 @@ impl JournalStore {
         let Some(plain) = self.open_view(keys, name) else {
             return Ok(None);
         };
-        Ok(postcard::from_bytes::<ViewFile>(&plain)
+        Ok(postcard::from_bytes::<ViewFile>(&plain[TAG_LEN..])
             .ok()
             .filter(|v| v.version == VIEW_VERSION)
             .map(|mut v| {
@@ -393,21 +393,21 @@ impl JournalStore {
         key.tag(&self.id.to_string(), &format!("read cache {name}"), body)
     }
 
-    /// The body of the read cache `name`, if it opens and its tag verifies.
+    /// The plaintext of the read cache `name` (the body starts at [`TAG_LEN`]), if it opens
+    /// and its tag verifies.
     fn open_view(&self, keys: &Keys, name: &str) -> Option<Vec<u8>> {
         let path = self.dir.join(name);
         if !path.exists() {
             return None;
         }
-        let mut plain = envelope::open_file(keys.identity(), &path).ok()?;
+        let plain = envelope::open_file(keys.identity(), &path).ok()?;
         keys.chunk_key()?;
-        let tag = plain.get(..TAG_LEN)?.to_vec();
-        let verified = self.view_tag(keys, name, &plain[TAG_LEN..]).as_bytes() == tag;
+        let (tag, body) = (plain.get(..TAG_LEN)?, plain.get(TAG_LEN..)?);
+        let verified = tag == self.view_tag(keys, name, body).as_bytes();
         if !verified {
             tracing::warn!(journal = %self.id, name, "a read cache's tag does not verify; rebuilding it");
             return None;
         }
-        plain.drain(..TAG_LEN);
         Some(plain)
     }
 
@@ -419,8 +419,8 @@ impl JournalStore {
         let plain = self
             .open_view(keys, "view.age")
             .ok_or("the read cache does not open with this device's keys, or its tag is wrong")?;
-        let view: ViewFile =
-            postcard::from_bytes(&plain).map_err(|e| format!("read cache is malformed ({e})"))?;
+        let view: ViewFile = postcard::from_bytes(&plain[TAG_LEN..])
+            .map_err(|e| format!("read cache is malformed ({e})"))?;
         Ok(view.entries)
     }
 }
