@@ -203,20 +203,21 @@ struct Record {
 impl Authority {
     /// Reads the authority of `doc` as it is.
     pub fn read(doc: &Automerge) -> Result<Authority, SchemaError> {
-        Self::read_from(At::now(doc))
+        Self::read_from(At::now(doc), &mut History::new(doc))
     }
 
-    /// Reads the authority of `doc` as it stood at `heads` (a change's dependencies: the
-    /// authority the change was made under).
-    pub fn read_at(
-        doc: &Automerge,
+    /// Reads the authority of `doc` as it stood at `heads` (a change's own hash: the
+    /// authority the change was made under). `history` is `doc`'s, shared so that reading
+    /// at many heads walks the change graph once.
+    pub fn read_at<'a>(
+        doc: &'a Automerge,
         heads: &[automerge::ChangeHash],
+        history: &mut History<'a>,
     ) -> Result<Authority, SchemaError> {
-        Self::read_from(At::heads(doc, heads))
+        Self::read_from(At::heads(doc, heads), history)
     }
 
-    fn read_from(at: At<'_>) -> Result<Authority, SchemaError> {
-        let doc = at.doc;
+    fn read_from(at: At<'_>, history: &mut History<'_>) -> Result<Authority, SchemaError> {
         let members = root_map(at, "members")?;
         let mut records = Vec::new();
         for key in at.keys_from(&members, "") {
@@ -241,7 +242,6 @@ impl Authority {
         }
         records.sort_by(|a, b| a.made.cmp(&b.made));
         let creator = creator_of(at, &records)?;
-        let mut history = History::new(doc);
         let mut out = Authority {
             creator,
             ..Authority::default()
@@ -259,7 +259,7 @@ impl Authority {
             out.void.clear();
             out.roles.clear();
             out.weigh_adds(at, &records, &voided)?;
-            out.weigh_statements(at, &records)?;
+            out.weigh_statements(at, &records, history)?;
             let before = voided.len();
             for record in &records {
                 let Some(maker) = &record.maker else { continue };
@@ -278,7 +278,7 @@ impl Authority {
                     voided.insert(record.made.clone(), ADDED_AFTER_REVOCATION);
                     late.insert(record.made.clone(), revocation);
                 } else if new_person {
-                    let binding = out.binding_at(&by_person, &record.made, &mut history);
+                    let binding = out.binding_at(&by_person, &record.made, history);
                     match binding {
                         Some(b) if b.role == Role::Admin => {}
                         Some(Binding {
@@ -320,7 +320,7 @@ impl Authority {
                     .insert(record.device.clone(), (standing, revocation.clone()));
             }
         }
-        out.deepen_shadows(at, &records, &voided, &mut history)?;
+        out.deepen_shadows(at, &records, &voided, history)?;
         Ok(out)
     }
 

@@ -148,7 +148,7 @@ pub fn check_changes(
         // stood where it was made (its own past, itself included): what came in since (a
         // statement that lost a race, say) is news its signer could not have known, and
         // copies that took the change in before that news must end the same.
-        let then = Authority::read_at(doc, &[change.hash()]).ok();
+        let then = Authority::read_at(doc, &[change.hash()], &mut history).ok();
         let allowed =
             then.is_some_and(|then| (judged.under(doc, &then, &mut places, &mut history)).is_ok());
         if !allowed {

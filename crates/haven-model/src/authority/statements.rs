@@ -25,11 +25,12 @@ enum Statement {
 }
 
 impl Authority {
-    /// Weighs revocations and role changes together, in operation-id order.
+    /// Weighs revocations and role changes together, in causal order.
     pub(super) fn weigh_statements(
         &mut self,
         at: At<'_>,
         records: &[Record],
+        history: &mut History<'_>,
     ) -> Result<(), SchemaError> {
         let mut statements: Vec<(OpRef, String, Statement)> = Vec::new();
         for record in records {
@@ -52,15 +53,14 @@ impl Authority {
             }
         }
         statements.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut history = History::new(at.doc);
-        let order = self.causal_order(&statements, &mut history);
+        let order = self.causal_order(&statements, history);
         for i in order {
             let (op, device, statement) = &statements[i];
             let (op, device) = (op.clone(), device.clone());
             let at_ms = match *statement {
                 Statement::Revoke(at_ms) => at_ms,
                 Statement::Role(role) => {
-                    self.weigh_role_change(op, &device, role, &mut history);
+                    self.weigh_role_change(op, &device, role, history);
                     continue;
                 }
             };
@@ -90,8 +90,7 @@ impl Authority {
                     let revoker_person = revoker.person.clone();
                     if revoker_person == target_person {
                         Ending::Left { by, at_ms }
-                    } else if self.binds_as(&revoker_person, &op, &mut history) == Some(Role::Admin)
-                    {
+                    } else if self.binds_as(&revoker_person, &op, history) == Some(Role::Admin) {
                         Ending::Removed { by, at_ms }
                     } else {
                         continue;
