@@ -1,12 +1,11 @@
 //! End-to-end tests of `haven export` and `haven import`: the real binary against
-//! temporary vaults, and (when `HAVEN_TEST_JRNL` names one) the real jrnl 4.x.
+//! temporary vaults. The real jrnl's files are imported in `jrnl.rs`.
 
 mod common;
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use common::Haven;
 use serde_json::Value;
@@ -19,27 +18,6 @@ const HAVEN_KEYS: [&str; 9] = [
 
 fn export_json(h: &Haven) -> Value {
     serde_json::from_str(&h.ok(&["export", "--format", "json"])).expect("export is JSON")
-}
-
-/// Every file of the vault with its bytes, to prove that nothing changed.
-fn snapshot(h: &Haven) -> Vec<(PathBuf, Vec<u8>)> {
-    h.files()
-        .into_iter()
-        .map(|p| {
-            let bytes = std::fs::read(&p).expect("read");
-            (p, bytes)
-        })
-        .collect()
-}
-
-/// The entries of `list --json`, oldest first.
-fn entries(h: &Haven) -> Vec<Value> {
-    let mut list = h.list_json()["entries"]
-        .as_array()
-        .expect("entries")
-        .clone();
-    list.reverse();
-    list
 }
 
 fn import(h: &Haven, from: &str, file: &Path) -> String {
@@ -152,7 +130,7 @@ fn dayone_json_import_and_reimport_adds_nothing() {
         import(&h, "dayone", &file).trim(),
         "Imported 2 entries (0 already present)"
     );
-    let list = entries(&h);
+    let list = h.entries_oldest_first();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["text"], "Year end reflection");
     assert_eq!(list[0]["created"], "2023-12-31T18:30:00.000-05:00");
@@ -170,14 +148,14 @@ fn dayone_json_import_and_reimport_adds_nothing() {
     assert_eq!(list[1]["kind"], "note");
     assert_eq!(list[1]["author"], "Robin");
 
-    let before = snapshot(&h);
+    let before = h.snapshot();
     assert_eq!(
         import(&h, "dayone", &file).trim(),
         "Imported 0 entries (2 already present)"
     );
-    assert_eq!(entries(&h), list);
+    assert_eq!(h.entries_oldest_first(), list);
     // Only a no-op commit may have been written, never a new entry.
-    assert!(snapshot(&h).len() >= before.len());
+    assert!(h.snapshot().len() >= before.len());
 
     let json: Value = serde_json::from_str(&h.ok(&[
         "--json",
@@ -223,7 +201,10 @@ fn dayone_zip_import_reads_every_journal_inside() {
     );
     let texts = h.texts();
     assert_eq!(texts[0], "From the second journal #travel");
-    assert_eq!(entries(&h)[2]["tags"], serde_json::json!(["#travel"]));
+    assert_eq!(
+        h.entries_oldest_first()[2]["tags"],
+        serde_json::json!(["#travel"])
+    );
     // The same entries from the bare JSON file are already there.
     let file = h.scratch().join("Journal.json");
     std::fs::write(&file, DAYONE).expect("write");
@@ -242,7 +223,7 @@ fn dayone_zip_import_reads_every_journal_inside() {
                             {"creationDate": "yesterday", "text": "broken"}]}"#,
         )],
     );
-    let before = snapshot(&h);
+    let before = h.snapshot();
     let err = h.fails(&[
         "import",
         "--from",
@@ -256,14 +237,14 @@ fn dayone_zip_import_reads_every_journal_inside() {
             && err.contains("nothing was imported"),
         "{err}"
     );
-    assert_eq!(snapshot(&h), before);
+    assert_eq!(h.snapshot(), before);
 }
 
 #[test]
 fn malformed_files_change_nothing_and_name_the_place() {
     let h = Haven::init();
     h.ok(&["write", "already here"]);
-    let before = snapshot(&h);
+    let before = h.snapshot();
     let dir = h.scratch();
 
     let text = dir.join("journal.txt");
@@ -313,7 +294,7 @@ fn malformed_files_change_nothing_and_name_the_place() {
     let err = h.fails(&["import", "--from", "jrnl", "/nonexistent/file.txt"]);
     assert!(err.contains("cannot read"), "{err}");
 
-    assert_eq!(snapshot(&h), before);
+    assert_eq!(h.snapshot(), before);
     assert_eq!(h.texts(), vec!["already here"]);
 }
 
@@ -349,11 +330,15 @@ fn haven_export_round_trips_into_a_fresh_vault() {
             .collect()
     };
     assert!(
-        entries(&fresh)
+        fresh
+            .entries_oldest_first()
             .iter()
             .all(|e| e["device"] == fresh_id.as_str())
     );
-    assert_eq!(without_device(entries(&fresh)), without_device(entries(&h)));
+    assert_eq!(
+        without_device(fresh.entries_oldest_first()),
+        without_device(h.entries_oldest_first())
+    );
     assert_eq!(
         import(&fresh, "jrnl", &file).trim(),
         "Imported 0 entries (2 already present)"
@@ -365,250 +350,6 @@ fn haven_export_round_trips_into_a_fresh_vault() {
         v
     };
     assert_eq!(exported(&fresh), exported(&h));
-}
-
-// ---------------------------------------------------------------------------------------
-// The real jrnl
-// ---------------------------------------------------------------------------------------
-
-/// An isolated jrnl: its own config, journal and home, no encryption, no editor.
-struct Jrnl {
-    exe: PathBuf,
-    dir: tempfile::TempDir,
-}
-
-impl Jrnl {
-    fn new(exe: PathBuf) -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("haven-jrnl-")
-            .tempdir()
-            .expect("temp dir");
-        let home = dir.path().join("home");
-        for sub in [".config", ".local/share", ".cache"] {
-            std::fs::create_dir_all(home.join(sub)).expect("mkdir");
-        }
-        let journal = dir.path().join("journal.txt");
-        let config = format!(
-            "colors:\n  body: none\n  date: none\n  tags: none\n  title: none\n\
-             default_hour: 9\ndefault_minute: 0\neditor: ''\nencrypt: false\nhighlight: true\n\
-             indent_character: '|'\njournals:\n  default:\n    journal: {}\n\
-             linewrap: 79\ntagsymbols: '#@'\ntemplate: false\ntimeformat: '%Y-%m-%d %H:%M'\n\
-             version: '{}'\n",
-            serde_json::to_string(journal.to_str().expect("path")).expect("quote"),
-            jrnl_version(&exe),
-        );
-        std::fs::write(dir.path().join("jrnl.yaml"), config).expect("config");
-        Jrnl { exe, dir }
-    }
-
-    fn journal(&self) -> PathBuf {
-        self.dir.path().join("journal.txt")
-    }
-
-    fn cmd(&self) -> Command {
-        let home = self.dir.path().join("home");
-        let mut cmd = Command::new(&self.exe);
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("XDG_DATA_HOME", home.join(".local/share"))
-            .env("XDG_CACHE_HOME", home.join(".cache"))
-            .env("NO_COLOR", "1")
-            .env("TERM", "dumb")
-            .env("LC_ALL", "C.UTF-8")
-            .env("PYTHONIOENCODING", "utf-8")
-            .env("TZ", "UTC")
-            .arg("--config-file")
-            .arg(self.dir.path().join("jrnl.yaml"));
-        cmd
-    }
-
-    /// Adds an entry by piping its text to jrnl (the way to give it several lines).
-    fn add(&self, text: &str) {
-        let mut child = self
-            .cmd()
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("run jrnl");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write to jrnl");
-        let out = child.wait_with_output().expect("wait for jrnl");
-        assert!(
-            out.status.success(),
-            "jrnl failed to add {text:?}:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn export_json(&self) -> String {
-        let out = self
-            .cmd()
-            .args(["--export", "json"])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run jrnl");
-        assert!(
-            out.status.success(),
-            "jrnl --export json failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
-}
-
-/// `jrnl --version` as `4.6` or similar; jrnl rewrites a config whose version differs.
-fn jrnl_version(exe: &Path) -> String {
-    let out = Command::new(exe)
-        .arg("--version")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("jrnl --version");
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.split_whitespace()
-        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
-        .unwrap_or("4.6")
-        .to_string()
-}
-
-fn jrnl_exe() -> Option<PathBuf> {
-    match std::env::var_os("HAVEN_TEST_JRNL") {
-        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => {
-            println!(
-                "skipped: set HAVEN_TEST_JRNL to a jrnl 4.x executable (CI installs jrnl from PyPI)"
-            );
-            None
-        }
-    }
-}
-
-fn sorted_lower(v: &Value) -> Vec<String> {
-    let mut tags: Vec<String> = v
-        .as_array()
-        .expect("tags")
-        .iter()
-        .map(|t| t.as_str().expect("tag").to_lowercase())
-        .collect();
-    tags.sort();
-    tags.dedup();
-    tags
-}
-
-#[test]
-fn real_jrnl_journal_and_export_import_entry_by_entry() {
-    let Some(exe) = jrnl_exe() else { return };
-    let jrnl = Jrnl::new(exe);
-    jrnl.add("2024-01-02 09:15: Morgen mit Kaffee. Über #Ruhe und @Sam *");
-    jrnl.add(
-        "2024-03-04 21:40: Evening thoughts #gratitude\nSecond line with 日本語.\n\nThird paragraph *not a star*",
-    );
-    jrnl.add("2023-12-31 23:59: Year's end — ça va? #reflection #self-care *\nA quiet body.");
-    jrnl.add("2024-03-04 07:05: Short one-liner. Then another sentence #work");
-    let exported = jrnl.export_json();
-    let jrnl_json: Value = serde_json::from_str(&exported).expect("jrnl JSON");
-    let want = jrnl_json["entries"].as_array().expect("entries").clone();
-    assert_eq!(want.len(), 4, "{exported}");
-
-    let h = Haven::init();
-    let json_file = h.scratch().join("jrnl-export.json");
-    std::fs::write(&json_file, &exported).expect("write");
-    assert_eq!(
-        import(&h, "jrnl", &json_file).trim(),
-        "Imported 4 entries (0 already present)"
-    );
-    let got = entries(&h);
-    assert_eq!(got.len(), 4);
-    for (j, e) in want.iter().zip(&got) {
-        let when = format!(
-            "{}T{}:00.000+00:00",
-            j["date"].as_str().expect("date"),
-            j["time"].as_str().expect("time")
-        );
-        assert_eq!(e["created"], when.as_str(), "{j:#} vs {e:#}");
-        let title = j["title"].as_str().expect("title");
-        let body = j["body"].as_str().expect("body");
-        let text = if body.is_empty() {
-            title.to_string()
-        } else {
-            format!("{title}\n{body}")
-        };
-        assert_eq!(e["text"], text.as_str(), "{j:#} vs {e:#}");
-        assert_eq!(e["starred"], j["starred"], "{j:#} vs {e:#}");
-        assert_eq!(
-            sorted_lower(&e["tags"]),
-            sorted_lower(&j["tags"]),
-            "{j:#} vs {e:#}"
-        );
-        assert_eq!(e["kind"], "note");
-    }
-    assert_eq!(
-        got.iter().filter(|e| e["starred"] == true).count(),
-        2,
-        "the `*` on the title lines"
-    );
-
-    // The plain-text journal file holds the same entries: same ids, nothing new.
-    assert_eq!(
-        import(&h, "jrnl", &jrnl.journal()).trim(),
-        "Imported 0 entries (4 already present)"
-    );
-    let text_only = Haven::init();
-    assert_eq!(
-        import(&text_only, "jrnl", &jrnl.journal()).trim(),
-        "Imported 4 entries (0 already present)"
-    );
-    // Another vault: the same entries and ids, only the importing device differs.
-    let strip = |list: Vec<Value>| -> Vec<Value> {
-        list.into_iter()
-            .map(|mut e| {
-                e.as_object_mut().expect("entry").remove("device");
-                e
-            })
-            .collect()
-    };
-    assert_eq!(strip(entries(&text_only)), strip(got.clone()));
-
-    // Haven's export agrees with jrnl's on jrnl's keys, and carries Haven's own.
-    let ours = export_json(&h);
-    let ours_entries = ours["entries"].as_array().expect("entries");
-    for (j, o) in want.iter().zip(ours_entries) {
-        for key in ["title", "body", "date", "time", "starred"] {
-            assert_eq!(o[key], j[key], "`{key}`: {j:#} vs {o:#}");
-        }
-        assert_eq!(sorted_lower(&o["tags"]), sorted_lower(&j["tags"]));
-    }
-    let mut jrnl_tags: Vec<(String, u64)> = jrnl_json["tags"]
-        .as_object()
-        .expect("tags")
-        .iter()
-        .map(|(k, v)| (k.to_lowercase(), v.as_u64().expect("count")))
-        .collect();
-    let mut our_tags: Vec<(String, u64)> = ours["tags"]
-        .as_object()
-        .expect("tags")
-        .iter()
-        .map(|(k, v)| (k.to_lowercase(), v.as_u64().expect("count")))
-        .collect();
-    jrnl_tags.sort();
-    our_tags.sort();
-    assert_eq!(our_tags, jrnl_tags);
-
-    // Haven export -> a fresh vault -> the same entries.
-    let file = h.scratch().join("haven.json");
-    h.ok(&["export", "-o", file.to_str().expect("path")]);
-    let fresh = Haven::init();
-    assert_eq!(
-        import(&fresh, "jrnl", &file).trim(),
-        "Imported 4 entries (0 already present)"
-    );
-    assert_eq!(strip(entries(&fresh)), strip(got));
 }
 
 #[test]

@@ -142,6 +142,27 @@ impl Haven {
             .stdin(Stdio::null());
     }
 
+    /// Every file of the vault with its bytes, to prove that nothing changed.
+    pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        self.files()
+            .into_iter()
+            .map(|p| {
+                let bytes = std::fs::read(&p).expect("read");
+                (p, bytes)
+            })
+            .collect()
+    }
+
+    /// The entries of `list --json`, oldest first.
+    pub fn entries_oldest_first(&self) -> Vec<serde_json::Value> {
+        let mut list = self.list_json()["entries"]
+            .as_array()
+            .expect("entries")
+            .clone();
+        list.reverse();
+        list
+    }
+
     /// Runs with the passphrase.
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().expect("run haven")

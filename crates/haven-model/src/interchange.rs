@@ -19,10 +19,7 @@
 //! entry's time and its random part a hash of the source, the time and the text. Importing
 //! the same file twice therefore adds nothing the second time.
 
-use crate::entry::{Entry, EntryId, EntryKind, FieldValue, Timestamp};
-
-/// jrnl's default `timeformat`, used by its plain-text journal files.
-pub const JRNL_TIME_FORMAT: &str = "%Y-%m-%d %H:%M";
+use crate::entry::{Entry, EntryId, Timestamp};
 
 /// What every importer needs to know about the importing device.
 #[derive(Clone, Debug)]
@@ -61,6 +58,17 @@ pub enum ImportError {
         /// What is wrong with it.
         message: String,
     },
+    /// No common time format reads the first date line of a plain-text journal.
+    #[error("line {line}: cannot tell which date format `[{blob}]` is in")]
+    UnknownTimeFormat {
+        /// 1-based line number.
+        line: usize,
+        /// The text between the brackets (its first 40 characters).
+        blob: String,
+    },
+    /// The time format given cannot read dates.
+    #[error(transparent)]
+    TimeFormat(#[from] TimeFormatError),
     /// A line of a plain-text journal is malformed.
     #[error("line {line}: {message}")]
     Line {
@@ -92,7 +100,11 @@ mod tests;
 
 pub use dayone::import_dayone_json;
 pub use export::{export_json, export_markdown, fields_to_json, write_json};
-pub use jrnl::{import_jrnl_json, import_jrnl_text};
+pub use jrnl::{
+    COMMON_TIME_FORMATS, DecryptError, JRNL_TIME_FORMAT, JrnlEncryption, JrnlText, TimeFormat,
+    TimeFormatError, decrypt_jrnl, import_jrnl_json, import_jrnl_legacy_text, import_jrnl_text,
+    time_format_in_config,
+};
 
 // Title and body, the way jrnl splits them
 // ---------------------------------------------------------------------------------------
@@ -224,13 +236,14 @@ pub(super) fn merge_tags(text: &str, extra: &[String]) -> Vec<String> {
 /// A note from an outside source, with its deterministic id.
 pub(super) fn imported_note(
     source: &str,
+    id_ms: i64,
     created: Timestamp,
     text: String,
     source_tags: &[String],
     starred: bool,
     opts: &ImportOptions,
 ) -> Result<Entry, String> {
-    let id = import_id(source, created.unix_ms, &text)
+    let id = import_id(source, id_ms, &text)
         .ok_or_else(|| "dates before 1970 cannot be stored".to_string())?;
     let tags = merge_tags(&text, source_tags);
     let mut e = Entry::note(id, created, opts.device.clone(), text);

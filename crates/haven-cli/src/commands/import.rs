@@ -6,8 +6,8 @@
 //! file again adds nothing.
 //!
 //! * jrnl: its JSON export (`jrnl --export json`, detected by a leading `{`) or its
-//!   plain-text journal file. Haven's own `export --format json` is read as jrnl JSON and
-//!   restores entries exactly.
+//!   journal file, plain or encrypted (see [`jrnl`]). Haven's own `export --format json`
+//!   is read as jrnl JSON and restores entries exactly.
 //! * Day One: the `Journal.json` of a JSON export, or the `.zip` export holding one or
 //!   more journal files.
 
@@ -22,6 +22,8 @@ use serde_json::json;
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::output;
+
+mod jrnl;
 
 /// The apps Haven imports from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,9 +43,39 @@ pub struct Args {
     /// The file to import
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// jrnl's `timeformat` for plain-text journals
-    #[arg(long, value_name = "FORMAT", default_value = interchange::JRNL_TIME_FORMAT)]
-    time_format: String,
+    /// jrnl's `timeformat` of the journal file, e.g. '%F %r' (jrnl's default); without it
+    /// the format is read from --jrnl-config, or told from the file's dates
+    #[arg(long, value_name = "FORMAT")]
+    time_format: Option<String>,
+    /// jrnl's configuration file (jrnl.yaml), to read its `timeformat` from
+    #[arg(long, value_name = "FILE", conflicts_with = "time_format")]
+    jrnl_config: Option<PathBuf>,
+    /// A file whose first line is the password of an encrypted jrnl journal (asked on the
+    /// terminal otherwise)
+    #[arg(long, value_name = "FILE")]
+    jrnl_password_file: Option<PathBuf>,
+}
+
+/// What a file held.
+struct Imported {
+    entries: Vec<Entry>,
+    /// `json`, `text` or `zip`.
+    format: &'static str,
+    /// The format of an encrypted jrnl journal.
+    encryption: Option<interchange::JrnlEncryption>,
+    /// The `timeformat` a jrnl journal file was read in.
+    time_format: Option<interchange::TimeFormat>,
+}
+
+impl Imported {
+    fn plain(entries: Vec<Entry>, format: &'static str) -> Self {
+        Imported {
+            entries,
+            format,
+            encryption: None,
+            time_format: None,
+        }
+    }
 }
 
 /// Larger files are refused rather than read into memory.
@@ -61,33 +93,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         tz: ctx.tz.clone(),
     };
     let name = args.file.display().to_string();
-    let (entries, format) = match args.from {
-        Source::Jrnl => {
-            let text = utf8(&bytes, &name)?;
-            if text
-                .trim_start_matches('\u{feff}')
-                .trim_start()
-                .starts_with('{')
-            {
-                let entries = interchange::import_jrnl_json(text, &opts)
-                    .map_err(|e| bad_file(&name, e, "a jrnl JSON export"))?;
-                (entries, "json")
-            } else {
-                let entries = interchange::import_jrnl_text(text, &args.time_format, &opts)
-                    .map_err(|e| bad_file(&name, e, "a jrnl journal file"))?;
-                (entries, "text")
-            }
-        }
+    let read = match args.from {
+        Source::Jrnl => jrnl::read(ctx, &args, &bytes, &name, &opts)?,
         Source::Dayone if bytes.starts_with(b"PK\x03\x04") => {
-            (dayone_zip(&bytes, &name, &opts)?, "zip")
+            Imported::plain(dayone_zip(&bytes, &name, &opts)?, "zip")
         }
         Source::Dayone => {
             let text = utf8(&bytes, &name)?;
             let entries = interchange::import_dayone_json(text, &opts)
                 .map_err(|e| bad_file(&name, e, "a Day One JSON export"))?;
-            (entries, "json")
+            Imported::plain(entries, "json")
         }
     };
+    let entries = read.entries;
     // An entry beyond the limits every device enforces stops the import before anything
     // is written, naming it.
     for entry in &entries {
@@ -106,7 +124,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if ctx.json {
         output::print_json(&json!({
             "source": match args.from { Source::Jrnl => "jrnl", Source::Dayone => "dayone" },
-            "format": format,
+            "format": read.format,
+            "encryption": read.encryption.map(|e| e.name()),
+            "time_format": read.time_format.as_ref().map(|f| f.as_str()),
             "file": name,
             "entries": entries.len(),
             "imported": added,
@@ -138,7 +158,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn utf8<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str> {
+pub(crate) fn utf8<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|e| {
         CliError::new(format!(
             "{} is not UTF-8 text (at byte {}); nothing was imported",
@@ -149,7 +169,7 @@ fn utf8<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str> {
     })
 }
 
-fn bad_file(name: &str, err: ImportError, what: &str) -> CliError {
+pub(crate) fn bad_file(name: &str, err: ImportError, what: &str) -> CliError {
     CliError::new(format!(
         "{}: {}; nothing was imported",
         output::clean(name, false),

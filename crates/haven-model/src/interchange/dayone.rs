@@ -74,7 +74,15 @@ fn dayone_entry(v: &Value, opts: &ImportOptions) -> Result<Entry, String> {
         })
         .collect();
     let starred = opt_bool(obj, "starred")?;
-    let mut e = imported_note("dayone", created, text, &tags, starred, opts)?;
+    let mut e = imported_note(
+        "dayone",
+        created.unix_ms,
+        created,
+        text,
+        &tags,
+        starred,
+        opts,
+    )?;
     if let Some(modified) = opt_str(obj, "modifiedDate")?.and_then(|s| dayone_time(s, &tz))
         && modified.unix_ms > created.unix_ms + 1000
     {

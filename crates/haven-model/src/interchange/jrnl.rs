@@ -1,4 +1,5 @@
-//! jrnl: its JSON export and its plain-text journal file.
+//! jrnl: its JSON export, its plain-text journal file (in whichever `timeformat`), and
+//! its encrypted journals.
 
 use serde_json::{Map, Value};
 
@@ -6,7 +7,18 @@ use super::json::{entries_array, fields_from_json, opt_bool, opt_str, parse_json
 use super::{
     ImportError, ImportOptions, imported_note, in_zone, join_title, parse_rfc3339, split_title,
 };
-use crate::entry::{Entry, EntryId, EntryKind};
+use crate::entry::{Entry, EntryId, EntryKind, Timestamp};
+
+mod config;
+mod encrypted;
+mod legacy;
+mod time_format;
+
+pub use config::time_format_in_config;
+pub use encrypted::{DecryptError, JrnlEncryption, decrypt as decrypt_jrnl};
+pub use legacy::import_jrnl_legacy_text;
+pub use time_format::{COMMON_TIME_FORMATS, JRNL_TIME_FORMAT, TimeFormat, TimeFormatError};
+
 // ---------------------------------------------------------------------------------------
 // jrnl JSON
 // ---------------------------------------------------------------------------------------
@@ -41,14 +53,7 @@ fn jrnl_json_entry(v: &Value, opts: &ImportOptions) -> Result<Entry, String> {
     let created = in_zone(dt, &opts.tz)?;
     let tags = string_list(obj, "tags")?;
     let starred = opt_bool(obj, "starred")?;
-    imported_note(
-        "jrnl",
-        created,
-        join_title(title, body),
-        &tags,
-        starred,
-        opts,
-    )
+    jrnl_note(created, join_title(title, body), &tags, starred, opts)
 }
 
 /// An entry of Haven's own export, restored as it was.
@@ -93,61 +98,104 @@ fn haven_json_entry(obj: &Map<String, Value>, opts: &ImportOptions) -> Result<En
 // jrnl plain text
 // ---------------------------------------------------------------------------------------
 
-/// Parses a jrnl date blob: `time_format`, or its date part alone at jrnl's default 09:00.
-fn parse_jrnl_date(blob: &str, time_format: &str) -> Option<jiff::civil::DateTime> {
-    if let Ok(dt) = jiff::civil::DateTime::strptime(time_format, blob) {
-        return Some(dt);
+/// A jrnl plain-text journal, read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JrnlText {
+    /// Its entries, oldest first.
+    pub entries: Vec<Entry>,
+    /// The `timeformat` its dates were read in: the one given, or the one detected.
+    pub time_format: TimeFormat,
+}
+
+/// A line that may start an entry: `[blob] ` at the start of a line.
+struct DateLine<'a> {
+    /// Byte offset of the `[`.
+    at: usize,
+    /// Byte offset where the entry's text starts, past `] `.
+    text_at: usize,
+    /// 1-based line number.
+    line: usize,
+    /// What is between the brackets.
+    blob: &'a str,
+}
+
+/// Every `[blob] ` at the start of a line, as jrnl 4's parser finds them.
+fn date_lines(text: &str) -> Vec<DateLine<'_>> {
+    let mut found = Vec::new();
+    let mut pos = 0;
+    for (index, line_text) in text.split_inclusive('\n').enumerate() {
+        if let Some(after) = line_text.strip_prefix('[')
+            && let Some(close) = after.find(']')
+            && close > 0
+            && after[close + 1..].starts_with(' ')
+        {
+            found.push(DateLine {
+                at: pos,
+                text_at: pos + close + 3,
+                line: index + 1,
+                blob: &after[..close],
+            });
+        }
+        pos += line_text.len();
     }
-    let date = jiff::civil::Date::strptime(time_format, blob).ok()?;
-    Some(date.at(9, 0, 0, 0))
+    found
 }
 
 /// Reads a jrnl plain-text journal file, as jrnl 4's `Journal._parse` does.
 ///
-/// An entry starts at a line `[<date in time_format>] Title`; a title line ending in `*`
-/// marks it starred; the lines up to the next date line are its body. Dates are read in
-/// `opts.tz`. Text before the first entry, or a bracketed line that starts like a date
-/// but does not parse, is an error naming the line.
+/// An entry starts at a line `[<date in the time format>] Title`; a title line ending in
+/// `*` marks it starred; the lines up to the next date line are its body. Dates are read
+/// in `opts.tz`, in `time_format` when given, else in the one of
+/// [`COMMON_TIME_FORMATS`](super::COMMON_TIME_FORMATS) that reads the journal
+/// ([`TimeFormat::detect`]). Text before the first entry, or a bracketed line that starts
+/// like a date but does not parse, is an error naming the line.
 pub fn import_jrnl_text(
     text: &str,
-    time_format: &str,
+    time_format: Option<&TimeFormat>,
     opts: &ImportOptions,
-) -> Result<Vec<Entry>, ImportError> {
+) -> Result<JrnlText, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // (byte offset where the entry text starts, line, date); an entry's text runs to the
-    // newline that precedes the next date line.
-    let mut starts: Vec<(usize, usize, usize, jiff::civil::DateTime)> = Vec::new();
-    let mut line = 1;
-    let mut pos = 0;
-    while pos <= text.len() {
-        let rest = &text[pos..];
-        if let Some(after) = rest.strip_prefix('[')
-            && let Some(close) = after.find(']')
-            && close > 0
-            && !after[..close].contains('\n')
-            && after[close + 1..].starts_with(' ')
-        {
-            let blob = &after[..close];
-            match parse_jrnl_date(blob, time_format) {
-                Some(dt) => starts.push((pos, pos + close + 3, line, dt)),
-                None if blob.starts_with(|c: char| c.is_ascii_digit()) => {
-                    return Err(ImportError::Line {
-                        line,
-                        message: format!(
-                            "`[{}]` is not a date in the format `{time_format}`",
-                            blob.chars().take(40).collect::<String>()
-                        ),
-                    });
-                }
-                None => {}
+    let candidates = date_lines(text);
+    let format = match time_format {
+        Some(format) => format.clone(),
+        None => {
+            let dated: Vec<&str> = candidates
+                .iter()
+                .map(|c| c.blob)
+                .filter(|b| b.starts_with(|c: char| c.is_ascii_alphanumeric()))
+                .collect();
+            match TimeFormat::detect(&dated) {
+                Some(format) => format,
+                None => match candidates.iter().find(|c| Some(&c.blob) == dated.first()) {
+                    Some(first) => {
+                        return Err(ImportError::UnknownTimeFormat {
+                            line: first.line,
+                            blob: first.blob.chars().take(40).collect(),
+                        });
+                    }
+                    // No date line at all: reported below as text before the first entry.
+                    None => TimeFormat::new(JRNL_TIME_FORMAT)?,
+                },
             }
         }
-        match rest.find('\n') {
-            Some(nl) => {
-                pos += nl + 1;
-                line += 1;
+    };
+    // (where the date line starts, where its text starts, line, date); an entry's text
+    // runs to the newline that precedes the next date line.
+    let mut starts: Vec<(usize, usize, usize, jiff::civil::DateTime)> = Vec::new();
+    for c in &candidates {
+        match format.parse(c.blob) {
+            Some(dt) => starts.push((c.at, c.text_at, c.line, dt)),
+            None if c.blob.starts_with(|c: char| c.is_ascii_digit()) => {
+                return Err(ImportError::Line {
+                    line: c.line,
+                    message: format!(
+                        "`[{}]` is not a date in the format `{}`",
+                        c.blob.chars().take(40).collect::<String>(),
+                        format.as_str()
+                    ),
+                });
             }
-            None => break,
+            None => {}
         }
     }
     let first = starts.first().map_or(text.len(), |s| s.0);
@@ -157,9 +205,7 @@ pub fn import_jrnl_text(
         return Err(ImportError::Line {
             line,
             message: if starts.is_empty() {
-                format!(
-                    "no `[date] title` line found (dates in the format `{time_format}`); is this a jrnl journal file?"
-                )
+                "no `[date] title` line found; is this a jrnl journal file?".to_string()
             } else {
                 "text before the first `[date] title` line".to_string()
             },
@@ -176,25 +222,33 @@ pub fn import_jrnl_text(
         let (title, body) = split_title(&raw);
         let err = |message: String| ImportError::Line { line, message };
         let created = in_zone(dt, &opts.tz).map_err(err)?;
-        entries.push(
-            imported_note(
-                "jrnl",
-                created,
-                join_title(&title, &body),
-                &[],
-                starred,
-                opts,
-            )
-            .map_err(err)?,
-        );
+        entries
+            .push(jrnl_note(created, join_title(&title, &body), &[], starred, opts).map_err(err)?);
     }
     entries.sort_by_key(|e| e.created.unix_ms);
-    Ok(entries)
+    Ok(JrnlText {
+        entries,
+        time_format: format,
+    })
+}
+
+/// A note imported from jrnl. Its id is made from the time to the minute, the precision
+/// of jrnl's JSON export, so that a journal file written with seconds and its export give
+/// each entry one id.
+pub(super) fn jrnl_note(
+    created: Timestamp,
+    text: String,
+    tags: &[String],
+    starred: bool,
+    opts: &ImportOptions,
+) -> Result<Entry, String> {
+    let minute = created.unix_ms - created.unix_ms.rem_euclid(60_000);
+    imported_note("jrnl", minute, created, text, tags, starred, opts)
 }
 
 /// jrnl's star rule: a first line ending in `*` marks the entry starred, and the first
 /// line loses its surrounding spaces, newlines and asterisks.
-fn jrnl_star(raw: &str) -> (String, bool) {
+pub(super) fn jrnl_star(raw: &str) -> (String, bool) {
     let mut lines = raw.lines();
     let first = lines.next().unwrap_or("");
     if !first.trim().ends_with('*') {

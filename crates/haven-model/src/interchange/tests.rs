@@ -3,6 +3,12 @@
 use serde_json::Value;
 
 use super::*;
+use crate::entry::{EntryKind, FieldValue};
+
+/// A jrnl journal file read with its time format detected.
+fn read_text(journal: &str) -> Result<Vec<Entry>, ImportError> {
+    import_jrnl_text(journal, None, &opts()).map(|t| t.entries)
+}
 
 fn opts() -> ImportOptions {
     ImportOptions {
@@ -17,7 +23,16 @@ fn note(ms: i64, offset: i32, text: &str, starred: bool) -> Entry {
         unix_ms: ms,
         offset_secs: offset,
     };
-    let mut e = imported_note("test", created, text.into(), &[], starred, &opts()).unwrap();
+    let mut e = imported_note(
+        "test",
+        created.unix_ms,
+        created,
+        text.into(),
+        &[],
+        starred,
+        &opts(),
+    )
+    .unwrap();
     e.device = "dev0".into();
     e
 }
@@ -165,7 +180,7 @@ fn jrnl_json_import_rebuilds_text_tags_and_stars() {
 #[test]
 fn jrnl_text_import_reads_stars_bodies_and_unicode() {
     let journal = "[2024-01-02 09:15] Morgen mit Kaffee. #ruhe *\nZweite Zeile.\n\nDritte — ok @Sam\n\n[2024-01-03 21:00] Only a title\n\n[2024-01-04 07:05] 日本語のタイトル。本文\n";
-    let entries = import_jrnl_text(journal, JRNL_TIME_FORMAT, &opts()).unwrap();
+    let entries = read_text(journal).unwrap();
     assert_eq!(entries.len(), 3);
     assert!(entries[0].starred);
     assert_eq!(
@@ -186,7 +201,7 @@ fn jrnl_text_import_reads_stars_bodies_and_unicode() {
 #[test]
 fn jrnl_text_and_json_of_one_journal_get_the_same_ids() {
     let journal = "[2024-01-02 09:15] Title here. #a *\nBody line\n\n[2024-01-03 21:00] Second\n";
-    let from_text = import_jrnl_text(journal, JRNL_TIME_FORMAT, &opts()).unwrap();
+    let from_text = read_text(journal).unwrap();
     let json = r##"{"tags": {"#a": 1}, "entries": [
       {"title": "Title here. #a", "body": "Body line", "date": "2024-01-02", "time": "09:15", "tags": ["#a"], "starred": true},
       {"title": "Second", "body": "", "date": "2024-01-03", "time": "21:00", "tags": [], "starred": false}]}"##;
@@ -216,45 +231,26 @@ fn ids_are_deterministic() {
     );
     assert!(import_id("jrnl", -1, "before 1970").is_none());
     let journal = "[2024-01-02 09:15] A\n\n[2024-01-02 09:15] B\n";
-    let once = import_jrnl_text(journal, JRNL_TIME_FORMAT, &opts()).unwrap();
-    let twice = import_jrnl_text(journal, JRNL_TIME_FORMAT, &opts()).unwrap();
+    let once = read_text(journal).unwrap();
+    let twice = read_text(journal).unwrap();
     assert_eq!(once, twice);
     assert_ne!(once[0].id, once[1].id);
 }
 
 #[test]
 fn malformed_jrnl_text_names_the_line() {
-    let err = import_jrnl_text(
-        "preamble\n[2024-01-02 09:15] A\n",
-        JRNL_TIME_FORMAT,
-        &opts(),
-    )
-    .unwrap_err();
+    let err = read_text("preamble\n[2024-01-02 09:15] A\n").unwrap_err();
     assert_eq!(
         err.to_string(),
         "line 1: text before the first `[date] title` line"
     );
-    let err = import_jrnl_text(
-        "[2024-01-02 09:15] A\nbody\n\n[2024-13-40 09:15] B\n",
-        JRNL_TIME_FORMAT,
-        &opts(),
-    )
-    .unwrap_err();
+    let err = read_text("[2024-01-02 09:15] A\nbody\n\n[2024-13-40 09:15] B\n").unwrap_err();
     assert!(matches!(err, ImportError::Line { line: 4, .. }), "{err}");
-    let err = import_jrnl_text("\n\njust prose", JRNL_TIME_FORMAT, &opts()).unwrap_err();
+    let err = read_text("\n\njust prose").unwrap_err();
     assert!(matches!(err, ImportError::Line { line: 3, .. }), "{err}");
-    assert!(
-        import_jrnl_text("", JRNL_TIME_FORMAT, &opts())
-            .unwrap()
-            .is_empty()
-    );
+    assert!(read_text("").unwrap().is_empty());
     // A bracketed word that is not a date is body text, as in jrnl.
-    let ok = import_jrnl_text(
-        "[2024-01-02 09:15] A\n[link] here\n",
-        JRNL_TIME_FORMAT,
-        &opts(),
-    )
-    .unwrap();
+    let ok = read_text("[2024-01-02 09:15] A\n[link] here\n").unwrap();
     assert_eq!(ok[0].text, "A\n[link] here");
 }
 
@@ -345,4 +341,49 @@ fn streamed_json_equals_the_value_form() {
         serde_json::from_slice::<serde_json::Value>(&empty).unwrap(),
         export_json(&[], &tz)
     );
+}
+
+#[test]
+fn jrnl_default_format_with_seconds_and_its_export_give_one_id_per_entry() {
+    // jrnl 4's default `timeformat` is `%F %r`; its JSON export has minutes only.
+    let journal =
+        "[2026-10-01 11:59:07 PM] Late walk. #calm *\nBody\n\n[2026-10-02 08:00:00 AM] Morning\n";
+    let read = import_jrnl_text(journal, None, &opts()).unwrap();
+    assert_eq!(read.time_format.as_str(), "%F %r");
+    assert_eq!(read.entries.len(), 2);
+    assert!(read.entries[0].starred);
+    let json = r##"{"tags": {"#calm": 1}, "entries": [
+      {"title": "Late walk. #calm", "body": "Body", "date": "2026-10-01", "time": "23:59", "tags": ["#calm"], "starred": true},
+      {"title": "Morning", "body": "", "date": "2026-10-02", "time": "08:00", "tags": [], "starred": false}]}"##;
+    let from_json = import_jrnl_json(json, &opts()).unwrap();
+    let ids = |v: &[Entry]| v.iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(&read.entries), ids(&from_json));
+    // The file's seconds are kept in the entry's time.
+    assert_eq!(
+        read.entries[0].created.unix_ms - from_json[0].created.unix_ms,
+        7_000
+    );
+}
+
+#[test]
+fn an_unknown_date_format_names_the_line_and_a_given_one_is_used() {
+    let journal = "[1 Oct 26 at 23:59] Odd\n";
+    assert_eq!(
+        import_jrnl_text(journal, None, &opts()).unwrap_err(),
+        ImportError::UnknownTimeFormat {
+            line: 1,
+            blob: "1 Oct 26 at 23:59".into()
+        }
+    );
+    let given = TimeFormat::new("%-d %b %y at %H:%M").unwrap();
+    let read = import_jrnl_text(journal, Some(&given), &opts()).unwrap();
+    assert_eq!(
+        read.entries[0].created.writer_local().unwrap().to_string(),
+        "2026-10-01T23:59:00+02:00[+02:00]"
+    );
+    // A given format is not second-guessed: a line it cannot read is an error.
+    let other = TimeFormat::new("%F %T").unwrap();
+    let err = import_jrnl_text("[2026-10-01 23:59] A\n", Some(&other), &opts()).unwrap_err();
+    assert!(matches!(err, ImportError::Line { line: 1, .. }), "{err}");
+    assert!(err.to_string().contains("`%F %T`"), "{err}");
 }
