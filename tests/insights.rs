@@ -115,11 +115,11 @@ fn list(items: &[&str]) -> FieldValue {
     FieldValue::List(items.iter().map(|s| s.to_string()).collect())
 }
 
+/// The day every command of these tests runs on (`HAVEN_NOW`, with TZ=UTC).
+const NOW: &str = "2026-11-27T18:30:00Z";
+
 fn today() -> Date {
-    // The tests run `haven` with TZ=UTC.
-    jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date()
+    date(2026, 11, 27)
 }
 
 fn days_ago(n: i64) -> Date {
@@ -128,7 +128,7 @@ fn days_ago(n: i64) -> Date {
 
 /// A vault with one of everything, plus a free note written through the CLI.
 fn seeded() -> Haven {
-    let h = Haven::init();
+    let h = Haven::init().at_clock(NOW);
     let mut b = Builder::new();
     // Check-ins: W02 of 2026 (Mon 5th, Wed 7th) and W03 (Wed 14th).
     b.checkin(
@@ -304,7 +304,7 @@ fn terminal_draws_charts_and_cleans_names() {
 
 #[test]
 fn empty_journal_is_friendly() {
-    let h = Haven::init();
+    let h = Haven::init().at_clock(NOW);
     let out = h.ok(&["insights"]);
     assert!(out.contains("Nothing to look at yet"), "{out}");
     let j = insights_json(&h, &[]);

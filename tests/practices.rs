@@ -213,7 +213,8 @@ fn repairs_go_open_answered_repaired() {
 
 #[test]
 fn list_filters_combine() {
-    let h = Haven::init();
+    // A fixed clock: `today` and `yesterday` are the same days on every run.
+    let h = Haven::init().at_clock("2026-11-27T18:30:00Z");
     let walk = saved(&h, &["write", "Walked with @Sam #calm"]);
     saved(&h, &["write", "Work was loud #work"]);
     saved(&h, &["checkin", "-f", "calm", "-i", "3"]);

@@ -53,6 +53,8 @@ pub const PASSPHRASE: &str = "correct horse battery staple";
 pub struct Haven {
     pub home: PathBuf,
     dir: tempfile::TempDir,
+    /// The fixed clock every command runs with (`HAVEN_NOW`), if any.
+    now: Option<String>,
 }
 
 impl Haven {
@@ -65,6 +67,7 @@ impl Haven {
         Haven {
             home: dir.path().join("vault"),
             dir,
+            now: None,
         }
     }
 
@@ -140,6 +143,15 @@ impl Haven {
             .env("TZ", "UTC")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
+        if let Some(now) = &self.now {
+            cmd.env("HAVEN_NOW", now);
+        }
+    }
+
+    /// Every command from now on runs with its clock started at `now` (RFC 3339).
+    pub fn at_clock(mut self, now: &str) -> Self {
+        self.now = Some(now.to_string());
+        self
     }
 
     /// Every file of the vault with its bytes, to prove that nothing changed.

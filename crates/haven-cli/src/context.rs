@@ -66,6 +66,8 @@ pub struct Context {
     pub bind_override: Option<String>,
     /// `HAVEN_DISCOVERY` (`on` or `off`): overrides `[network] local_discovery`.
     pub discovery_override: Option<String>,
+    /// The clock: the system's, or one started at `HAVEN_NOW` (for tests and demos).
+    pub clock: Clock,
 }
 
 fn default_home() -> Result<PathBuf> {
@@ -119,6 +121,7 @@ impl Context {
             relay_override: non_empty("HAVEN_RELAY"),
             bind_override: non_empty("HAVEN_BIND"),
             discovery_override: non_empty("HAVEN_DISCOVERY"),
+            clock: Clock::from_env(non_empty("HAVEN_NOW").as_deref())?,
         })
     }
 
@@ -139,8 +142,8 @@ impl Context {
             discovery: self.discovery_override.clone(),
         };
         let device = haven_node::node::device_bytes(&vault.config().device_id);
-        let clock: haven_node::Clock =
-            std::sync::Arc::new(|| jiff::Timestamp::now().as_millisecond());
+        let fixed = self.clock;
+        let clock: haven_node::Clock = std::sync::Arc::new(move || fixed.now().as_millisecond());
         let config = NodeConfig::resolve(
             &vault.config().network,
             device.as_ref(),
@@ -291,17 +294,65 @@ impl Context {
 
     /// The current time with the local UTC offset.
     pub fn now(&self) -> Timestamp {
-        let now = jiff::Timestamp::now();
-        let offset = self.tz.to_offset(now).seconds();
+        self.timestamp_at(self.clock.now())
+    }
+
+    /// An instant with the local UTC offset then.
+    pub fn timestamp_at(&self, at: jiff::Timestamp) -> Timestamp {
         Timestamp {
-            unix_ms: now.as_millisecond(),
-            offset_secs: offset,
+            unix_ms: at.as_millisecond(),
+            offset_secs: self.tz.to_offset(at).seconds(),
         }
+    }
+
+    /// The current time in the local zone.
+    pub fn zoned_now(&self) -> jiff::Zoned {
+        self.clock.now().to_zoned(self.tz.clone())
+    }
+
+    /// Today's date in the local zone.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.zoned_now().date()
     }
 
     /// A fresh entry id for an entry created at `at`.
     pub fn new_entry_id(&self, at: Timestamp) -> EntryId {
         EntryId::from_parts(u64::try_from(at.unix_ms).unwrap_or(0), rand::random())
+    }
+}
+
+/// The time: the system's, or a clock that started at a fixed instant when this process did
+/// (`HAVEN_NOW`), so that tests and demos give the same dates whatever day they run.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    start: Option<(jiff::Timestamp, std::time::Instant)>,
+}
+
+impl Clock {
+    /// The clock `HAVEN_NOW` (an RFC 3339 time) asks for, or the system's.
+    fn from_env(value: Option<&str>) -> Result<Self> {
+        let Some(text) = value else {
+            return Ok(Clock { start: None });
+        };
+        let at: jiff::Timestamp = text.parse().map_err(|e| {
+            CliError::new(format!("HAVEN_NOW is not an RFC 3339 time ({e})")).hint(
+                "write it like 2026-11-27T18:30:00+01:00, or unset it to use the system clock",
+            )
+        })?;
+        Ok(Clock {
+            start: Some((at, std::time::Instant::now())),
+        })
+    }
+
+    /// Now.
+    pub fn now(&self) -> jiff::Timestamp {
+        match self.start {
+            None => jiff::Timestamp::now(),
+            Some((at, started)) => {
+                let elapsed = jiff::SignedDuration::try_from(started.elapsed()).unwrap_or_default();
+                at.checked_add(elapsed).unwrap_or(at)
+            }
+        }
     }
 }
 

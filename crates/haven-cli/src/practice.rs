@@ -3,23 +3,68 @@
 
 use std::process::ExitCode;
 
-use haven_model::{Entry, EntryKind, FieldValue};
+use haven_model::{Entry, EntryKind, FieldValue, Timestamp};
 use haven_store::{JournalStore, Keys, Vault};
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::output;
 
-/// A new entry of `kind`, timed now, by this device.
-pub fn new_entry(ctx: &Context, vault: &Vault, kind: EntryKind, text: String) -> Entry {
-    let now = ctx.now();
-    Entry::new(
+/// `--at`: when an entry happened, if not now.
+#[derive(Debug, Default, clap::Args)]
+pub struct When {
+    /// When it happened, if not now: "yesterday 21:00", "monday 9am", "3 hours ago",
+    /// "2026-11-27 21:00"
+    #[arg(long, value_name = "WHEN", global = true, value_parser = check_moment)]
+    at: Option<String>,
+}
+
+/// Refuses what can never be a moment while the arguments are read (so before any
+/// prompt); whether it lies ahead is known only against the clock, when the entry is made.
+fn check_moment(text: &str) -> std::result::Result<String, String> {
+    let far: jiff::Zoned = jiff::civil::date(2200, 1, 1)
+        .at(12, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_err(|e| e.to_string())?;
+    match haven_model::dates::parse_moment(text, &far) {
+        Ok(_) | Err(haven_model::dates::MomentError::Future { .. }) => Ok(text.to_string()),
+        Err(e) => Err(output::clean(&e.to_string(), false)),
+    }
+}
+
+impl When {
+    /// The moment asked for, or now.
+    pub fn timestamp(&self, ctx: &Context) -> Result<Timestamp> {
+        let Some(text) = &self.at else {
+            return Ok(ctx.now());
+        };
+        let at = haven_model::dates::parse_moment(text, &ctx.zoned_now()).map_err(|e| {
+            CliError::new(format!(
+                "--at: {}; nothing was saved",
+                output::clean(&e.to_string(), false)
+            ))
+            .hint("write it like --at \"yesterday 21:00\", --at \"monday 9am\", --at \"3 hours ago\" or --at \"2026-11-27 21:00\"")
+        })?;
+        Ok(ctx.timestamp_at(at.timestamp()))
+    }
+}
+
+/// A new entry of `kind` by this device, timed now or as `--at` says.
+pub fn new_entry(
+    ctx: &Context,
+    vault: &Vault,
+    when: &When,
+    kind: EntryKind,
+    text: String,
+) -> Result<Entry> {
+    let at = when.timestamp(ctx)?;
+    Ok(Entry::new(
         kind,
-        ctx.new_entry_id(now),
-        now,
+        ctx.new_entry_id(at),
+        at,
         vault.config().device_id.clone(),
         text,
-    )
+    ))
 }
 
 /// Sets a text field unless it is empty.

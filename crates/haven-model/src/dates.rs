@@ -1,4 +1,4 @@
-//! Natural dates for `haven list --from/--to/--on`.
+//! Natural dates for `haven list --from/--to/--on`, and moments for `--at` ([`parse_moment`]).
 //!
 //! [`parse_day`] turns what a person types into a calendar day, relative to a `today`
 //! supplied by the caller (this module never reads the clock). Input is trimmed, matched
@@ -19,6 +19,10 @@
 
 use jiff::Span;
 use jiff::civil::{Date, Weekday};
+
+mod moment;
+
+pub use moment::{MOMENT_FORMS, MomentError, parse_moment};
 
 /// The forms [`parse_day`] accepts, as named in its error messages.
 pub const ACCEPTED_FORMS: &str = "today, yesterday, tomorrow, a weekday (monday or mon), \

@@ -15,6 +15,8 @@ use crate::practice;
 /// one of your own in your personal journal.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    when: practice::When,
     #[command(subcommand)]
     action: Option<Action>,
     /// Pick one at random instead of today's
@@ -40,7 +42,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             return Err(CliError::new("the affirmation is empty; nothing was saved")
                 .hint("haven affirm add \"I am allowed to rest\""));
         }
-        let mut entry = practice::new_entry(ctx, &vault, EntryKind::Affirmation, text);
+        let mut entry = practice::new_entry(ctx, &vault, &args.when, EntryKind::Affirmation, text)?;
         practice::set_text(&mut entry, key::SOURCE, Some("own".into()));
         // Affirmations live in the personal journal.
         vault.personal().seal(&entry)?;
@@ -65,7 +67,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         let i = rand::random::<u64>() as usize % all.len().max(1);
         all.get(i).cloned().unwrap_or_default()
     } else {
-        let today = jiff::Timestamp::now().to_zoned(ctx.tz.clone()).date();
+        let today = ctx.today();
         vocab::affirmation_of_the_day(today, &own)
     };
     if ctx.json {

@@ -14,6 +14,8 @@ use crate::prompt;
 /// --cancelled) so that patterns show up in `haven insights`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    when: practice::When,
     /// The person (or context) this is about
     #[arg(short, long = "person", value_name = "NAME")]
     person: Option<String>,
@@ -74,7 +76,13 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
             args.action = Some(prompt::text("What will you do? (Enter to skip)", false)?);
         }
     }
-    let mut entry = practice::new_entry(ctx, &vault, EntryKind::Boundary, args.text.join(" "));
+    let mut entry = practice::new_entry(
+        ctx,
+        &vault,
+        &args.when,
+        EntryKind::Boundary,
+        args.text.join(" "),
+    )?;
     entry.people = practice::split_words(args.person.into_iter().collect());
     practice::set_text(&mut entry, key::EVENT, Some(event.to_string()));
     practice::set_text(&mut entry, key::CONTEXT, args.context);

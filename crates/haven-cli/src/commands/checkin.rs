@@ -16,6 +16,8 @@ use crate::prompt;
 /// asks its questions one by one, offering the feelings and needs vocabularies.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    when: practice::When,
     /// A feeling (repeat, or separate with commas); any word, the vocabulary is a guide
     #[arg(short, long = "feeling", value_name = "FEELING")]
     feelings: Vec<String>,
@@ -73,7 +75,13 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
             )?);
         }
     }
-    let mut entry = practice::new_entry(ctx, &vault, EntryKind::Checkin, args.text.join(" "));
+    let mut entry = practice::new_entry(
+        ctx,
+        &vault,
+        &args.when,
+        EntryKind::Checkin,
+        args.text.join(" "),
+    )?;
     practice::set_list(&mut entry, key::FEELINGS, args.feelings);
     if entry.list_field(key::FEELINGS).is_empty() {
         return Err(CliError::new(

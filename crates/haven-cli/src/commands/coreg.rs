@@ -15,6 +15,8 @@ use crate::prompt;
 /// an agreed return time (20 minutes to 24 hours), and the partner's "I'm here".
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    when: practice::When,
     #[command(subcommand)]
     action: Action,
 }
@@ -88,7 +90,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 needs = vec![prompt::choice("What would help right now?", NEEDS)?];
                 overwhelm = prompt::number("How overwhelmed are you?", 0, 10, false)?;
             }
-            let mut entry = practice::new_entry(ctx, &vault, EntryKind::Coreg, text.join(" "));
+            let mut entry =
+                practice::new_entry(ctx, &vault, &args.when, EntryKind::Coreg, text.join(" "))?;
             practice::set_text(&mut entry, key::MODE, Some("checkin".into()));
             practice::set_list(&mut entry, key::NEEDS, needs);
             practice::set_int(&mut entry, key::OVERWHELM, overwhelm);
@@ -96,7 +99,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
         Action::Break { duration, text } => {
             let minutes = break_minutes(&duration)?;
-            let mut entry = practice::new_entry(ctx, &vault, EntryKind::Coreg, text.join(" "));
+            let mut entry =
+                practice::new_entry(ctx, &vault, &args.when, EntryKind::Coreg, text.join(" "))?;
             let back = entry.created.unix_ms + minutes * 60_000;
             practice::set_text(&mut entry, key::MODE, Some("break".into()));
             practice::set_int(&mut entry, key::BREAK_MINUTES, Some(minutes));
@@ -118,7 +122,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             let (keys, _) = ctx.keys(&vault)?;
             let store = ctx.journal_store(&vault, &keys)?;
             let target = store.read(&keys)?.resolve(&id)?.id;
-            let mut entry = practice::new_entry(ctx, &vault, EntryKind::Coreg, text.join(" "));
+            let mut entry =
+                practice::new_entry(ctx, &vault, &args.when, EntryKind::Coreg, text.join(" "))?;
             practice::set_text(&mut entry, key::MODE, Some("here".into()));
             practice::set_text(&mut entry, key::REPLIES_TO, Some(target.to_string()));
             store.seal(&entry)?;

@@ -18,9 +18,7 @@ pub struct Args {}
 pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
     let vault = ctx.vault()?;
     let (keys, _) = ctx.keys(&vault)?;
-    let stamp = jiff::Timestamp::now()
-        .strftime("%Y%m%dT%H%M%SZ")
-        .to_string();
+    let stamp = ctx.clock.now().strftime("%Y%m%dT%H%M%SZ").to_string();
     let report = haven_store::doctor::run(&vault, &keys, &stamp)?;
     if ctx.json {
         output::print_json(&json!({

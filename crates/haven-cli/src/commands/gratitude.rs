@@ -13,6 +13,8 @@ use crate::prompt;
 /// Evening gratitude for the people who showed up: who supported, listened or cared, and how.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    when: practice::When,
     /// Someone who showed up for you (repeat for several)
     #[arg(short, long = "person", value_name = "NAME")]
     people: Vec<String>,
@@ -49,7 +51,7 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
             text = prompt::text("What did it mean to you? (Enter to skip)", false)?;
         }
     }
-    let mut entry = practice::new_entry(ctx, &vault, EntryKind::Gratitude, text);
+    let mut entry = practice::new_entry(ctx, &vault, &args.when, EntryKind::Gratitude, text)?;
     entry.people = practice::split_words(args.people);
     practice::set_list(&mut entry, key::WAYS, args.ways);
     practice::save(ctx, &vault, entry)

@@ -38,7 +38,7 @@ const TERMINAL_WIDTH: usize = 80;
 
 /// Runs `haven insights`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let today = jiff::Timestamp::now().to_zoned(ctx.tz.clone()).date();
+    let today = ctx.today();
     let range = haven_model::dates::range(
         args.from.as_deref(),
         args.to.as_deref(),

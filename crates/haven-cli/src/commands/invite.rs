@@ -68,7 +68,7 @@ pub fn host(
     qr: bool,
 ) -> Result<ExitCode> {
     let ttl = crate::commands::unlock::parse_duration(expires)?;
-    let expires_at_ms = jiff::Timestamp::now().as_millisecond() + ttl.as_millis() as i64;
+    let expires_at_ms = ctx.clock.now().as_millisecond() + ttl.as_millis() as i64;
     let me = ctx.vault()?.config().device_id.clone();
     let journal = match &scope {
         Scope::Devices => None,

@@ -323,7 +323,7 @@ fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Res
     // this copy may already list as revoked, by a first `leave`).
     let others = to_tell(&view, &me, &mine);
     if !already_left {
-        let at = jiff::Timestamp::now().as_millisecond();
+        let at = ctx.clock.now().as_millisecond();
         store.change(&keys, |doc| {
             for device in &mine {
                 members::revoke_member(doc, device, at)?;

@@ -124,7 +124,7 @@ impl Filter {
 
 /// Runs `haven list`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let today = jiff::Timestamp::now().to_zoned(ctx.tz.clone()).date();
+    let today = ctx.today();
     let days = haven_model::dates::range(
         args.from.as_deref(),
         args.to.as_deref(),

@@ -18,6 +18,8 @@ use crate::prompt;
 /// are saved.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    when: practice::When,
     /// The sentence, as you would have said it
     sentence: Vec<String>,
     /// What I feel (for the need statement)
@@ -103,7 +105,13 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     };
     let statement = reframe::need_statement(&feel, &need, &request);
     let vault = ctx.vault()?;
-    let mut entry = practice::new_entry(ctx, &vault, EntryKind::Reframe, statement.clone());
+    let mut entry = practice::new_entry(
+        ctx,
+        &vault,
+        &args.when,
+        EntryKind::Reframe,
+        statement.clone(),
+    )?;
     practice::set_text(&mut entry, key::ORIGINAL, Some(sentence.clone()));
     practice::set_list(
         &mut entry,

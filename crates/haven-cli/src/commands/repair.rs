@@ -17,6 +17,8 @@ use crate::prompt;
 /// The other person answers on the same repair; a repair is open, answered or repaired.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    when: practice::When,
     #[command(subcommand)]
     action: Action,
 }
@@ -143,7 +145,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 None => return Err(missing("who the repair is with", "--with NAME")),
             };
             ask_steps(ctx, &mut steps)?;
-            let mut entry = practice::new_entry(ctx, &vault, EntryKind::Repair, text.join(" "));
+            let mut entry =
+                practice::new_entry(ctx, &vault, &args.when, EntryKind::Repair, text.join(" "))?;
             entry.people = vec![with];
             put_steps(&mut entry, steps);
             practice::set_text(&mut entry, key::STATE, Some("open".into()));
@@ -161,7 +164,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             if !received {
                 ask_steps(ctx, &mut steps)?;
             }
-            let mut entry = practice::new_entry(ctx, &vault, EntryKind::Repair, text.join(" "));
+            let mut entry =
+                practice::new_entry(ctx, &vault, &args.when, EntryKind::Repair, text.join(" "))?;
             entry.people = vec![repair.author.clone()]
                 .into_iter()
                 .filter(|a| !a.is_empty())

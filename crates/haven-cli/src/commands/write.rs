@@ -8,6 +8,7 @@ use haven_model::Entry;
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::output;
+use crate::practice;
 
 /// Write a journal entry. Tags written inline as #tag or @tag are recorded.
 ///
@@ -16,6 +17,8 @@ use crate::output;
 /// public key and merged into the journal at the next unlock.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    when: practice::When,
     /// The text of the entry (words are joined with spaces)
     text: Vec<String>,
 }
@@ -49,10 +52,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             ctx.journal_store(&vault, &keys)?
         }
     };
-    let now = ctx.now();
+    let at = args.when.timestamp(ctx)?;
     let entry = Entry::note(
-        ctx.new_entry_id(now),
-        now,
+        ctx.new_entry_id(at),
+        at,
         vault.config().device_id.clone(),
         text,
     );
