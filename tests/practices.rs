@@ -310,10 +310,7 @@ fn edit_changes_text_and_fields_and_delete_removes() {
     assert!(err.contains("KEY=VALUE"), "{err}");
 
     // In $EDITOR, through a file in memory.
-    let shm_is_tmpfs = std::process::Command::new("stat")
-        .args(["-f", "-c", "%T", "/dev/shm"])
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "tmpfs");
+    let shm_is_tmpfs = common::shm_is_tmpfs();
     let out = h
         .cmd(&["edit", &id[..16]])
         .env("EDITOR", "sed -i s/better/edited/")

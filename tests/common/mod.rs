@@ -268,6 +268,14 @@ impl Drop for Haven {
     }
 }
 
+/// Whether /dev/shm is a tmpfs, where the editor's file may live.
+pub fn shm_is_tmpfs() -> bool {
+    Command::new("stat")
+        .args(["-f", "-c", "%T", "/dev/shm"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "tmpfs")
+}
+
 /// Whether this process may mount file systems (root in CI).
 pub fn can_mount() -> bool {
     rustix_is_root()

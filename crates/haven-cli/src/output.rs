@@ -23,6 +23,11 @@ pub fn clean_capped(text: &str, max: usize) -> String {
     haven_model::text::clean_capped(text, false, max)
 }
 
+/// How many terminal columns `text` takes.
+pub fn display_width(text: &str) -> usize {
+    haven_model::text::display_width(text)
+}
+
 /// `YYYY-MM-DD HH:MM` in the given zone.
 pub fn local_time(ts: &Timestamp, tz: &jiff::tz::TimeZone) -> String {
     match ts.instant() {

@@ -67,6 +67,41 @@ pub fn new_entry(
     ))
 }
 
+/// The range of an int field of `kind`, from the model's field schema.
+pub fn range_of(kind: EntryKind, key: &str) -> (i64, i64) {
+    haven_model::fields::fields_of(kind)
+        .field(key)
+        .and_then(|f| f.range())
+        .unwrap_or((i64::MIN, i64::MAX))
+}
+
+/// The choices of a choice field of `kind`, from the model's field schema.
+pub fn choices_of(kind: EntryKind, key: &str) -> Vec<&'static str> {
+    haven_model::fields::fields_of(kind)
+        .field(key)
+        .map(|f| f.choices().iter().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The words a prompt offers for a list field of `kind`, from the model's field schema.
+pub fn suggestions_of(kind: EntryKind, key: &str) -> Vec<&'static str> {
+    haven_model::fields::fields_of(kind)
+        .field(key)
+        .map(|f| f.suggestions.iter().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// A parser for an int field's flag, with the schema's range.
+pub fn int_flag(kind: EntryKind, key: &str) -> clap::builder::RangedI64ValueParser<i64> {
+    let (min, max) = range_of(kind, key);
+    clap::value_parser!(i64).range(min..=max)
+}
+
+/// A parser for a choice field's flag, with the schema's choices.
+pub fn choice_flag(kind: EntryKind, key: &str) -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(choices_of(kind, key))
+}
+
 /// Sets a text field unless it is empty.
 pub fn set_text(entry: &mut Entry, key: &str, value: Option<String>) {
     if let Some(v) = value

@@ -1,4 +1,5 @@
-//! The structured fields of each practice: the keys stored in an entry's `fields` map.
+//! The structured fields of each practice: the keys stored in an entry's `fields` map, and
+//! their schema as data ([`fields_of`]).
 //!
 //! | kind | keys |
 //! |---|---|
@@ -9,6 +10,10 @@
 //! | `boundary` | `event` text (`reflection`, `crossed`, `kept`, `cancelled`), `context` text, `needs_respected` text (yes/no/partly), `honouring_theirs` text (yes/no/partly), `action` text; the person is in `people` |
 //! | `repair` | `my_part`, `their_experience`, `path_forward` texts; `state` text (`open` or `repaired`); an answer has `answers` = the repair's id and either its own three steps or `received` = true |
 //! | `coreg` | `mode` text (`checkin`, `break`, `here`), `needs` list (presence, hug, space, talk, ...), `overwhelm` int 0-10, `break_minutes` int 20..=1440 and `return_at` int ms (breaks), `replies_to` text (an entry id, for `here`) |
+
+mod spec;
+
+pub use spec::{FieldError, FieldSpec, FieldType, KindFields, display_value, fields_of, label_of};
 
 /// Field keys, so that producers and consumers agree on spelling.
 pub mod key {

@@ -114,6 +114,12 @@ pub fn clean_name(name: &str) -> String {
     clean_capped(name, false, NAME_CHARS)
 }
 
+/// How many terminal columns `text` takes: wide (East Asian) characters two, combining
+/// marks none.
+pub fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

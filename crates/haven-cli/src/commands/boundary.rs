@@ -32,10 +32,10 @@ pub struct Args {
     #[arg(long)]
     context: Option<String>,
     /// Are my needs respected? yes, no or partly
-    #[arg(long, value_parser = ["yes", "no", "partly"])]
+    #[arg(long, value_parser = practice::choice_flag(EntryKind::Boundary, key::NEEDS_RESPECTED))]
     respected: Option<String>,
     /// Am I honouring theirs? yes, no or partly
-    #[arg(long, value_parser = ["yes", "no", "partly"])]
+    #[arg(long, value_parser = practice::choice_flag(EntryKind::Boundary, key::HONOURING_THEIRS))]
     honouring: Option<String>,
     /// What I will do
     #[arg(long)]
@@ -67,11 +67,11 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         if event == "reflection" {
             args.respected = Some(prompt::choice(
                 "Are your needs respected?",
-                &["yes", "partly", "no"],
+                &practice::choices_of(EntryKind::Boundary, key::NEEDS_RESPECTED),
             )?);
             args.honouring = Some(prompt::choice(
                 "Are you honouring theirs?",
-                &["yes", "partly", "no"],
+                &practice::choices_of(EntryKind::Boundary, key::HONOURING_THEIRS),
             )?);
             args.action = Some(prompt::text("What will you do? (Enter to skip)", false)?);
         }

@@ -22,13 +22,13 @@ pub struct Args {
     #[arg(short, long = "feeling", value_name = "FEELING")]
     feelings: Vec<String>,
     /// How strong, from 0 (barely) to 10 (overwhelming)
-    #[arg(short, long, value_parser = clap::value_parser!(i64).range(0..=10))]
+    #[arg(short, long, value_parser = practice::int_flag(EntryKind::Checkin, key::INTENSITY))]
     intensity: Option<i64>,
     /// How pleasant, from -5 to 5
-    #[arg(long, allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(-5..=5))]
+    #[arg(long, allow_hyphen_values = true, value_parser = practice::int_flag(EntryKind::Checkin, key::PLEASANTNESS))]
     pleasantness: Option<i64>,
     /// How much energy, from -5 to 5
-    #[arg(long, allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(-5..=5))]
+    #[arg(long, allow_hyphen_values = true, value_parser = practice::int_flag(EntryKind::Checkin, key::ENERGY))]
     energy: Option<i64>,
     /// The need behind the feeling (repeat, or separate with commas): comfort, space, reassurance, ...
     #[arg(short, long = "need", value_name = "NEED")]
@@ -59,7 +59,8 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
             )?;
         }
         if args.intensity.is_none() {
-            args.intensity = prompt::number("How strong is it?", 0, 10, true)?;
+            let (min, max) = practice::range_of(EntryKind::Checkin, key::INTENSITY);
+            args.intensity = prompt::number("How strong is it?", min, max, true)?;
         }
         if args.needs.is_empty() {
             args.needs = prompt::words(

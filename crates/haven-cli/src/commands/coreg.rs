@@ -29,7 +29,7 @@ enum Action {
         #[arg(short, long = "need", value_name = "NEED")]
         needs: Vec<String>,
         /// How overwhelmed, 0 to 10
-        #[arg(long, value_parser = clap::value_parser!(i64).range(0..=10))]
+        #[arg(long, value_parser = practice::int_flag(EntryKind::Coreg, key::OVERWHELM))]
         overwhelm: Option<i64>,
         /// Anything else
         text: Vec<String>,
@@ -51,20 +51,19 @@ enum Action {
     },
 }
 
-const NEEDS: &[&str] = &["presence", "a hug", "space", "to talk"];
-
-/// Parses a break length and checks it is between 20 minutes and 24 hours.
+/// Parses a break length and checks it against the schema's range (20 minutes to 24 hours).
 pub fn break_minutes(text: &str) -> Result<i64> {
     let d: jiff::SignedDuration = text.trim().parse().map_err(|_| {
         CliError::new(format!("`{text}` is not a duration")).hint("write it like 30m, 1h or 2h30m")
     })?;
     let minutes = d.as_secs() / 60;
-    if minutes < 20 {
+    let (shortest, longest) = practice::range_of(EntryKind::Coreg, key::BREAK_MINUTES);
+    if minutes < shortest {
         return Err(CliError::new(format!("a break of {text} is too short; nothing was saved")).hint(
             "a nervous system needs about 20 minutes to settle after flooding; take at least 20m",
         ));
     }
-    if minutes > 24 * 60 {
+    if minutes > longest {
         return Err(CliError::new(format!("a break of {text} is too long; nothing was saved"))
             .hint("agree to come back within a day (at most 24h), so the other person is not left waiting"));
     }
@@ -87,8 +86,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                         "--need presence|a hug|space|to talk",
                     ));
                 }
-                needs = vec![prompt::choice("What would help right now?", NEEDS)?];
-                overwhelm = prompt::number("How overwhelmed are you?", 0, 10, false)?;
+                needs = vec![prompt::choice(
+                    "What would help right now?",
+                    &practice::suggestions_of(EntryKind::Coreg, key::NEEDS),
+                )?];
+                let (min, max) = practice::range_of(EntryKind::Coreg, key::OVERWHELM);
+                overwhelm = prompt::number("How overwhelmed are you?", min, max, false)?;
             }
             let mut entry =
                 practice::new_entry(ctx, &vault, &args.when, EntryKind::Coreg, text.join(" "))?;

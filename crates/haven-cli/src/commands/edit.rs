@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use haven_model::{FieldValue, schema};
+use haven_model::fields::{FieldError, fields_of};
+use haven_model::schema;
 use haven_store::JournalStore;
 
 use crate::context::Context;
@@ -20,7 +21,8 @@ pub struct Args {
     /// Replace the text with this
     #[arg(long)]
     text: Option<String>,
-    /// Set a structured field, e.g. --set intensity=3 or --set feelings=calm,tired
+    /// Set a structured field, e.g. --set intensity=3 or --set feelings=calm,tired (checked
+    /// against the kind's fields: `haven show ID` lists them)
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// Remove a structured field
@@ -31,26 +33,36 @@ pub struct Args {
     people: Vec<String>,
 }
 
-/// Fields that hold lists; `--set` splits their value at commas.
-const LIST_KEYS: &[&str] = &["feelings", "needs", "ways", "patterns"];
-
-fn parse_set(arg: &str) -> Result<(String, FieldValue)> {
+/// Splits `KEY=VALUE`.
+fn split_set(arg: &str) -> Result<(&str, &str)> {
     let (key, value) = arg.split_once('=').ok_or_else(|| {
-        CliError::new(format!("`{arg}` is not KEY=VALUE")).hint("for example --set intensity=3")
+        CliError::new(format!(
+            "`{}` is not KEY=VALUE; nothing was changed",
+            output::clean(arg, false)
+        ))
+        .hint("for example --set intensity=3 or --set feelings=calm,tired")
     })?;
-    let key = key.trim().to_string();
+    let key = key.trim();
     if key.is_empty() {
-        return Err(CliError::new(format!("`{arg}` has no field name")));
+        return Err(CliError::new(format!(
+            "`{}` has no field name; nothing was changed",
+            output::clean(arg, false)
+        ))
+        .hint("for example --set intensity=3"));
     }
-    let value = value.trim();
-    let parsed = if LIST_KEYS.contains(&key.as_str()) {
-        FieldValue::List(practice::split_words(vec![value.to_string()]))
-    } else if let Ok(n) = value.parse::<i64>() {
-        FieldValue::Int(n)
-    } else {
-        FieldValue::Text(value.to_string())
-    };
-    Ok((key, parsed))
+    Ok((key, value))
+}
+
+/// A value that does not fit the entry's kind, with the way to see what does.
+fn bad_field(id: &str, err: FieldError) -> CliError {
+    CliError::new(format!(
+        "{}; nothing was changed",
+        output::clean(&err.to_string(), false)
+    ))
+    .hint(format!(
+        "`haven show {}` lists the entry's fields",
+        output::clean(id, false)
+    ))
 }
 
 /// A private directory on a memory-backed file system (tmpfs or ramfs), if there is one.
@@ -77,7 +89,10 @@ fn edit_in_editor(ctx: &Context, text: &str) -> Result<String> {
     haven_store::durable::private_dir(&dir)?;
     let file = dir.join("entry.txt");
     let result = (|| {
-        haven_store::durable::write_atomic(&dir, "entry.txt", text.as_bytes())?;
+        // Ends with a newline, so that an editor that appends cannot glue words together.
+        let mut buffer = zeroize::Zeroizing::new(text.trim_end().to_string());
+        buffer.push('\n');
+        haven_store::durable::write_atomic(&dir, "entry.txt", buffer.as_bytes())?;
         let status = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!("{editor} \"$1\""))
@@ -109,12 +124,44 @@ fn wipe(path: &Path) {
 /// Runs `haven edit`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (_, keys, store) = practice::open(ctx)?;
-    let sets = args
+    let raw_sets = args
         .set
         .iter()
-        .map(|s| parse_set(s))
+        .map(|s| split_set(s))
         .collect::<Result<Vec<_>>>()?;
     let entry = store.read(&keys)?.resolve(&args.id)?.clone();
+    // Every value is checked against the kind's schema before anything is written.
+    let schema = fields_of(entry.kind);
+    let sets = raw_sets
+        .iter()
+        .map(|(key, value)| {
+            let parsed = schema
+                .parse(key, value)
+                .map_err(|e| bad_field(&args.id, e))?;
+            Ok((key.to_string(), parsed))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for key in &args.unset {
+        match schema.field(key) {
+            Some(spec) if spec.editable => {}
+            Some(_) => {
+                return Err(bad_field(
+                    &args.id,
+                    FieldError::NotEditable { key: key.clone() },
+                ));
+            }
+            None => {
+                return Err(bad_field(
+                    &args.id,
+                    FieldError::Unknown {
+                        kind: entry.kind.as_str().to_string(),
+                        key: key.clone(),
+                        allowed: schema.editable_keys(),
+                    },
+                ));
+            }
+        }
+    }
     let only_fields = !sets.is_empty() || !args.unset.is_empty() || !args.people.is_empty();
     let new_text = match args.text {
         Some(t) => Some(t),
@@ -122,6 +169,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         None => {
             let edited = edit_in_editor(ctx, &entry.text)?;
             let edited = edited.trim_end().to_string();
+            // As git does with an emptied commit message: an empty buffer aborts.
+            if edited.trim().is_empty() {
+                return Err(CliError::new("empty: nothing changed").hint(format!(
+                    "to remove the entry, run `haven delete {}`",
+                    output::clean(&args.id, false)
+                )));
+            }
             (edited != entry.text).then_some(edited)
         }
     };

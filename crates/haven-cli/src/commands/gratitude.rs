@@ -25,15 +25,6 @@ pub struct Args {
     text: Vec<String>,
 }
 
-const WAYS: &[&str] = &[
-    "listened",
-    "supported",
-    "showed care",
-    "showed up",
-    "made me laugh",
-    "helped",
-];
-
 /// Runs `haven gratitude`.
 pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     let vault = ctx.vault()?;
@@ -45,7 +36,10 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         eprintln!("Gratitude. Who showed up for you today?");
         args.people = vec![prompt::text("Who?", true)?];
         if args.ways.is_empty() {
-            args.ways = vec![prompt::choice("How did they show up?", WAYS)?];
+            args.ways = vec![prompt::choice(
+                "How did they show up?",
+                &practice::suggestions_of(EntryKind::Gratitude, key::WAYS),
+            )?];
         }
         if text.is_empty() {
             text = prompt::text("What did it mean to you? (Enter to skip)", false)?;

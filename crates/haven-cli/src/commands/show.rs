@@ -5,7 +5,12 @@ use std::process::ExitCode;
 
 use crate::context::Context;
 use crate::error::Result;
+use haven_model::fields::{display_value, fields_of, label_of};
+
 use crate::output::{self, clean, paint};
+
+/// The longest a field's value is shown here (the text below it is shown whole).
+const FIELD_MAX: usize = 2000;
 
 /// Show one entry in full. A unique prefix of the id is enough.
 #[derive(Debug, clap::Args)]
@@ -28,49 +33,54 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", paint(&e.id.to_string(), "33", ctx.color))?;
-    writeln!(out, "kind     {}", e.kind)?;
-    writeln!(
-        out,
-        "written  {} by {}",
-        output::local_time(&e.created, &ctx.tz),
-        output::name(&e.author)
-    )?;
+    // Labelled rows, the practice's fields in its own order, labels aligned.
+    let mut rows: Vec<(String, String)> = vec![
+        ("Kind".into(), e.kind.to_string()),
+        (
+            "Written".into(),
+            format!(
+                "{} by {}",
+                output::local_time(&e.created, &ctx.tz),
+                output::name(&e.author)
+            ),
+        ),
+    ];
     if let Some(edited) = &e.edited {
-        writeln!(out, "edited   {}", output::local_time(edited, &ctx.tz))?;
+        rows.push(("Edited".into(), output::local_time(edited, &ctx.tz)));
     }
-    writeln!(
-        out,
-        "device   {}",
-        clean(e.device.get(..10).unwrap_or(&e.device), false)
-    )?;
+    rows.push((
+        "Device".into(),
+        clean(e.device.get(..10).unwrap_or(&e.device), false),
+    ));
     if !e.tags.is_empty() {
-        writeln!(out, "tags     {}", clean(&e.tags.join(" "), false))?;
+        rows.push((
+            "Tags".into(),
+            output::clean_capped(&e.tags.join(" "), FIELD_MAX),
+        ));
     }
     if !e.people.is_empty() {
-        writeln!(out, "people   {}", clean(&e.people.join(", "), false))?;
+        rows.push((
+            "People".into(),
+            output::clean_capped(&e.people.join(", "), FIELD_MAX),
+        ));
     }
     if e.starred {
-        writeln!(out, "starred  yes")?;
+        rows.push(("Starred".into(), "yes".into()));
     }
-    for (key, value) in &e.fields {
-        let shown = match value {
-            haven_model::FieldValue::Int(i) => i.to_string(),
-            haven_model::FieldValue::Bool(b) => {
-                if *b {
-                    "yes".into()
-                } else {
-                    "no".into()
-                }
-            }
-            haven_model::FieldValue::Text(t) => t.clone(),
-            haven_model::FieldValue::List(l) => l.join(", "),
-        };
-        writeln!(
-            out,
-            "{:<8} {}",
-            clean(&key.replace('_', " "), false),
-            clean(&shown, false)
-        )?;
+    for (spec, key, value) in fields_of(e.kind).ordered(&e.fields) {
+        rows.push((
+            output::clean_capped(&label_of(spec, key), 40),
+            output::clean_capped(&display_value(spec, value, &ctx.tz), FIELD_MAX),
+        ));
+    }
+    let width = rows
+        .iter()
+        .map(|(label, _)| output::display_width(label))
+        .max()
+        .unwrap_or(0);
+    for (label, value) in &rows {
+        let pad = width - output::display_width(label);
+        writeln!(out, "{label}{:pad$}  {value}", "")?;
     }
     writeln!(out)?;
     writeln!(out, "{}", clean(&e.text, true))?;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::split_title;
+use crate::fields::{display_value, fields_of, label_of};
 
 use crate::entry::{Entry, FieldValue, Fields, Timestamp};
 fn oldest_first(entries: &[Entry]) -> Vec<&Entry> {
@@ -123,33 +124,6 @@ pub fn write_json(
 }
 
 /// A field key as a label: `needs_respected` -> `Needs respected`.
-fn label(key: &str) -> String {
-    let spaced = key.replace('_', " ");
-    let mut chars = spaced.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-fn field_text(key: &str, value: &FieldValue, tz: &jiff::tz::TimeZone) -> String {
-    match value {
-        FieldValue::Int(ms) if key == crate::fields::key::RETURN_AT => {
-            match jiff::Timestamp::from_millisecond(*ms) {
-                Ok(t) => t
-                    .to_zoned(tz.clone())
-                    .strftime("%Y-%m-%d %H:%M")
-                    .to_string(),
-                Err(_) => ms.to_string(),
-            }
-        }
-        FieldValue::Int(i) => i.to_string(),
-        FieldValue::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
-        FieldValue::Text(t) => t.replace('\n', " "),
-        FieldValue::List(l) => l.join(", "),
-    }
-}
-
 /// The journal as Markdown: a heading per day, one per entry (time, kind, a star), the
 /// text, then the structured fields, tags and people as short labelled lines.
 ///
@@ -186,11 +160,12 @@ pub fn export_markdown(entries: &[Entry], tz: &jiff::tz::TimeZone) -> String {
             out.push_str("\n\n");
         }
         let mut lines: Vec<String> = Vec::new();
-        for (key, value) in &e.fields {
+        // The practice's own order and labels (`data/fields.toml`).
+        for (spec, key, value) in fields_of(e.kind).ordered(&e.fields) {
             lines.push(format!(
                 "- **{}:** {}",
-                label(key),
-                field_text(key, value, tz)
+                label_of(spec, key),
+                display_value(spec, value, tz)
             ));
         }
         if !e.people.is_empty() {
