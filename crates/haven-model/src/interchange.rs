@@ -162,7 +162,9 @@ pub fn split_title(text: &str) -> (String, String) {
             let body: String = chars[end..].iter().collect();
             (title.trim().to_string(), body.trim().to_string())
         }
-        None => (text.to_string(), String::new()),
+        // No sentence end: all of it is the title (none at all for blank text, such as a
+        // practice entry's).
+        None => (text.trim().to_string(), String::new()),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod inspect;
 pub mod interchange;
 pub mod members;
 pub mod reframe;
+pub mod repair;
 pub mod rules;
 pub mod schema;
 pub mod signed;

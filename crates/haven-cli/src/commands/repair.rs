@@ -4,6 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use haven_model::fields::key;
+use haven_model::repair::{self, RepairState};
 use haven_model::{Entry, EntryKind, FieldValue, schema};
 use serde_json::json;
 
@@ -105,24 +106,9 @@ fn put_steps(entry: &mut Entry, steps: Steps) {
     practice::set_text(entry, key::PATH_FORWARD, steps.path_forward);
 }
 
-/// The state of a repair given every entry of the journal.
-pub fn state(repair: &Entry, all: &[Entry]) -> &'static str {
-    let id = repair.id.to_string();
-    if repair.text_field(key::STATE) == Some("repaired") {
-        "repaired"
-    } else if all
-        .iter()
-        .any(|e| e.kind == EntryKind::Repair && e.text_field(key::ANSWERS) == Some(id.as_str()))
-    {
-        "answered"
-    } else {
-        "open"
-    }
-}
-
 fn find_repair<'a>(prefix: &str, view: &'a haven_store::JournalView) -> Result<&'a Entry> {
     let entry = view.resolve(prefix)?;
-    if entry.kind != EntryKind::Repair || entry.text_field(key::ANSWERS).is_some() {
+    if !repair::is_repair(entry) {
         return Err(
             CliError::new(format!("{} is not a repair", entry.id)).hint("see `haven repair list`")
         );
@@ -161,6 +147,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             let (vault, keys, store) = practice::open(ctx)?;
             let view = store.read(&keys)?;
             let repair = find_repair(&id, &view)?;
+            if !ctx.json && !ctx.quiet {
+                show_repair(repair, ctx)?;
+            }
             if !received {
                 ask_steps(ctx, &mut steps)?;
             }
@@ -185,6 +174,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             let (_, keys, store) = practice::open(ctx)?;
             let view = store.read(&keys)?;
             let repair_id = find_repair(&id, &view)?.id;
+            let answered_by_other = repair::repairs(&view.entries)
+                .iter()
+                .find(|r| r.entry.id == repair_id)
+                .is_some_and(|r| r.answered_by_other());
             store.change(&keys, |doc| {
                 Ok(schema::set_field(
                     doc,
@@ -196,26 +189,30 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             if ctx.json {
                 output::print_json(&json!({"id": repair_id.to_string(), "state": "repaired"}))?;
             } else if !ctx.quiet {
-                println!("Repaired {repair_id}. Well done, both of you.");
+                if answered_by_other {
+                    println!("Repaired {repair_id}. Well done, both of you.");
+                } else {
+                    println!(
+                        "Repaired {repair_id}. Closing it is yours to do; well done for seeing it through."
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
         Action::List { all } => {
             let (_, keys, store) = practice::open(ctx)?;
             let view = store.read(&keys)?;
-            let repairs: Vec<(&Entry, &str)> = view
-                .entries
-                .iter()
-                .filter(|e| e.kind == EntryKind::Repair && e.text_field(key::ANSWERS).is_none())
-                .map(|e| (e, state(e, &view.entries)))
-                .filter(|(_, s)| all || *s != "repaired")
+            let repairs: Vec<(&Entry, RepairState)> = repair::repairs(&view.entries)
+                .into_iter()
+                .map(|r| (r.entry, r.state))
+                .filter(|(_, s)| all || *s != RepairState::Repaired)
                 .collect();
             if ctx.json {
                 let list: Vec<_> = repairs
                     .iter()
                     .map(|(e, s)| {
                         let mut v = output::entry_json(e);
-                        v["state"] = json!(s);
+                        v["state"] = json!(s.as_str());
                         v
                     })
                     .collect();
@@ -232,7 +229,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                     "{}  {}  {:<8}  with {}  {}",
                     &e.id.to_string()[..12],
                     output::local_time(&e.created, &ctx.tz),
-                    s,
+                    s.as_str(),
                     clean(&e.people.join(", "), false),
                     clean(e.text_field(key::PATH_FORWARD).unwrap_or(""), false)
                 )?;
@@ -240,4 +237,26 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The repair being answered, so that the answer is written with it in view.
+fn show_repair(repair: &Entry, ctx: &Context) -> Result<()> {
+    let mut out = std::io::stderr().lock();
+    writeln!(
+        out,
+        "Answering the repair {} by {}, {}:",
+        &repair.id.to_string()[..12],
+        output::name(&repair.author),
+        output::local_time(&repair.created, &ctx.tz)
+    )?;
+    for (label, k) in [
+        ("Their part", key::MY_PART),
+        ("What they heard you felt", key::THEIR_EXPERIENCE),
+        ("Path forward", key::PATH_FORWARD),
+    ] {
+        if let Some(v) = repair.text_field(k) {
+            writeln!(out, "  {label}: {}", output::clean_capped(v, 500))?;
+        }
+    }
+    Ok(())
 }

@@ -131,6 +131,10 @@ pub fn write_json(
 /// moment it is shown next to the time.
 pub fn export_markdown(entries: &[Entry], tz: &jiff::tz::TimeZone) -> String {
     let sorted = oldest_first(entries);
+    let repair_states: std::collections::HashMap<_, _> = crate::repair::repairs(entries)
+        .into_iter()
+        .map(|r| (r.entry.id, r.state))
+        .collect();
     let mut out = String::from("# Haven journal\n");
     let mut day = String::new();
     for e in sorted {
@@ -160,13 +164,14 @@ pub fn export_markdown(entries: &[Entry], tz: &jiff::tz::TimeZone) -> String {
             out.push_str("\n\n");
         }
         let mut lines: Vec<String> = Vec::new();
-        // The practice's own order and labels (`data/fields.toml`).
+        // The practice's own order and labels (`data/fields.toml`); a repair's state as
+        // the one rule reads it, answers included.
         for (spec, key, value) in fields_of(e.kind).ordered(&e.fields) {
-            lines.push(format!(
-                "- **{}:** {}",
-                label_of(spec, key),
-                display_value(spec, value, tz)
-            ));
+            let shown = match repair_states.get(&e.id) {
+                Some(state) if key == crate::fields::key::STATE => state.as_str().to_string(),
+                _ => display_value(spec, value, tz),
+            };
+            lines.push(format!("- **{}:** {shown}", label_of(spec, key)));
         }
         if !e.people.is_empty() {
             lines.push(format!("- **People:** {}", e.people.join(", ")));

@@ -74,6 +74,16 @@ fn samples() -> Vec<Entry> {
 }
 
 #[test]
+fn a_practice_entry_without_text_exports_no_title() {
+    let mut e = note(1_700_000_000_000, 0, "", false);
+    e.kind = EntryKind::Checkin;
+    let json = export_json(&[e], &jiff::tz::TimeZone::UTC);
+    assert_eq!(json["entries"][0]["title"], "");
+    assert_eq!(json["entries"][0]["body"], "");
+    assert_eq!(split_title(" \n "), (String::new(), String::new()));
+}
+
+#[test]
 fn split_title_matches_jrnl() {
     assert_eq!(
         split_title("Hello there. More text"),
