@@ -150,6 +150,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let vault = ctx.vault()?;
     let (keys, _) = ctx.keys(&vault)?;
     let store = ctx.journal_store(&vault, &keys)?;
+    // Holding the key, merge what was sealed while locked: nothing is left "waiting".
+    store.merge_sealed(&keys);
     let view = match args.limit {
         Some(n) if !args.has_filters() => store.read_recent(&keys, n)?,
         _ => store.read(&keys)?,
@@ -217,7 +219,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             };
             writeln!(
                 out,
-                "({} {noun} sealed while locked; the next change or `haven unlock` merges them)",
+                "({} {noun} sealed while locked and could not be merged yet; the next change merges them)",
                 view.pending
             )?;
         }

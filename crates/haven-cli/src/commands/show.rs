@@ -24,6 +24,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let vault = ctx.vault()?;
     let (keys, _) = ctx.keys(&vault)?;
     let store = ctx.journal_store(&vault, &keys)?;
+    store.merge_sealed(&keys);
     let view = store.read(&keys)?;
     crate::output::warn_damaged(ctx, &view);
     let e = view.resolve(&args.id)?;

@@ -189,6 +189,22 @@ impl JournalStore {
         self.cached_view_named(keys, "view.age")
     }
 
+    /// Merges the entries sealed while the vault was locked, so that a read that holds the
+    /// key leaves none waiting. Returns how many were merged; a merge that cannot be done
+    /// now (a full or read-only disk, a role that may not write) leaves them sealed, still
+    /// read with the rest, and is logged rather than failing the read.
+    pub fn merge_sealed(&self, keys: &Keys) -> usize {
+        let waiting = match self.inbox_len() {
+            Ok(0) | Err(_) => return 0,
+            Ok(n) => n,
+        };
+        if let Err(err) = self.change(keys, |_| Ok(())) {
+            tracing::warn!(%err, waiting, "the sealed entries could not be merged now");
+            return 0;
+        }
+        waiting.saturating_sub(self.inbox_len().unwrap_or(waiting))
+    }
+
     /// The newest `n` entries (plus every sealed one), reading only the small recent cache
     /// when it suffices. `total` in the result still counts every entry.
     pub fn read_recent(&self, keys: &Keys, n: usize) -> Result<JournalView> {
