@@ -222,7 +222,10 @@ fn reads_that_hold_the_key_merge_sealed_entries_and_say_nothing_untrue() {
         0
     );
     h.ok(&["write", "third"]);
-    assert!(!h.ok(&["list"]).contains("sealed"), "nothing waits, so nothing is said");
+    assert!(
+        !h.ok(&["list"]).contains("sealed"),
+        "nothing waits, so nothing is said"
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod insights;
 pub mod inspect;
 pub mod interchange;
 pub mod members;
+pub mod query;
 pub mod reframe;
 pub mod repair;
 pub mod rules;

@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use haven_model::{Entry, EntryKind};
+use haven_model::EntryKind;
+use haven_model::query::Query;
 use serde_json::json;
 
 use crate::context::Context;
@@ -45,83 +46,6 @@ pub struct Args {
     on: Option<String>,
 }
 
-impl Args {
-    fn has_filters(&self) -> bool {
-        !self.kinds.is_empty()
-            || self.tag.is_some()
-            || self.person.is_some()
-            || self.contains.is_some()
-            || self.starred
-            || self.from.is_some()
-            || self.to.is_some()
-            || self.on.is_some()
-    }
-}
-
-/// A compiled filter.
-struct Filter {
-    kinds: Vec<EntryKind>,
-    tag: Option<String>,
-    person: Option<String>,
-    contains: Option<String>,
-    starred: bool,
-    days: haven_model::dates::DayRange,
-    tz: jiff::tz::TimeZone,
-}
-
-impl Filter {
-    fn matches(&self, e: &Entry) -> bool {
-        if !self.kinds.is_empty() && !self.kinds.contains(&e.kind) {
-            return false;
-        }
-        if self.starred && !e.starred {
-            return false;
-        }
-        if let Some(tag) = &self.tag
-            && !e
-                .tags
-                .iter()
-                .any(|t| t.trim_start_matches(['#', '@']).to_lowercase() == *tag)
-        {
-            return false;
-        }
-        if let Some(person) = &self.person
-            && !e
-                .people
-                .iter()
-                .chain(e.tags.iter().filter(|t| t.starts_with('@')))
-                .any(|p| p.trim_start_matches('@').to_lowercase() == *person)
-        {
-            return false;
-        }
-        if let Some(needle) = &self.contains {
-            let in_fields = e.fields.values().any(|v| match v {
-                haven_model::FieldValue::Text(t) => t.to_lowercase().contains(needle),
-                haven_model::FieldValue::List(l) => {
-                    l.iter().any(|t| t.to_lowercase().contains(needle))
-                }
-                _ => false,
-            });
-            if !e.text.to_lowercase().contains(needle) && !in_fields {
-                return false;
-            }
-        }
-        if self.days.from.is_some() || self.days.to.is_some() {
-            let Some(day) = e
-                .created
-                .instant()
-                .map(|t| t.to_zoned(self.tz.clone()).date())
-            else {
-                return false;
-            };
-            if !self.days.contains(day) {
-                return false;
-            }
-        }
-        true
-    }
-}
-
 /// Runs `haven list`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let today = ctx.today();
@@ -132,39 +56,25 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         today,
     )
     .map_err(|e| CliError::new(e.to_string()))?;
-    let filter = Filter {
-        kinds: args.kinds.clone(),
-        tag: args
-            .tag
-            .as_ref()
-            .map(|t| t.trim_start_matches(['#', '@']).to_lowercase()),
-        person: args
-            .person
-            .as_ref()
-            .map(|p| p.trim_start_matches('@').to_lowercase()),
-        contains: args.contains.as_ref().map(|c| c.to_lowercase()),
-        starred: args.starred,
-        days,
-        tz: ctx.tz.clone(),
-    };
+    let query = Query::new()
+        .kinds(&args.kinds)
+        .tag(args.tag.as_deref())
+        .person(args.person.as_deref())
+        .contains(args.contains.as_deref())
+        .starred(args.starred)
+        .days(days);
     let vault = ctx.vault()?;
     let (keys, _) = ctx.keys(&vault)?;
     let store = ctx.journal_store(&vault, &keys)?;
     // Holding the key, merge what was sealed while locked: nothing is left "waiting".
     store.merge_sealed(&keys);
     let view = match args.limit {
-        Some(n) if !args.has_filters() => store.read_recent(&keys, n)?,
+        Some(n) if query.is_everything() => store.read_recent(&keys, n)?,
         _ => store.read(&keys)?,
     };
     output::warn_damaged(ctx, &view);
     let limit = args.limit.unwrap_or(usize::MAX);
-    let shown: Vec<&Entry> = view
-        .entries
-        .iter()
-        .rev()
-        .filter(|e| filter.matches(e))
-        .take(limit)
-        .collect();
+    let shown = query.select(&view.entries, &ctx.tz, limit);
     if ctx.json {
         output::print_json(&json!({
             "journal": vault.alias_of(&keys, &store),
