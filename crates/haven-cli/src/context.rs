@@ -213,6 +213,26 @@ impl Context {
         )
     }
 
+    /// A warning when a passphrase was given (environment or file) that does not open the
+    /// vault: writing needs none and seals anyway, but a wrong one must not pass unsaid.
+    pub fn given_passphrase_warning(&self, vault: &Vault) -> Option<String> {
+        if !self.has_given_passphrase() {
+            return None;
+        }
+        match self.keys_unasked(vault) {
+            Err(e) => Some(format!(
+                "warning: the passphrase given ({}) was not used: {}",
+                if self.passphrase_file.is_some() {
+                    "--passphrase-file"
+                } else {
+                    "HAVEN_PASSPHRASE"
+                },
+                e.message()
+            )),
+            Ok(_) => None,
+        }
+    }
+
     /// Whether a passphrase was given without a prompt (environment or file).
     pub fn has_given_passphrase(&self) -> bool {
         self.passphrase_file.is_some() || self.env_passphrase.is_some()
@@ -250,12 +270,21 @@ impl Context {
 
     /// The keys, from the agent if one is running, else from a passphrase.
     pub fn keys(&self, vault: &Vault) -> Result<(Keys, KeySource)> {
+        self.keys_because(vault, "this command reads or changes entries")
+    }
+
+    /// The keys, saying `why` they are needed before asking for the passphrase on the
+    /// terminal, so that no prompt appears unexplained in the middle of a practice.
+    pub fn keys_because(&self, vault: &Vault, why: &str) -> Result<(Keys, KeySource)> {
         if let Some(secret) = agent::fetch_identity(&self.agent_socket()) {
             match vault.keys_from_secret(secret.expose_secret()) {
                 Ok(keys) => return Ok((keys, KeySource::Agent)),
                 Err(StoreError::ForeignKey) => {}
                 Err(e) => return Err(e.into()),
             }
+        }
+        if self.interactive && !self.has_given_passphrase() {
+            eprintln!("The vault is locked, and {why}.");
         }
         let pass = self
             .passphrase("Passphrase: ")

@@ -31,6 +31,11 @@ impl CliError {
         self
     }
 
+    /// What happened, without the hint.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         self.code

@@ -52,7 +52,7 @@ impl When {
 /// A new entry of `kind` by this device, timed now or as `--at` says.
 pub fn new_entry(
     ctx: &Context,
-    vault: &Vault,
+    target: &Target,
     when: &When,
     kind: EntryKind,
     text: String,
@@ -62,7 +62,7 @@ pub fn new_entry(
         kind,
         ctx.new_entry_id(at),
         at,
-        vault.config().device_id.clone(),
+        target.vault.config().device_id.clone(),
         text,
     ))
 }
@@ -143,29 +143,216 @@ pub fn split_words(values: Vec<String>) -> Vec<String> {
 
 /// The error for a command run without its required flags and without a terminal to ask on.
 pub fn missing(what: &str, flags: &str) -> CliError {
-    CliError::new(format!("{what} is required; nothing was saved")).hint(format!(
+    CliError::new(format!("missing {what}; nothing was saved")).hint(format!(
         "pass {flags}, or run the command in a terminal to be asked"
     ))
 }
 
-/// The journal to write to: the personal one (needs no key), or `--journal NAME`.
-pub fn target(ctx: &Context, vault: &Vault) -> Result<JournalStore> {
+/// Where a practice's entry goes, settled before any question is asked: the personal
+/// journal needs no key; `--journal NAME` needs it, and asks for it first, saying why.
+pub struct Target {
+    /// The vault.
+    pub vault: Vault,
+    store: JournalStore,
+    /// The keys, when they were needed or could be had without asking.
+    keys: Option<Keys>,
+    /// The journal's name, for `--journal`.
+    name: Option<String>,
+}
+
+/// The personal journal, whatever `--journal` says (for what lives only there).
+pub fn personal(ctx: &Context) -> Result<Target> {
+    let vault = ctx.vault()?;
+    if let Some(warning) = ctx.given_passphrase_warning(&vault) {
+        eprintln!("{warning}");
+    }
+    Ok(Target {
+        store: vault.personal(),
+        vault,
+        keys: None,
+        name: None,
+    })
+}
+
+/// Opens the vault and the journal the entry will go to.
+pub fn begin(ctx: &Context) -> Result<Target> {
+    let vault = ctx.vault()?;
     match &ctx.journal {
-        None => Ok(vault.personal()),
-        Some(_) => {
-            let (keys, _) = ctx.keys(vault).map_err(|e| {
-                e.hint("only the personal journal takes entries while locked; run `haven unlock` to write to another")
+        None => {
+            if let Some(warning) = ctx.given_passphrase_warning(&vault) {
+                eprintln!("{warning}");
+            }
+            let keys = ctx.keys_unasked(&vault).ok().flatten();
+            Ok(Target {
+                store: vault.personal(),
+                vault,
+                keys,
+                name: None,
+            })
+        }
+        Some(name) => {
+            let why = format!(
+                "writing to the journal `{}` needs the key (only the personal journal takes entries while locked)",
+                output::name(name)
+            );
+            let (keys, _) = ctx.keys_because(&vault, &why).map_err(|e| {
+                e.hint("run `haven unlock` first, or leave --journal out to write to your personal journal")
             })?;
-            ctx.journal_store(vault, &keys)
+            let store = ctx.journal_store(&vault, &keys)?;
+            Ok(Target {
+                vault,
+                store,
+                keys: Some(keys),
+                name: Some(name.clone()),
+            })
         }
     }
 }
 
+/// Opens the vault and the chosen journal with the key, for a practice that reads entries
+/// first (answering a repair, saying "I'm here"); `why` is said before any prompt.
+pub fn begin_reading(ctx: &Context, why: &str) -> Result<Target> {
+    let vault = ctx.vault()?;
+    let (keys, _) = ctx.keys_because(&vault, why)?;
+    let store = ctx.journal_store(&vault, &keys)?;
+    Ok(Target {
+        vault,
+        store,
+        keys: Some(keys),
+        name: ctx.journal.clone(),
+    })
+}
+
+impl Target {
+    /// Every entry of the journal (the target must have been opened with the key).
+    pub fn read(&self) -> Result<haven_store::JournalView> {
+        let keys = self
+            .keys
+            .as_ref()
+            .ok_or_else(|| CliError::new("the vault is locked").hint("run `haven unlock`"))?;
+        Ok(self.store.read(keys)?)
+    }
+
+    /// The journal, for a command that writes there itself.
+    pub fn store(&self) -> &JournalStore {
+        &self.store
+    }
+
+    fn audience(&self) -> String {
+        audience_of(&self.store, self.keys.as_ref(), self.name.as_deref())
+    }
+
+    /// A shared journal whose members include `person`, to offer when the entry names
+    /// someone but would go to the personal journal.
+    fn shared_with(&self, person: &str) -> Option<String> {
+        if self.name.is_some() {
+            return None;
+        }
+        let keys = self.keys.as_ref()?;
+        let wanted = person.trim().trim_start_matches('@').to_lowercase();
+        self.vault
+            .journals(keys)
+            .ok()?
+            .into_iter()
+            .find_map(|info| {
+                let view = info.view.ok()?;
+                let named = view
+                    .members
+                    .iter()
+                    .any(|m| m.is_active() && m.person.trim().to_lowercase() == wanted);
+                (!info.personal && named).then_some(info.alias).flatten()
+            })
+    }
+}
+
+/// Who can read a journal, in words: "only your devices", or "you and Sam" (the people of
+/// its active members), when the key tells.
+fn audience_of(store: &JournalStore, keys: Option<&Keys>, name: Option<&str>) -> String {
+    let Some(name) = name else {
+        return "your personal journal; only your devices can read it".into();
+    };
+    let mut people: Vec<String> = Vec::new();
+    if let Some(keys) = keys
+        && let Ok(view) = store.read_recent(keys, 0)
+    {
+        for m in view.members.iter().filter(|m| m.is_active()) {
+            let person = output::name(&m.person);
+            if m.person != keys.secrets.person_name && !people.contains(&person) {
+                people.push(person);
+            }
+        }
+    }
+    match people.len() {
+        0 => format!(
+            "the journal `{}`; only you can read it so far",
+            output::name(name)
+        ),
+        _ => format!(
+            "the journal `{}`; you and {} can read it",
+            output::name(name),
+            people.join(", ")
+        ),
+    }
+}
+
 /// Seals `entry` into the chosen journal and reports it.
-pub fn save(ctx: &Context, vault: &Vault, entry: Entry) -> Result<ExitCode> {
-    let store = target(ctx, vault)?;
-    store.seal(&entry)?;
+pub fn save(ctx: &Context, target: &Target, entry: Entry) -> Result<ExitCode> {
+    target.store.seal(&entry)?;
     report(ctx, &entry)
+}
+
+/// Seals an entry about someone else, and says where it went and who can read it. When it
+/// would go to the personal journal while a shared journal holds `person`, offers that
+/// journal on a terminal (and names it otherwise).
+pub fn save_relational(
+    ctx: &Context,
+    target: &Target,
+    entry: Entry,
+    person: Option<&str>,
+) -> Result<ExitCode> {
+    let shared = person.and_then(|p| target.shared_with(p).map(|j| (p, j)));
+    let store = match &shared {
+        Some((who, journal)) if ctx.can_ask && !ctx.json => {
+            let question = format!(
+                "{} is in the shared journal `{}`. Write this there, where they can read it?",
+                output::name(who),
+                output::name(journal)
+            );
+            if crate::prompt::confirm(&question)? {
+                let keys = target
+                    .keys
+                    .as_ref()
+                    .ok_or_else(|| CliError::new("the key is needed"))?;
+                Some((target.vault.find_journal(keys, journal)?, journal.clone()))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    let where_to = match &store {
+        Some((store, journal)) => {
+            store.seal(&entry)?;
+            audience_of(store, target.keys.as_ref(), Some(journal))
+        }
+        None => {
+            target.store.seal(&entry)?;
+            target.audience()
+        }
+    };
+    let code = report(ctx, &entry)?;
+    if !ctx.json && !ctx.quiet {
+        println!("It went to {where_to}.");
+        if let (Some((who, journal)), None) = (&shared, &store) {
+            println!(
+                "{} is in the shared journal `{}`: `--journal {}` writes there.",
+                output::name(who),
+                output::name(journal),
+                output::name(journal)
+            );
+        }
+    }
+    Ok(code)
 }
 
 /// Prints what was saved.

@@ -280,6 +280,27 @@ pub fn affirmation_of_the_day(date: jiff::civil::Date, own: &[String]) -> String
         .unwrap_or_default()
 }
 
+/// Today's affirmation given one's own affirmation entries: only those written before
+/// `date` (in `tz`) join the pool, so that one added today leaves today's pick as it was
+/// and joins from tomorrow.
+pub fn affirmation_of_the_day_from(
+    date: jiff::civil::Date,
+    own: &[crate::entry::Entry],
+    tz: &jiff::tz::TimeZone,
+) -> String {
+    let earlier: Vec<String> = own
+        .iter()
+        .filter(|e| e.kind == crate::entry::EntryKind::Affirmation)
+        .filter(|e| {
+            e.created
+                .instant()
+                .is_some_and(|t| t.to_zoned(tz.clone()).date() < date)
+        })
+        .map(|e| e.text.clone())
+        .collect();
+    affirmation_of_the_day(date, &earlier)
+}
+
 /// The parsed prompts data file: one list of questions per practice.
 static BUILTIN_PROMPTS: LazyLock<std::collections::BTreeMap<String, Vec<String>>> =
     LazyLock::new(|| toml::from_str(PROMPTS_TOML).unwrap_or_default());

@@ -46,7 +46,7 @@ pub struct Args {
 
 /// Runs `haven boundary`.
 pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
-    let vault = ctx.vault()?;
+    let target = practice::begin(ctx)?;
     let event = if args.crossed {
         "crossed"
     } else if args.kept {
@@ -78,7 +78,7 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     }
     let mut entry = practice::new_entry(
         ctx,
-        &vault,
+        &target,
         &args.when,
         EntryKind::Boundary,
         args.text.join(" "),
@@ -89,5 +89,5 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     practice::set_text(&mut entry, key::NEEDS_RESPECTED, args.respected);
     practice::set_text(&mut entry, key::HONOURING_THEIRS, args.honouring);
     practice::set_text(&mut entry, key::ACTION, args.action);
-    practice::save(ctx, &vault, entry)
+    practice::save(ctx, &target, entry)
 }

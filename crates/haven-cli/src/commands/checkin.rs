@@ -42,7 +42,7 @@ pub struct Args {
 
 /// Runs `haven checkin`.
 pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
-    let vault = ctx.vault()?;
+    let target = practice::begin(ctx)?;
     if args.feelings.is_empty() || args.intensity.is_none() {
         if !ctx.can_ask {
             return Err(missing(
@@ -78,7 +78,7 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     }
     let mut entry = practice::new_entry(
         ctx,
-        &vault,
+        &target,
         &args.when,
         EntryKind::Checkin,
         args.text.join(" "),
@@ -94,5 +94,5 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     practice::set_int(&mut entry, key::ENERGY, args.energy);
     practice::set_list(&mut entry, key::NEEDS, args.needs);
     practice::set_text(&mut entry, key::RESPONSE, args.response);
-    practice::save(ctx, &vault, entry)
+    practice::save(ctx, &target, entry)
 }

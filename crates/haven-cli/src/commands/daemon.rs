@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let stop_after = args
         .duration
         .as_deref()
-        .map(crate::commands::unlock::parse_duration)
+        .map(|d| crate::commands::unlock::parse_duration(d, "haven daemon --for"))
         .transpose()?;
     let vault = ctx.vault()?;
     let config = ctx.node_config(&vault, Purpose::Network)?;

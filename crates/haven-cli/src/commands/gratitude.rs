@@ -27,7 +27,7 @@ pub struct Args {
 
 /// Runs `haven gratitude`.
 pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
-    let vault = ctx.vault()?;
+    let target = practice::begin(ctx)?;
     let mut text = args.text.join(" ");
     if args.people.is_empty() {
         if !ctx.can_ask {
@@ -45,8 +45,9 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
             text = prompt::text("What did it mean to you? (Enter to skip)", false)?;
         }
     }
-    let mut entry = practice::new_entry(ctx, &vault, &args.when, EntryKind::Gratitude, text)?;
+    let mut entry = practice::new_entry(ctx, &target, &args.when, EntryKind::Gratitude, text)?;
     entry.people = practice::split_words(args.people);
     practice::set_list(&mut entry, key::WAYS, args.ways);
-    practice::save(ctx, &vault, entry)
+    let person = entry.people.first().cloned();
+    practice::save_relational(ctx, &target, entry, person.as_deref())
 }

@@ -67,7 +67,11 @@ pub fn host(
     what: &str,
     qr: bool,
 ) -> Result<ExitCode> {
-    let ttl = crate::commands::unlock::parse_duration(expires)?;
+    let flag = match scope {
+        Scope::Devices => "haven invite --expires",
+        Scope::Journal(_) => "haven share --expires",
+    };
+    let ttl = crate::commands::unlock::parse_duration(expires, flag)?;
     let expires_at_ms = ctx.clock.now().as_millisecond() + ttl.as_millis() as i64;
     let me = ctx.vault()?.config().device_id.clone();
     let journal = match &scope {

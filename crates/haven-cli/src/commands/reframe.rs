@@ -35,11 +35,21 @@ pub struct Args {
 
 /// Runs `haven reframe`.
 pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
-    let sentence = args.sentence.join(" ");
+    let mut sentence = args.sentence.join(" ");
     if sentence.trim().is_empty() {
-        return Err(CliError::new("give the sentence to reframe")
-            .hint("haven reframe \"You never listen to me\""));
+        if !ctx.can_ask {
+            return Err(
+                CliError::new("give the sentence to reframe; nothing was saved")
+                    .hint("haven reframe \"You never listen to me\""),
+            );
+        }
+        sentence = prompt::text(
+            "What would you have said? (the sentence as it came to you)",
+            true,
+        )?;
     }
+    // Settled before any question, so that a key needed for --journal is asked first.
+    let target = practice::begin(ctx)?;
     let analysis = reframe::analyze(&sentence);
     if !ctx.json && !ctx.quiet {
         if analysis.findings.is_empty() {
@@ -104,10 +114,9 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let statement = reframe::need_statement(&feel, &need, &request);
-    let vault = ctx.vault()?;
     let mut entry = practice::new_entry(
         ctx,
-        &vault,
+        &target,
         &args.when,
         EntryKind::Reframe,
         statement.clone(),
@@ -125,7 +134,7 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     practice::set_text(&mut entry, key::FEEL, Some(feel));
     practice::set_text(&mut entry, key::NEED, Some(need));
     practice::set_text(&mut entry, key::REQUEST, Some(request));
-    practice::target(ctx, &vault)?.seal(&entry)?;
+    target.store().seal(&entry)?;
     if ctx.json {
         output::print_json(
             &json!({"original": sentence, "findings": findings, "is_need_statement": analysis.is_need_statement, "saved": output::entry_json(&entry)}),

@@ -124,7 +124,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             mut steps,
             text,
         } => {
-            let vault = ctx.vault()?;
+            let target = practice::begin(ctx)?;
             let with = match with {
                 Some(w) => w,
                 None if ctx.can_ask => prompt::text("Who is the repair with?", true)?,
@@ -132,11 +132,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             };
             ask_steps(ctx, &mut steps)?;
             let mut entry =
-                practice::new_entry(ctx, &vault, &args.when, EntryKind::Repair, text.join(" "))?;
-            entry.people = vec![with];
+                practice::new_entry(ctx, &target, &args.when, EntryKind::Repair, text.join(" "))?;
+            entry.people = vec![with.clone()];
             put_steps(&mut entry, steps);
             practice::set_text(&mut entry, key::STATE, Some("open".into()));
-            practice::save(ctx, &vault, entry)
+            practice::save_relational(ctx, &target, entry, Some(&with))
         }
         Action::Answer {
             id,
@@ -144,8 +144,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             mut steps,
             text,
         } => {
-            let (vault, keys, store) = practice::open(ctx)?;
-            let view = store.read(&keys)?;
+            let target =
+                practice::begin_reading(ctx, "answering a repair needs the key to read it")?;
+            let view = target.read()?;
             let repair = find_repair(&id, &view)?;
             if !ctx.json && !ctx.quiet {
                 show_repair(repair, ctx)?;
@@ -154,7 +155,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 ask_steps(ctx, &mut steps)?;
             }
             let mut entry =
-                practice::new_entry(ctx, &vault, &args.when, EntryKind::Repair, text.join(" "))?;
+                practice::new_entry(ctx, &target, &args.when, EntryKind::Repair, text.join(" "))?;
             entry.people = vec![repair.author.clone()]
                 .into_iter()
                 .filter(|a| !a.is_empty())
@@ -167,8 +168,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             } else {
                 put_steps(&mut entry, steps);
             }
-            store.seal(&entry)?;
-            practice::report(ctx, &entry)
+            practice::save_relational(ctx, &target, entry, None)
         }
         Action::Close { id } => {
             let (_, keys, store) = practice::open(ctx)?;

@@ -29,7 +29,11 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
         Some(Reply::Status(s)) => Some(s),
         _ => None,
     };
-    let (keys, _) = ctx.keys(&vault)?;
+    // Without the key at hand (no agent, no passphrase given) status says so and shows
+    // what needs none, rather than asking: it is how one finds out whether it is locked.
+    let Some(keys) = ctx.keys_unasked(&vault)? else {
+        return locked(ctx, &vault, daemon.as_ref());
+    };
     let mut journals = Vec::new();
     for info in vault.journals(&keys)? {
         let alias = info.alias.unwrap_or_else(|| "(arriving)".into());
@@ -51,6 +55,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
         output::print_json(&json!({
             "home": vault.root(),
             "device_id": device_id,
+            "locked": false,
             "device_name": keys.secrets.device_name,
             "person": keys.secrets.person_name,
             "unlocked_for_secs": unlocked_for,
@@ -88,33 +93,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
         Some(secs) => println!("unlocked for {}m{:02}s more", secs / 60, secs % 60),
         None => println!("locked (no unlock agent running)"),
     }
-    match &daemon {
-        Some(d) if d.locked => println!(
-            "daemon   running (pid {}) but locked, so not syncing: run `haven unlock`",
-            d.pid
-        ),
-        Some(d) => println!(
-            "daemon   running (pid {}) for {}m{:02}s on {}",
-            d.pid,
-            d.up_secs / 60,
-            d.up_secs % 60,
-            d.addrs.join(", ")
-        ),
-        None => {
-            println!("daemon   not running: `haven sync` syncs once, `haven daemon` stays online")
-        }
-    }
-    for relay in daemon.iter().flat_map(|d| &d.relays) {
-        let url = output::clean_capped(&relay.url, 200);
-        match (&relay.connected, &relay.last_error) {
-            (true, _) => println!("relay    {url}: connected"),
-            (false, Some(e)) => println!(
-                "relay    {url}: not connected ({})",
-                output::clean_capped(e, 200)
-            ),
-            (false, None) => println!("relay    {url}: connecting"),
-        }
-    }
+    print_daemon(daemon.as_ref());
     println!("journals");
     for j in &journals {
         if let Some(why) = j["unreadable"].as_str() {
@@ -198,5 +177,92 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The daemon's state and its relays.
+fn print_daemon(daemon: Option<&haven_node::ipc::control::DaemonStatus>) {
+    match daemon {
+        Some(d) if d.locked => println!(
+            "daemon   running (pid {}) but locked, so not syncing: run `haven unlock`",
+            d.pid
+        ),
+        Some(d) => println!(
+            "daemon   running (pid {}) for {}m{:02}s on {}",
+            d.pid,
+            d.up_secs / 60,
+            d.up_secs % 60,
+            d.addrs.join(", ")
+        ),
+        None => {
+            println!("daemon   not running: `haven sync` syncs once, `haven daemon` stays online")
+        }
+    }
+    for relay in daemon.iter().flat_map(|d| &d.relays) {
+        let url = output::clean_capped(&relay.url, 200);
+        match (&relay.connected, &relay.last_error) {
+            (true, _) => println!("relay    {url}: connected"),
+            (false, Some(e)) => println!(
+                "relay    {url}: not connected ({})",
+                output::clean_capped(e, 200)
+            ),
+            (false, None) => println!("relay    {url}: connecting"),
+        }
+    }
+}
+
+/// Status without the key: what the vault shows of itself, and how to unlock it.
+fn locked(
+    ctx: &Context,
+    vault: &haven_store::Vault,
+    daemon: Option<&haven_node::ipc::control::DaemonStatus>,
+) -> Result<ExitCode> {
+    let device_id = &vault.config().device_id;
+    let ids = vault.journal_ids().unwrap_or_default();
+    let waiting: Vec<(String, usize)> = ids
+        .iter()
+        .map(|id| (id.to_string(), vault.journal(*id).inbox_len().unwrap_or(0)))
+        .collect();
+    let sealed: usize = waiting.iter().map(|(_, n)| n).sum();
+    if ctx.json {
+        output::print_json(&json!({
+            "home": vault.root(),
+            "device_id": device_id,
+            "locked": true,
+            "unlocked_for_secs": null,
+            "daemon": daemon,
+            "journals": waiting.iter().map(|(id, n)| json!({"id": id, "pending": n})).collect::<Vec<_>>(),
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("vault    {}", vault.root().display());
+    println!(
+        "device   {} (its name and yours need the key)",
+        device_id.get(..10).unwrap_or(device_id)
+    );
+    println!("         {device_id}");
+    println!("locked   no unlock agent running; `haven unlock` opens the journals");
+    print_daemon(daemon);
+    let noun = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            one.to_string()
+        } else {
+            many.to_string()
+        }
+    };
+    println!(
+        "journals {} {} ({} need the key){}",
+        ids.len(),
+        noun(ids.len(), "journal", "journals"),
+        noun(ids.len(), "its name and entries", "their names and entries"),
+        if sealed > 0 {
+            format!(
+                "; {sealed} sealed {} waiting to be merged",
+                noun(sealed, "entry", "entries")
+            )
+        } else {
+            String::new()
+        }
+    );
     Ok(ExitCode::SUCCESS)
 }

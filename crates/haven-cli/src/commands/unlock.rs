@@ -25,22 +25,29 @@ pub struct Args {
     duration: String,
 }
 
-/// Parses a duration between one second and a day.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
+/// Parses a duration between one second and a day; `flag` is the command and flag it came
+/// from (`haven unlock --for`), which the hints name.
+pub fn parse_duration(text: &str, flag: &str) -> Result<std::time::Duration> {
     let d: jiff::SignedDuration = text.trim().parse().map_err(|_| {
-        CliError::new(format!("`{text}` is not a duration")).hint("write it like 15m, 2h or 1h30m")
+        CliError::new(format!(
+            "`{}` is not a duration",
+            output::clean(text, false)
+        ))
+        .hint(format!("write it like `{flag} 15m` (or 2h, 1h30m)"))
     })?;
     let secs = d.as_secs();
     if !(1..=86_400).contains(&secs) {
-        return Err(CliError::new(format!("`{text}` is out of range"))
-            .hint("unlock for between 1s and 24h"));
+        return Err(
+            CliError::new(format!("`{}` is out of range", output::clean(text, false)))
+                .hint(format!("`{flag}` takes between 1s and 24h")),
+        );
     }
     Ok(std::time::Duration::from_secs(secs as u64))
 }
 
 /// Runs `haven unlock`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let ttl = parse_duration(&args.duration)?;
+    let ttl = parse_duration(&args.duration, "haven unlock --for")?;
     let vault = ctx.vault()?;
     let socket = ctx.agent_socket();
     agent::stop(&socket);

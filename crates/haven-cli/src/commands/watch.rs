@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let stop_after = args
         .duration
         .as_deref()
-        .map(crate::commands::unlock::parse_duration)
+        .map(|d| crate::commands::unlock::parse_duration(d, "haven watch --for"))
         .transpose()?;
     let (_, keys, store) = practice::open(ctx)?;
     let started = Instant::now();

@@ -1,0 +1,181 @@
+//! Kind, honest flows without a terminal: what a locked vault says, what a wrong passphrase
+//! does, where a relational entry went and who can read it, the affirmation of the day,
+//! and hints that name the command that was run.
+
+mod common;
+
+use common::Haven;
+use serde_json::Value;
+
+#[test]
+fn status_works_while_locked_and_says_so_without_reading_content() {
+    let h = Haven::init();
+    h.ok(&["write", "a private line"]);
+    let out = h.locked_cmd(&["status"]).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("locked   no unlock agent running"), "{text}");
+    assert!(
+        text.contains("1 journal (its name and entries need the key); 1 sealed entry waiting"),
+        "{text}"
+    );
+    assert!(!text.contains("private"), "no content while locked: {text}");
+    let out = h.locked_cmd(&["status", "--json"]).output().expect("run");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["locked"], true);
+    assert_eq!(json["journals"][0]["pending"], 1);
+    assert!(json.get("person").is_none());
+    let unlocked: Value = serde_json::from_str(&h.ok(&["status", "--json"])).expect("JSON");
+    assert_eq!(unlocked["locked"], false);
+    assert_eq!(unlocked["person"], "Robin");
+}
+
+#[test]
+fn a_wrong_passphrase_given_is_never_passed_over() {
+    let h = Haven::init();
+    // Writing needs none and keeps the entry, but says the one given was wrong.
+    let out = h
+        .locked_cmd(&["checkin", "-f", "calm", "-i", "2"])
+        .env("HAVEN_PASSPHRASE", "not the passphrase")
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "warning: the passphrase given (HAVEN_PASSPHRASE) was not used: wrong passphrase"
+        ),
+        "{err}"
+    );
+    // Reading with it fails, clearly.
+    for args in [vec!["status"], vec!["affirm"], vec!["list"]] {
+        let out = h
+            .locked_cmd(&args)
+            .env("HAVEN_PASSPHRASE", "not the passphrase")
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"),
+            "{args:?}"
+        );
+    }
+    assert_eq!(h.list_json()["total"], 1, "the check-in was kept");
+}
+
+#[test]
+fn relational_practices_say_which_journal_and_who_can_read_it() {
+    let h = Haven::init();
+    let out = h.ok(&["gratitude", "--person", "Sam", "--way", "listened"]);
+    assert!(
+        out.contains("It went to your personal journal; only your devices can read it."),
+        "{out}"
+    );
+    h.ok(&["journal", "new", "us"]);
+    let out = h.ok(&[
+        "--journal",
+        "us",
+        "repair",
+        "open",
+        "--with",
+        "Sam",
+        "--my-part",
+        "I snapped",
+        "--their-experience",
+        "hurt",
+        "--path-forward",
+        "pause",
+    ]);
+    assert!(
+        out.contains("It went to the journal `us`; only you can read it so far."),
+        "{out}"
+    );
+    let out = h.ok(&["--journal", "us", "coreg", "need", "--need", "space"]);
+    assert!(out.contains("It went to the journal `us`"), "{out}");
+}
+
+#[test]
+fn the_affirmation_of_the_day_stays_the_same_after_adding_one() {
+    let h = Haven::init().at_clock("2026-11-27T08:00:00Z");
+    let before: Value = serde_json::from_str(&h.ok(&["affirm", "--json"])).expect("JSON");
+    for n in 0..5 {
+        h.ok(&[
+            "affirm",
+            "add",
+            &format!("I am allowed to rest, number {n}"),
+        ]);
+    }
+    let after: Value = serde_json::from_str(&h.ok(&["affirm", "--json"])).expect("JSON");
+    assert_eq!(
+        before["affirmation"], after["affirmation"],
+        "the same all day"
+    );
+    assert_eq!(after["own_included"], true);
+    // Locked, it says why one's own are not among today's.
+    let out = h
+        .locked_cmd(&["affirm"])
+        .env("HAVEN_NOW", "2026-11-27T08:00:00Z")
+        .output()
+        .expect("run");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("The vault is locked, so your own affirmations")
+    );
+}
+
+#[test]
+fn bare_practices_name_what_they_need_without_a_terminal() {
+    let h = Haven::init();
+    let err = h.fails(&["coreg"]);
+    assert!(
+        err.contains("need, break or here") && err.contains("haven coreg break --for 30m"),
+        "{err}"
+    );
+    let err = h.fails(&["coreg", "break"]);
+    assert!(
+        err.contains("missing how long the break is") && err.contains("--for 30m"),
+        "{err}"
+    );
+    let err = h.fails(&["reframe"]);
+    assert!(
+        err.contains("give the sentence to reframe; nothing was saved"),
+        "{err}"
+    );
+    let err = h.fails(&["repair", "open", "--with", "Sam"]);
+    assert!(
+        err.contains("missing all three steps; nothing was saved"),
+        "{err}"
+    );
+    assert_eq!(h.list_json()["total"], 0);
+}
+
+#[test]
+fn duration_hints_name_the_command_that_was_run() {
+    let h = Haven::init();
+    for (args, names) in [
+        (vec!["unlock", "--for", "soon"], "`haven unlock --for 15m`"),
+        (
+            vec!["unlock", "--for", "48h"],
+            "`haven unlock --for` takes between 1s and 24h",
+        ),
+        (
+            vec!["invite", "--expires", "later"],
+            "`haven invite --expires 15m`",
+        ),
+        (
+            vec!["coreg", "break", "--for", "a while"],
+            "`haven coreg break --for 30m`",
+        ),
+        (
+            vec!["coreg", "break", "--for", "5m"],
+            "`haven coreg break --for 20m`",
+        ),
+    ] {
+        let err = h.fails(&args);
+        assert!(err.contains(names), "{args:?}: {err}");
+    }
+}
