@@ -45,8 +45,11 @@
 //! The analyser runs in stages, one module each: `tokens` splits the text into words,
 //! `matching` holds the small word-by-word tests every pattern is built from, `patterns`
 //! finds the phrases (one submodule per family of patterns), `statement` recognises and
-//! builds need statements, and `suggest` picks the feelings and needs to offer.
+//! builds need statements, and `suggest` picks the feelings and needs to offer. The words
+//! they look for and the text they offer (explanations, hints, suggestions) are data, in
+//! `data/reframe.toml`, read by `lexicon`.
 
+mod lexicon;
 mod matching;
 mod patterns;
 mod statement;
@@ -60,6 +63,7 @@ use serde::{Deserialize, Serialize};
 pub use statement::need_statement;
 pub use suggest::{suggest_feelings, suggest_needs};
 
+use lexicon::lexicon;
 use patterns::match_at;
 use statement::{has_request, opens_with_feeling};
 use tokens::tokenize;
@@ -121,55 +125,12 @@ impl Pattern {
     /// A short plain-language explanation: why the phrasing tends to land as an attack and
     /// what to say instead.
     pub fn explanation(self) -> &'static str {
-        match self {
-            Pattern::Always => {
-                "\"Always\" turns one moment into a verdict on the whole person. They will \
-                 hunt for the one time it wasn't true instead of hearing you. Name the \
-                 specific moment and how it felt."
-            }
-            Pattern::Never => {
-                "\"Never\" erases every time they did show up, so it invites a defence \
-                 rather than closeness. Talk about this time, and about what you long for."
-            }
-            Pattern::YouMakeMe => {
-                "\"You make me ...\" hands the other person the controls of your feelings, \
-                 which sounds like an accusation. Own the feeling: \"I feel ... when ...\"."
-            }
-            Pattern::Blame => {
-                "Blame asks who is guilty, and the other person will argue the verdict. \
-                 Describe what happened and what it cost you, then what would help now."
-            }
-            Pattern::MindReading => {
-                "Telling someone what they think or feel leaves them nothing to do but deny \
-                 it. Say what you fear or notice, and ask what is true for them."
-            }
-            Pattern::Generalisation => {
-                "Words like \"everyone\", \"nobody\" and \"nothing ever\" make a hard moment \
-                 feel permanent and universal. Bring it back to this person and this time."
-            }
-            Pattern::Label => {
-                "A label judges who someone is, not what they did, and people defend their \
-                 identity hard. Describe the action and its effect on you instead."
-            }
-            Pattern::Demand => {
-                "\"You should / need to / have to\" sounds like an order, and orders invite \
-                 resistance. Turn it into a request they are free to say yes to."
-            }
-        }
+        &lexicon().pattern.of(self).explanation
     }
 
     /// A one-line hint for rewording, e.g. what kind of sentence to try instead.
     pub fn hint(self) -> &'static str {
-        match self {
-            Pattern::Always => "Try: \"Last night when ..., I felt ...\"",
-            Pattern::Never => "Try: \"I miss it when ...; could we ...?\"",
-            Pattern::YouMakeMe => "Try: \"I feel ... when ..., because I need ...\"",
-            Pattern::Blame => "Try: \"When ... happened, I felt ...; can we ...?\"",
-            Pattern::MindReading => "Try: \"I'm afraid that ...; is that how it is for you?\"",
-            Pattern::Generalisation => "Try naming one person and one moment.",
-            Pattern::Label => "Try: \"When you ..., I felt ...\"",
-            Pattern::Demand => "Try: \"Would you be willing to ...?\"",
-        }
+        &lexicon().pattern.of(self).hint
     }
 }
 

@@ -17,7 +17,8 @@ use labels::{label_copular, label_direct, label_stop_being};
 use mind_reading::mind_reading;
 
 use super::Pattern;
-use super::matching::{at, before_has};
+use super::lexicon::lexicon;
+use super::matching::{at, before_has, in_list};
 use super::tokens::Word;
 
 /// How a "you" is used in its clause.
@@ -35,73 +36,12 @@ enum Role {
     Temporal,
 }
 
-const OBJECT_BEFORE: &[&str] = &[
-    "love",
-    "loved",
-    "miss",
-    "missed",
-    "adore",
-    "thank",
-    "thanks",
-    "cherish",
-    "trust",
-    "trusted",
-    "need",
-    "needed",
-    "want",
-    "wanted",
-    "choose",
-    "chose",
-    "tell",
-    "told",
-    "ask",
-    "asked",
-    "remind",
-    "reminded",
-    "call",
-    "called",
-    "text",
-    "texted",
-    "hug",
-    "kiss",
-    "meet",
-    "met",
-    "help",
-    "helped",
-    "support",
-    "supported",
-    "forgive",
-    "forgave",
-    "blame",
-    "bless",
-    "with",
-    "for",
-    "to",
-    "about",
-    "at",
-    "by",
-    "from",
-    "of",
-    "without",
-    "beside",
-    "around",
-    "near",
-    "behind",
-    "against",
-    "than",
-];
-
-const INVERTERS: &[&str] = &[
-    "do", "does", "did", "are", "were", "have", "has", "had", "will", "would", "can", "could",
-    "shall", "should", "may", "might",
-];
-
 fn role_of_you(words: &[Word], i: usize) -> Role {
     let clause = words[i].clause;
     let Some(prev) = i.checked_sub(1).and_then(|p| at(words, p, clause)) else {
         return Role::Subject;
     };
-    if OBJECT_BEFORE.contains(&prev) {
+    if in_list(prev, &lexicon().object_before) {
         return Role::Object;
     }
     let q = if prev == "not" {
@@ -112,7 +52,7 @@ fn role_of_you(words: &[Word], i: usize) -> Role {
     let Some(q) = q else {
         return Role::Subject;
     };
-    if INVERTERS.contains(&q) {
+    if in_list(q, &lexicon().inverters) {
         if before_has(words, i, clause, &["why"]) {
             Role::Subject
         } else {

@@ -1,6 +1,7 @@
 //! Need statements: recognising one ("I feel ... could we ...?") in analysed text, and
 //! building one from the parts the user typed ([`need_statement`]).
 
+use super::lexicon::lexicon;
 use super::matching::{is, is_any, seq, skip};
 use super::tokens::{Word, tokenize};
 
@@ -99,24 +100,8 @@ pub(super) fn opens_with_feeling(words: &[Word]) -> bool {
 
 /// Whether the text contains a request ("could we", "can we", "would you", "let's", ...).
 pub(super) fn has_request(words: &[Word]) -> bool {
-    const REQUESTS: &[&[&str]] = &[
-        &["could", "we"],
-        &["can", "we"],
-        &["would", "we"],
-        &["shall", "we"],
-        &["would", "you"],
-        &["will", "you"],
-        &["could", "you"],
-        &["can", "you"],
-        &["let", "us"],
-        &["lets"],
-        &["please"],
-        &["how", "about"],
-        &["would", "it", "be"],
-        &["is", "it", "ok"],
-        &["is", "it", "okay"],
-    ];
-    (0..words.len()).any(|i| REQUESTS.iter().any(|r| seq(words, i, words[i].clause, r)))
+    let requests = &lexicon().requests;
+    (0..words.len()).any(|i| requests.iter().any(|r| seq(words, i, words[i].clause, r)))
 }
 
 /// Trims a user-typed part of a need statement and removes one leading phrase from

@@ -4,40 +4,14 @@
 
 use super::{Match, m};
 use crate::reframe::Pattern;
+use crate::reframe::lexicon::lexicon;
 use crate::reframe::matching::{at, is, is_any, praise_ahead, seq, skip};
 use crate::reframe::suggest::theme_at;
 use crate::reframe::tokens::Word;
 
-const ABSOLUTE_FILLERS: &[&str] = &[
-    "are",
-    "were",
-    "have",
-    "had",
-    "will",
-    "would",
-    "just",
-    "literally",
-    "seriously",
-    "really",
-    "do",
-    "did",
-    "does",
-    "still",
-    "also",
-    "basically",
-    "honestly",
-    "almost",
-    "practically",
-    "truly",
-    "obviously",
-    "clearly",
-    "pretty",
-    "much",
-];
-
 /// "you [are/will/just ...] always|constantly|never|not ever ...".
 pub(super) fn absolute(words: &[Word], i: usize, clause: usize) -> Option<Match> {
-    let j = skip(words, i + 1, clause, ABSOLUTE_FILLERS, 3);
+    let j = skip(words, i + 1, clause, &lexicon().absolute.fillers, 3);
     let (pattern, mut last) = if is_any(words, j, clause, &["always", "constantly"]) {
         (Pattern::Always, j)
     } else if is(words, j, clause, "never") {

@@ -4,54 +4,14 @@
 
 use super::{Match, m};
 use crate::reframe::Pattern;
-use crate::reframe::matching::{
-    NEGATORS, PRAISE, at, before_has, is, is_any, praise_ahead, seq, skip,
-};
+use crate::reframe::lexicon::lexicon;
+use crate::reframe::matching::{at, before_has, is, is_any, praise_ahead, seq, skip};
 use crate::reframe::tokens::Word;
-
-/// Words after "make me" that show "made" means "cooked / built for me".
-const MADE_FOR_ME: &[&str] = &[
-    "a",
-    "an",
-    "the",
-    "some",
-    "this",
-    "breakfast",
-    "lunch",
-    "dinner",
-    "coffee",
-    "tea",
-    "cake",
-    "food",
-    "soup",
-    "something",
-    "one",
-    "another",
-];
 
 /// "you [always/really/keep] make|made|making me|us ..." and "you drive me crazy".
 pub(super) fn you_make_me(words: &[Word], i: usize, clause: usize) -> Option<Match> {
-    const FILLERS: &[&str] = &[
-        "are",
-        "were",
-        "always",
-        "really",
-        "just",
-        "constantly",
-        "seriously",
-        "literally",
-        "totally",
-        "have",
-        "had",
-        "keep",
-        "kept",
-        "actually",
-        "honestly",
-        "sometimes",
-        "did",
-        "do",
-    ];
-    let j = skip(words, i + 1, clause, FILLERS, 3);
+    let lex = lexicon();
+    let j = skip(words, i + 1, clause, &lex.you_make_me.fillers, 3);
     let verb = at(words, j, clause)?;
     if !is_any(words, j + 1, clause, &["me", "us"]) {
         return None;
@@ -59,7 +19,9 @@ pub(super) fn you_make_me(words: &[Word], i: usize, clause: usize) -> Option<Mat
     let after = j + 2;
     match verb {
         "make" | "makes" | "made" | "making" => {
-            if is_any(words, after, clause, MADE_FOR_ME) || praise_ahead(words, after, clause) {
+            if is_any(words, after, clause, &lex.you_make_me.made_for_me)
+                || praise_ahead(words, after, clause)
+            {
                 return None;
             }
             Some(m(Pattern::YouMakeMe, i, j + 1))
@@ -83,19 +45,7 @@ pub(super) fn you_make_me(words: &[Word], i: usize, clause: usize) -> Option<Mat
 /// "you ruined ...", "you caused ...", "you're the reason ...", "you're to blame",
 /// "you started it".
 pub(super) fn blame_you(words: &[Word], i: usize, clause: usize) -> Option<Match> {
-    const FILLERS: &[&str] = &[
-        "have",
-        "had",
-        "are",
-        "always",
-        "just",
-        "totally",
-        "completely",
-        "really",
-        "literally",
-        "did",
-    ];
-    let j = skip(words, i + 1, clause, FILLERS, 2);
+    let j = skip(words, i + 1, clause, &lexicon().blame.fillers, 2);
     let verb = at(words, j, clause)?;
     match verb {
         "ruined" | "ruin" | "ruins" | "ruining" | "wrecked" | "destroyed" | "caused" => {
@@ -176,5 +126,6 @@ pub(super) fn blame_phrase(words: &[Word], i: usize, clause: usize) -> Option<Ma
 
 /// Whether the clause before `i` has a praise word ("I'm happier because of you").
 fn before_praise(words: &[Word], i: usize, clause: usize) -> bool {
-    before_has(words, i, clause, PRAISE) && !before_has(words, i, clause, NEGATORS)
+    let lex = lexicon();
+    before_has(words, i, clause, &lex.praise) && !before_has(words, i, clause, &lex.negators)
 }

@@ -4,28 +4,14 @@
 
 use super::{Match, m};
 use crate::reframe::Pattern;
+use crate::reframe::lexicon::lexicon;
 use crate::reframe::matching::{is, is_any, praise_ahead, seq, skip};
 use crate::reframe::tokens::Word;
 
 /// "you should / must / need to / have to / have got to / had better / ought to ...".
 pub(super) fn demand(words: &[Word], i: usize, clause: usize) -> Option<Match> {
-    const ADVERBS: &[&str] = &[
-        "really",
-        "just",
-        "seriously",
-        "absolutely",
-        "definitely",
-        "honestly",
-        "simply",
-        "do",
-        "so",
-        "totally",
-    ];
-    const FRIENDLY: &[&str] = &[
-        "see", "try", "come", "join", "watch", "read", "visit", "taste", "check", "hear", "meet",
-        "know",
-    ];
-    let j = skip(words, i + 1, clause, ADVERBS, 2);
+    let lex = lexicon();
+    let j = skip(words, i + 1, clause, &lex.demand.adverbs, 2);
     let last = if is_any(words, j, clause, &["should", "must"]) {
         j
     } else if is_any(words, j, clause, &["need", "needs", "have", "has", "ought"])
@@ -53,7 +39,7 @@ pub(super) fn demand(words: &[Word], i: usize, clause: usize) -> Option<Match> {
         1,
     );
     // "you should be proud of yourself" is encouragement.
-    if is_any(words, next, clause, FRIENDLY)
+    if is_any(words, next, clause, &lex.demand.friendly)
         || (is(words, next, clause, "be") && praise_ahead(words, next, clause))
     {
         return None;

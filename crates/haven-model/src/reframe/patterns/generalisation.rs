@@ -4,112 +4,22 @@
 
 use super::{Match, m};
 use crate::reframe::Pattern;
-use crate::reframe::matching::{ahead_has, at, is, is_any, praise_ahead, seq, skip};
+use crate::reframe::lexicon::lexicon;
+use crate::reframe::matching::{ahead_has, at, in_list, is, is_any, praise_ahead, seq, skip};
 use crate::reframe::tokens::Word;
-
-/// Verbs that make "nobody / no one ..." a claim about being uncared for.
-const NOBODY_VERBS: &[&str] = &[
-    "cares",
-    "care",
-    "listens",
-    "listen",
-    "understands",
-    "understand",
-    "loves",
-    "love",
-    "likes",
-    "like",
-    "wants",
-    "want",
-    "helps",
-    "help",
-    "respects",
-    "gets",
-    "supports",
-    "appreciates",
-    "believes",
-    "notices",
-    "asks",
-    "calls",
-    "texts",
-    "remembers",
-    "sees",
-    "hears",
-    "visits",
-];
-
-/// Verbs that make "everyone ..." a sweeping claim when it is about me or you.
-const EVERYONE_VERBS: &[&str] = &[
-    "hates",
-    "thinks",
-    "ignores",
-    "blames",
-    "judges",
-    "laughs",
-    "leaves",
-    "abandons",
-    "uses",
-    "criticizes",
-    "criticises",
-    "agrees",
-    "says",
-    "knows",
-    "hurts",
-    "lets",
-    "takes",
-    "treats",
-    "expects",
-    "walks",
-    "forgets",
-    "picks",
-    "turns",
-    "gets",
-    "has",
-    "is",
-    "sees",
-    "betrays",
-    "disappoints",
-];
 
 const PERSONAL: &[&str] = &["me", "my", "myself", "mine", "you", "your", "yourself", "i"];
 const PERSONAL_OBJECT: &[&str] = &["me", "myself", "us"];
-
-/// Words that may stand before a subject quantifier ("it feels like nobody ...").
-const BEFORE_SUBJECT: &[&str] = &[
-    "and",
-    "but",
-    "so",
-    "because",
-    "cause",
-    "like",
-    "literally",
-    "honestly",
-    "seriously",
-    "just",
-    "that",
-    "why",
-    "since",
-    "then",
-    "now",
-    "as",
-    "if",
-    "when",
-    "anymore",
-    "here",
-    "still",
-    "sometimes",
-    "ever",
-    "really",
-];
 
 /// "nobody cares", "everyone hates me", "nothing ever changes", "nothing I do ...",
 /// "every single time".
 pub(super) fn generalisation(words: &[Word], i: usize, clause: usize) -> Option<Match> {
     let w = at(words, i, clause)?;
+    let lex = lexicon();
     let as_subject = i
         .checked_sub(1)
         .and_then(|p| at(words, p, clause))
-        .is_none_or(|p| BEFORE_SUBJECT.contains(&p));
+        .is_none_or(|p| in_list(p, &lex.generalisation.before_subject));
     match w {
         "nobody" | "no" => {
             let last = if w == "no" {
@@ -133,7 +43,7 @@ pub(super) fn generalisation(words: &[Word], i: usize, clause: usize) -> Option<
                 2,
             );
             let v = skip(words, v, clause, &["to"], 1);
-            let verb_claim = is_any(words, v, clause, NOBODY_VERBS)
+            let verb_claim = is_any(words, v, clause, &lex.generalisation.nobody_verbs)
                 && (at(words, v + 1, clause).is_none()
                     || is_any(words, v + 1, clause, &["anymore", "about", "ever", "at"])
                     || ahead_has(words, v + 1, clause, 6, PERSONAL));
@@ -151,7 +61,7 @@ pub(super) fn generalisation(words: &[Word], i: usize, clause: usize) -> Option<
                 &["always", "else", "just", "ever", "still", "really"],
                 2,
             );
-            (is_any(words, v, clause, EVERYONE_VERBS)
+            (is_any(words, v, clause, &lex.generalisation.everyone_verbs)
                 && ahead_has(words, v + 1, clause, 6, PERSONAL)
                 && !praise_ahead(words, v, clause))
             .then(|| m(Pattern::Generalisation, i, i))

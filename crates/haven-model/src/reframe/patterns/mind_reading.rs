@@ -3,37 +3,14 @@
 
 use super::{Match, m};
 use crate::reframe::Pattern;
+use crate::reframe::lexicon::lexicon;
 use crate::reframe::matching::{before_has, is, is_any, rest, seq, skip};
 use crate::reframe::tokens::Word;
 
 /// "you don't care", "you think I'm ...", "you only care about yourself", ...
 pub(super) fn mind_reading(words: &[Word], i: usize, clause: usize) -> Option<Match> {
-    const ADVERBS: &[&str] = &[
-        "just",
-        "obviously",
-        "clearly",
-        "really",
-        "simply",
-        "probably",
-        "honestly",
-        "even",
-        "actually",
-        "secretly",
-        "only",
-        "always",
-    ];
-    const OBJECTS: &[&str] = &[
-        "love",
-        "loved",
-        "respect",
-        "value",
-        "want",
-        "like",
-        "appreciate",
-        "trust",
-        "need",
-    ];
-    let j = skip(words, i + 1, clause, ADVERBS, 2);
+    let lex = lexicon();
+    let j = skip(words, i + 1, clause, &lex.mind_reading.adverbs, 2);
     // "you do not / did not / never [even] care | love me | ..."
     let neg_end =
         if is_any(words, j, clause, &["do", "does", "did"]) && is(words, j + 1, clause, "not") {
@@ -59,7 +36,7 @@ pub(super) fn mind_reading(words: &[Word], i: usize, clause: usize) -> Option<Ma
             }
             return Some(m(Pattern::MindReading, i, k));
         }
-        if is_any(words, k, clause, OBJECTS) && is(words, k + 1, clause, "me") {
+        if is_any(words, k, clause, &lex.mind_reading.objects) && is(words, k + 1, clause, "me") {
             // "you don't want me to drive?" is a question about a plan, not a verdict.
             if is(words, k + 2, clause, "to") {
                 return None;
