@@ -15,9 +15,9 @@
 //!   of check-ins by how often they were named. Co-regulation needs count towards overall
 //!   need frequency but not towards "unmet": they are a request, often answered at once.
 //! - People are grouped case-insensitively; the first spelling seen is shown.
-//! - A repair is a `repair` entry without an `answers` field. An entry (of any kind) whose
-//!   `answers` field equals a repair's id answers it. A repair is repaired when its own
-//!   `state` is `repaired`, or when one of its answers carries `state = repaired`.
+//! - Repairs follow the one rule of [`crate::repair`]: a repair is a `repair` entry without
+//!   an `answers` field; an entry of any kind whose `answers` field is its id answers it;
+//!   it is repaired when its own `state` is `repaired` or an answer carries that state.
 //!
 //! This module holds [`compute`], the one pass, and the types every section shares. Each
 //! section has its own module with its output types, the accumulator the pass fills and
@@ -52,7 +52,8 @@ pub use support::{Person, Support};
 use boundaries::{BoundaryAcc, finish_boundaries};
 use counting::{Counter, People, list};
 use feelings::{WeekAcc, average, finish_weeks};
-use repairs::{AnswerAcc, RepairAcc, finish_repairs, is_repaired};
+use crate::repair;
+use repairs::{AnswerAcc, RepairAcc, finish_repairs};
 use streak::finish_streak;
 use support::{PersonAcc, finish_support};
 
@@ -276,16 +277,18 @@ pub fn compute(
         }
 
         // Answers can be of any kind (a "received" note, the partner's own repair).
-        if let Some(target) = e.text_field(key::ANSWERS).map(str::trim) {
-            let acc = answers.entry(target.to_ascii_uppercase()).or_default();
+        // Which entries are repairs and answers, and what says repaired, is the one rule of
+        // `crate::repair`.
+        if let Some(target) = repair::answered_id(e) {
+            let acc = answers.entry(target).or_default();
             let at = (e.created.unix_ms, month);
             if acc.first.is_none_or(|(t, _)| at.0 < t) {
                 acc.first = Some(at);
             }
-            if is_repaired(e) && acc.repaired_at.is_none_or(|(t, _)| at.0 > t) {
+            if repair::says_repaired(e) && acc.repaired_at.is_none_or(|(t, _)| at.0 > t) {
                 acc.repaired_at = Some(at);
             }
-        } else if e.kind == EntryKind::Repair {
+        } else if repair::is_repair(e) {
             let edited = e
                 .edited
                 .and_then(|t| t.instant())
@@ -295,7 +298,7 @@ pub fn compute(
                 e.id.to_string(),
                 RepairAcc {
                     month,
-                    repaired_own: is_repaired(e),
+                    repaired_own: repair::says_repaired(e),
                     edited,
                 },
             );

@@ -71,8 +71,8 @@ pub fn answered_id(e: &Entry) -> Option<String> {
         .map(|id| id.trim().to_ascii_uppercase())
 }
 
-/// Whether `e` says `state = repaired`.
-fn says_repaired(e: &Entry) -> bool {
+/// Whether `e` says `state = repaired` (in any case, spaces around ignored).
+pub fn says_repaired(e: &Entry) -> bool {
     e.text_field(key::STATE)
         .is_some_and(|s| s.trim().eq_ignore_ascii_case("repaired"))
 }

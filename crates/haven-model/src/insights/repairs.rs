@@ -7,8 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::month_label;
-use crate::entry::Entry;
-use crate::fields::key;
 
 /// Repairs after conflict.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -50,11 +48,6 @@ pub(super) struct RepairAcc {
 pub(super) struct AnswerAcc {
     pub(super) first: Option<(i64, (i16, i8))>,
     pub(super) repaired_at: Option<(i64, (i16, i8))>,
-}
-
-pub(super) fn is_repaired(e: &Entry) -> bool {
-    e.text_field(key::STATE)
-        .is_some_and(|s| s.trim().eq_ignore_ascii_case("repaired"))
 }
 
 pub(super) fn finish_repairs(
