@@ -227,8 +227,21 @@ fn three_devices_pair_share_converge_and_revoke() {
         .as_str()
         .unwrap()
         .to_string();
-    let revoked = laptop.ok(&["revoke", &sam[..12]]);
+    // Without a terminal it asks for --yes; a prefix too short to name a device is refused.
+    let err = laptop.fails(&["revoke", &sam[..12]]);
+    assert!(
+        err.contains("needs confirmation") && err.contains("--yes"),
+        "{err}"
+    );
+    let err = laptop.fails(&["revoke", &sam[..2], "--yes"]);
+    assert!(err.contains("too short to name a device"), "{err}");
+    let revoked = laptop.ok(&["revoke", &sam[..12], "--yes"]);
     assert!(revoked.contains("cannot be taken back"), "{revoked}");
+    let again = laptop.ok(&["revoke", &sam[..12], "--yes"]);
+    assert!(
+        again.contains("already revoked") && again.contains("nothing to do"),
+        "{again}"
+    );
     partner.ok(&["--journal", "us", "write", "after revocation"]);
     let _ = partner.cmd(&["sync"]).output();
     std::thread::sleep(Duration::from_millis(1500));
@@ -617,6 +630,16 @@ fn leaving_a_shared_journal_stops_its_sync_both_ways() {
         .unwrap()
         .clone();
     assert_eq!(sams["revoked"], true, "{members}");
+    // Robin's side is told that Sam left, never shown a bare revoked device.
+    let shown = robin.ok(&["--journal", "us", "members"]);
+    assert!(
+        shown.contains(" left") && !shown.contains("revoked"),
+        "{shown}"
+    );
+    let list = robin.ok(&["journal", "list"]);
+    assert!(list.contains("(Sam left)"), "{list}");
+    let status = robin.ok(&["status"]);
+    assert!(status.contains(", Sam left"), "{status}");
     assert!(
         robin
             .texts(Some("us"))
@@ -778,7 +801,8 @@ fn a_silent_member_is_timed_out_holds_nobody_up_and_revoking_it_cuts_it_off() {
     // timeout would have.
     let silent = go_silent();
     std::thread::sleep(Duration::from_millis(800));
-    let revoked: Value = serde_json::from_str(&a.ok(&["revoke", &c_id[..16], "--json"])).unwrap();
+    let revoked: Value =
+        serde_json::from_str(&a.ok(&["revoke", &c_id[..16], "--json", "--yes"])).unwrap();
     assert_eq!(revoked["connections_closed"], 1, "{revoked}");
     let open_for = silent.join().unwrap();
     assert!(
@@ -824,7 +848,7 @@ fn devices_members_and_revoke_work_in_offline_mode() {
     assert!(members.contains("phone"), "{members}");
     let phone_id: Value = serde_json::from_str(&phone.ok(&["--json", "status"])).unwrap();
     let id = phone_id["device_id"].as_str().unwrap().to_string();
-    let revoked = laptop.h.ok(&["revoke", &id]);
+    let revoked = laptop.h.ok(&["revoke", &id, "--yes"]);
     assert!(revoked.contains("Revoked"), "{revoked}");
     let after: Value = serde_json::from_str(&laptop.h.ok(&["--json", "devices"])).unwrap();
     let row = after

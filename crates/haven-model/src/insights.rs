@@ -49,10 +49,10 @@ pub use repairs::{MonthRepairs, Repairs};
 pub use streak::{Day, Streak};
 pub use support::{Person, Support};
 
+use crate::repair;
 use boundaries::{BoundaryAcc, finish_boundaries};
 use counting::{Counter, People, list};
 use feelings::{WeekAcc, average, finish_weeks};
-use crate::repair;
 use repairs::{AnswerAcc, RepairAcc, finish_repairs};
 use streak::finish_streak;
 use support::{PersonAcc, finish_support};

@@ -26,8 +26,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::authority::{Authority, written_by};
+
+mod departed;
+
 pub use crate::authority::{Ending, Role};
 use crate::schema::SchemaError;
+pub use departed::{Departure, departed};
 
 /// One device allowed to sync a journal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

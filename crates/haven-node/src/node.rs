@@ -3,6 +3,7 @@
 //! the device listens, and holds the address book. The protocol itself is in `haven-sync`;
 //! the two sides of a session are in [`session`].
 
+mod ended;
 mod held;
 mod membership;
 mod refusal;

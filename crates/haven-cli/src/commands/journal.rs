@@ -181,11 +181,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                     .as_ref()
                     .map(|m| m.name.clone())
                     .filter(|p| !info.personal && *p != alias);
+                // The other side of a departure is told who left, not shown a revoked device.
+                let departed: Vec<_> = members::departed(&view.members, &me)
+                    .into_iter()
+                    .map(|d| json!({"person": d.person, "left": d.left()}))
+                    .collect();
                 list.push(json!({
                     "name": alias,
                     "kind": kind,
                     "entries": view.total,
                     "left": left,
+                    "departed": departed,
                     "proposed_name": proposed,
                 }));
             }
@@ -206,8 +212,26 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                         .as_str()
                         .map(|p| format!(" (its members call it `{}`)", output::name(p)))
                         .unwrap_or_default();
+                    let departed: Vec<String> = j["departed"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|d| {
+                            let who = output::name(d["person"].as_str().unwrap_or(""));
+                            if d["left"] == true {
+                                format!("{who} left")
+                            } else {
+                                format!("{who} was removed")
+                            }
+                        })
+                        .collect();
+                    let departed = if departed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", departed.join(", "))
+                    };
                     println!(
-                        "{name:<20} {:<9} {n} {}{}{proposed}",
+                        "{name:<20} {:<9} {n} {}{}{departed}{proposed}",
                         j["kind"].as_str().unwrap_or(""),
                         if n == 1 { "entry" } else { "entries" },
                         if j["left"] == true {

@@ -43,6 +43,11 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
                 "kind": view.meta.as_ref().map(|m| m.kind.as_str()).unwrap_or("shared"),
                 "entries": view.total,
                 "pending": view.pending,
+                "left": haven_model::members::departed(&view.members, &vault.config().device_id)
+                    .iter()
+                    .filter(|d| d.left())
+                    .map(|d| d.person.clone())
+                    .collect::<Vec<_>>(),
             })),
             Err(e) => journals.push(json!({
                 "name": alias,
@@ -105,11 +110,17 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
             continue;
         }
         let pending = j["pending"].as_u64().unwrap_or(0);
-        let extra = if pending > 0 {
+        let mut extra = if pending > 0 {
             format!(", {pending} sealed, not merged yet")
         } else {
             String::new()
         };
+        for who in j["left"].as_array().into_iter().flatten() {
+            extra.push_str(&format!(
+                ", {} left",
+                output::name(who.as_str().unwrap_or(""))
+            ));
+        }
         let n = j["entries"].as_u64().unwrap_or(0);
         println!(
             "  {:<16} {:<8} {n} {}{extra}",

@@ -34,6 +34,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     let first = store.read(&keys)?;
     let mut seen: BTreeSet<_> = first.entries.iter().map(|e| e.id).collect();
+    // People who leave while watching are told as such ("Sam left the journal").
+    let me = ctx.vault()?.config().device_id.clone();
+    let mut gone: BTreeSet<String> = haven_model::members::departed(&first.members, &me)
+        .into_iter()
+        .map(|d| d.person_id)
+        .collect();
     let print = |e: &haven_model::Entry| -> Result<()> {
         if ctx.json {
             let line = serde_json::to_string(&output::entry_json(e))?;
@@ -134,6 +140,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         for e in &view.entries {
             if seen.insert(e.id) {
                 print(e)?;
+            }
+        }
+        for d in haven_model::members::departed(&view.members, &me) {
+            if gone.insert(d.person_id.clone()) {
+                let how = if d.left() { "left" } else { "was removed from" };
+                if ctx.json {
+                    let line = serde_json::json!({"departed": d.person, "left": d.left()});
+                    println!("{line}");
+                } else {
+                    println!("{} {how} the journal.", output::name(&d.person));
+                }
+                use std::io::Write;
+                std::io::stdout().flush()?;
             }
         }
     }
