@@ -8,7 +8,7 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Device, Running, pair};
+use common::{Device, Running, count_in, pair};
 use serde_json::Value;
 
 fn base_port() -> u16 {
@@ -615,11 +615,23 @@ fn leaving_a_shared_journal_stops_its_sync_both_ways() {
 
     // Sam leaves while Robin's daemon runs: Robin hears of it at once.
     sam.ok(&["--journal", "us", "write", "sam before leaving"]);
-    let mut daemon = robin.daemon();
-    std::thread::sleep(Duration::from_millis(700));
+    let log = robin.h.scratch().join("robin-daemon.log");
+    let mut daemon = robin.daemon_logged(&[], &log);
     let left: Value =
         serde_json::from_str(&sam.ok(&["journal", "leave", "us", "--yes", "--json"])).unwrap();
     assert_eq!(left["told"].as_array().unwrap().len(), 1, "{left}");
+    // Its log says who left, once.
+    let start = std::time::Instant::now();
+    while count_in(&log, "left the journal") == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no departure logged:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(logged.contains("person=Sam"), "{logged}");
     let members: Value =
         serde_json::from_str(&robin.ok(&["--journal", "us", "members", "--json"])).unwrap();
     let sams = members
@@ -710,10 +722,9 @@ fn leaving_a_shared_journal_stops_its_sync_both_ways() {
     let sams_copy = sam.texts(Some("us"));
     assert!(!sams_copy.contains(&"robin after sam left".to_string()));
     assert!(sams_copy.contains(&"robin before".to_string()));
-    for d in [&mut daemon, &mut sams_daemon] {
-        let _ = d.kill();
-        let _ = d.wait();
-    }
+    daemon.stop();
+    let _ = sams_daemon.kill();
+    let _ = sams_daemon.wait();
 }
 
 #[test]

@@ -89,6 +89,9 @@ struct Daemon {
     turns: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// When a committing process last said it changed something.
     last_notice: Mutex<Option<Instant>>,
+    /// The people already gone from each journal (by alias and person id), so that the log
+    /// says once that someone left.
+    departed: Mutex<std::collections::BTreeSet<(String, String)>>,
 }
 
 /// The sync protocol's handler on the daemon's router.
@@ -129,6 +132,29 @@ impl Daemon {
             }
         }
         tracing::info!(peer = %fingerprint(device), arrived = total, "synced with a peer");
+        self.note_departures(true);
+    }
+
+    /// Logs, once, each person who left a journal (or was removed) since it was last looked
+    /// at: the other side is told "Sam left", not shown a revoked device.
+    fn note_departures(&self, log: bool) {
+        let Ok(journals) = self.node.journals() else {
+            return;
+        };
+        let mut seen = self.departed.lock().unwrap_or_else(|p| p.into_inner());
+        for (_, _, members, alias) in journals {
+            for d in haven_model::members::departed(&members, self.node.me()) {
+                if seen.insert((alias.clone(), d.person_id.clone())) && log {
+                    let person = haven_model::text::clean_name(&d.person);
+                    let journal = haven_model::text::clean_name(&alias);
+                    if d.left() {
+                        tracing::info!(%person, %journal, "left the journal");
+                    } else {
+                        tracing::info!(%person, %journal, "was removed from the journal");
+                    }
+                }
+            }
+        }
     }
 
     /// Marks the end of a session with `device` that this daemon started.
@@ -362,7 +388,10 @@ async fn unlocked(
         changed: Notify::new(),
         last_notice: Mutex::default(),
         turns: Mutex::default(),
+        departed: Mutex::default(),
     });
+    // Who had gone before the daemon started is not news.
+    daemon.note_departures(false);
     // Each session runs on a task of the router's: a slow or hostile peer cannot stall the
     // daemon, and a failing one ends only its own task.
     let sync = SyncHandler(Arc::clone(&daemon));
