@@ -179,3 +179,37 @@ fn duration_hints_name_the_command_that_was_run() {
         assert!(err.contains(names), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_weak_passphrase_is_warned_about_and_a_home_that_is_a_file_named() {
+    let h = Haven::empty();
+    let out = h
+        .locked_cmd(&["init", "--scrypt-work-factor", "10"])
+        .env("HAVEN_PASSPHRASE", "password")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "a weak passphrase is the person's choice"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: this passphrase is weak: it is one of the most common passphrases"),
+        "{err}"
+    );
+    let file = h.scratch().join("not-a-dir");
+    std::fs::write(&file, "x").expect("write");
+    for args in [vec!["list"], vec!["init"]] {
+        let out = h
+            .locked_cmd(&args)
+            .env("HAVEN_HOME", &file)
+            .env("HAVEN_PASSPHRASE", "correct horse battery staple")
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("is a file, not a vault directory") && err.contains("--home"),
+            "{args:?}: {err}"
+        );
+    }
+}

@@ -63,8 +63,8 @@ fn init_reads_the_passphrase_file() {
     let h = Haven::empty();
     let file = h.scratch().join("pass.txt");
     std::fs::write(&file, "from a file\n").unwrap();
-    let out = h
-        .locked_cmd(&[
+    let init = || {
+        h.locked_cmd(&[
             "init",
             "--scrypt-work-factor",
             "10",
@@ -72,7 +72,19 @@ fn init_reads_the_passphrase_file() {
             file.to_str().unwrap(),
         ])
         .output()
-        .unwrap();
+        .unwrap()
+    };
+    // Readable by others, it is refused, with the fix.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = init();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("may be read by others (mode 644)") && err.contains("chmod 600"),
+        "{err}"
+    );
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = init();
     assert!(
         out.status.success(),
         "{}",

@@ -181,7 +181,29 @@ impl Context {
 
     /// Opens the vault (no secrets needed).
     pub fn vault(&self) -> Result<Vault> {
+        self.home_is_not_a_file()?;
         Ok(Vault::open(&self.home)?)
+    }
+
+    /// An error naming the fix when `--home` (or `HAVEN_HOME`) points at a file.
+    pub fn home_is_not_a_file(&self) -> Result<()> {
+        if self.home.is_file() {
+            return Err(CliError::new(format!(
+                "{} is a file, not a vault directory",
+                self.home.display()
+            ))
+            .hint("point --home (or HAVEN_HOME) at the vault's directory, or at a new one for `haven init`"));
+        }
+        Ok(())
+    }
+
+    /// Warns on stderr about a weak new passphrase (it is not refused: it is yours).
+    pub fn warn_if_weak(&self, passphrase: &Passphrase) {
+        if let Some(weakness) = passphrase.weakness() {
+            eprintln!(
+                "warning: this passphrase is weak: {weakness}. Anyone who copies the vault can try guesses offline; a few unrelated words are much stronger (`haven passphrase change` changes it)."
+            );
+        }
     }
 
     /// Path of the unlock agent's socket.
@@ -385,7 +407,25 @@ impl Clock {
     }
 }
 
+/// Refuses a file of secrets that others may read or write, as ssh does with a private
+/// key: a passphrase others may read is no secret. `what` names it ("passphrase file").
+pub fn private_file(path: &Path, what: &str) -> Result<()> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+        if mode & 0o077 != 0 {
+            return Err(CliError::new(format!(
+                "the {what} {} may be read by others (mode {:o}); it was not used",
+                path.display(),
+                mode & 0o777
+            ))
+            .hint(format!("make it yours alone: chmod 600 {}", path.display())));
+        }
+    }
+    Ok(())
+}
+
 fn read_passphrase_file(path: &Path) -> Result<String> {
+    private_file(path, "passphrase file")?;
     let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
         CliError::new(format!(
             "cannot read the passphrase file {}: {e}",

@@ -23,6 +23,11 @@ pub fn clean_capped(text: &str, max: usize) -> String {
     haven_model::text::clean_capped(text, false, max)
 }
 
+/// `n` and the noun, singular for one: "1 entry", "3 entries".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// How many terminal columns `text` takes.
 pub fn display_width(text: &str) -> usize {
     haven_model::text::display_width(text)

@@ -45,6 +45,82 @@ impl Passphrase {
     }
 }
 
+/// Why a new passphrase is weak: anyone who copies the vault can try guesses offline, as
+/// fast as scrypt allows, so a short or common one falls quickly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weakness {
+    /// Fewer than 12 characters and fewer than three words.
+    Short,
+    /// One character repeated, or a run such as `abcdef` or `123456`.
+    Pattern,
+    /// One of the passphrases people choose most often.
+    Common,
+}
+
+impl fmt::Display for Weakness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Weakness::Short => "it is short",
+            Weakness::Pattern => "it is one character repeated or a simple run",
+            Weakness::Common => "it is one of the most common passphrases",
+        })
+    }
+}
+
+/// The passphrases people choose most often (compared without case or spaces).
+const COMMON: &[&str] = &[
+    "password",
+    "passw0rd",
+    "123456",
+    "12345678",
+    "123456789",
+    "qwerty",
+    "letmein",
+    "iloveyou",
+    "welcome",
+    "monkey",
+    "dragon",
+    "sunshine",
+    "princess",
+    "football",
+    "admin",
+    "secret",
+    "trustno1",
+    "changeme",
+    "haven",
+    "journal",
+];
+
+impl Passphrase {
+    /// Why this passphrase is weak, if it is (a new one is warned about, not refused).
+    pub fn weakness(&self) -> Option<Weakness> {
+        let text = self.0.expose_secret();
+        let squashed: Zeroizing<String> = Zeroizing::new(
+            text.chars()
+                .filter(|c| !c.is_whitespace())
+                .flat_map(char::to_lowercase)
+                .collect(),
+        );
+        if COMMON.contains(&squashed.as_str()) {
+            return Some(Weakness::Common);
+        }
+        let chars: Zeroizing<Vec<char>> = Zeroizing::new(squashed.chars().collect());
+        let repeated = chars.windows(2).all(|w| w[0] == w[1]);
+        let run = chars.len() > 3
+            && chars
+                .windows(2)
+                .all(|w| (w[1] as i64 - w[0] as i64).abs() == 1);
+        if repeated || run {
+            return Some(Weakness::Pattern);
+        }
+        let words = text.split_whitespace().count();
+        if text.chars().count() < 12 && words < 3 {
+            return Some(Weakness::Short);
+        }
+        None
+    }
+}
+
 impl fmt::Debug for Passphrase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Passphrase([redacted])")
@@ -320,5 +396,23 @@ mod tests {
                 && !shown.contains(&secrets.iroh_secret_hex)
         );
         assert_eq!(secrets.device_id().unwrap().len(), 64);
+    }
+
+    #[test]
+    fn weak_passphrases_are_named_and_strong_ones_pass() {
+        let weakness = |t: &str| Passphrase::new(t.into()).unwrap().weakness();
+        assert_eq!(weakness("Password"), Some(Weakness::Common));
+        assert_eq!(weakness("pass word"), Some(Weakness::Common));
+        assert_eq!(weakness("aaaaaaaaaaaaaaaa"), Some(Weakness::Pattern));
+        assert_eq!(weakness("abcdefghijklmn"), Some(Weakness::Pattern));
+        assert_eq!(weakness("98765432109"), Some(Weakness::Short));
+        assert_eq!(weakness("tulip7x"), Some(Weakness::Short));
+        assert_eq!(weakness("correct horse battery staple"), None);
+        assert_eq!(weakness("Mz8#qLw2!pRt"), None);
+        assert_eq!(
+            weakness("red fox sings"),
+            None,
+            "three words, however short"
+        );
     }
 }

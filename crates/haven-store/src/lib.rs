@@ -25,6 +25,6 @@ pub mod vault;
 
 pub use error::StoreError;
 pub use journal::{JournalId, JournalStore, JournalView, SyncCopy};
-pub use keys::{DeviceSecrets, Keys, Passphrase};
+pub use keys::{DeviceSecrets, Keys, Passphrase, Weakness};
 pub use peers::{PeerInfo, PeerRefusal, RefusedChange};
 pub use vault::{InitOptions, JournalInfo, NetworkConfig, Vault};

@@ -58,18 +58,21 @@ pub fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
     }
     if report.recovered > 0 {
         println!(
-            "Recovered {} entries from the read cache.",
-            report.recovered
+            "Recovered {} from the read cache.",
+            output::count(report.recovered, "entry", "entries")
         );
     }
     if report.unapplied_changes > 0 {
         println!(
-            "{} changes wait for a change that was lost; a sync with another device that has it will restore them.",
-            report.unapplied_changes
+            "{} wait for a change that was lost; a sync with another device that has it will restore them.",
+            output::count(report.unapplied_changes, "change", "changes")
         );
     }
     for (id, n) in &report.journals {
-        println!("journal {id}: {n} entries readable");
+        println!(
+            "journal {id}: {} readable",
+            output::count(*n, "entry", "entries")
+        );
     }
     if report.is_clean() {
         println!("The vault is healthy.");

@@ -29,6 +29,7 @@ pub struct Args {
 
 /// Runs `haven init`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    ctx.home_is_not_a_file()?;
     if Vault::exists(&ctx.home) {
         return Err(haven_store::StoreError::AlreadyExists(ctx.home.clone()).into());
     }
@@ -37,6 +38,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     } else {
         ctx.new_passphrase(None, None)?
     };
+    ctx.warn_if_weak(&passphrase);
     let device_name = args
         .device_name
         .or_else(|| {

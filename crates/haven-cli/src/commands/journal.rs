@@ -382,7 +382,11 @@ fn leave(ctx: &Context, vault: haven_store::Vault, name: &str, yes: bool) -> Res
         } else {
             println!("You left `{}`.", clean(name, false));
         }
-        println!("Told {} of {} device(s) now.", heard.len(), others.len());
+        println!(
+            "Told {} of {} now.",
+            heard.len(),
+            output::count(others.len(), "device", "devices")
+        );
         if missed > 0 {
             println!(
                 "Run `haven journal leave {} --yes` again when the others are online, to tell them.",

@@ -45,6 +45,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         new_passphrase_file.as_deref(),
         ctx.env_new_passphrase.as_ref(),
     )?;
+    ctx.warn_if_weak(&new);
     vault.change_passphrase(&old, &new, scrypt_work_factor, &ctx.now().to_rfc3339())?;
     if ctx.json {
         output::print_json(&json!({"changed": true}))?;

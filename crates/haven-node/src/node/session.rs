@@ -492,10 +492,10 @@ fn row(t: &Target, outcome: &PeerOutcome) -> PeerRow {
     let (status, detail, arrived, traffic) = match outcome {
         PeerOutcome::Synced(changed, traffic) => {
             let arrived: usize = changed.iter().map(Arrived::count).sum();
-            let text = if arrived == 0 {
-                "nothing new here".to_string()
-            } else {
-                format!("{arrived} new entries arrived")
+            let text = match arrived {
+                0 => "nothing new here".to_string(),
+                1 => "1 new entry arrived".to_string(),
+                n => format!("{n} new entries arrived"),
             };
             let path = match traffic.path {
                 Some(haven_sync::net::PathKind::Direct) => "; direct",

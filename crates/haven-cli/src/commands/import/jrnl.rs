@@ -173,6 +173,7 @@ fn open(
 }
 
 fn read_password_file(path: &Path) -> Result<Zeroizing<String>> {
+    crate::context::private_file(path, "jrnl password file")?;
     let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
         CliError::new(format!(
             "cannot read the jrnl password file {}: {e}",

@@ -109,7 +109,11 @@ pub fn run(
             if n == 1 { "" } else { "s" },
             clean(&name, false)
         );
-        println!("Told {} of {} device(s) now.", heard.len(), others.len());
+        println!(
+            "Told {} of {} now.",
+            heard.len(),
+            output::count(others.len(), "device", "devices")
+        );
         if heard.len() < others.len() {
             println!("The others learn of it when they next sync with any member who has heard.");
         }

@@ -85,7 +85,10 @@ pub fn run(
             role.as_str(),
             clean(&name, false)
         );
-        println!("Told {heard} of {} device(s) now.", others.len());
+        println!(
+            "Told {heard} of {} now.",
+            output::count(others.len(), "device", "devices")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
