@@ -417,8 +417,7 @@ fn jrnl_encrypted_journals_import_with_their_password_and_a_wrong_one_changes_no
     std::fs::set_permissions(&pw_file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     let wrong_file = h.scratch().join("wrong-password");
     std::fs::write(&wrong_file, "quiet harbour 8\n").expect("write");
-    std::fs::set_permissions(&wrong_file, std::fs::Permissions::from_mode(0o600))
-        .expect("chmod");
+    std::fs::set_permissions(&wrong_file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     let journal = jrnl.journal();
     let journal = journal.to_str().expect("path");
 

@@ -68,6 +68,8 @@ pub struct Context {
     pub discovery_override: Option<String>,
     /// The clock: the system's, or one started at `HAVEN_NOW` (for tests and demos).
     pub clock: Clock,
+    /// How many columns output may use: `COLUMNS`, else the terminal's width, else 80.
+    pub columns: usize,
 }
 
 fn default_home() -> Result<PathBuf> {
@@ -122,6 +124,14 @@ impl Context {
             bind_override: non_empty("HAVEN_BIND"),
             discovery_override: non_empty("HAVEN_DISCOVERY"),
             clock: Clock::from_env(non_empty("HAVEN_NOW").as_deref())?,
+            columns: non_empty("COLUMNS")
+                .and_then(|c| c.trim().parse::<usize>().ok())
+                .filter(|c| *c > 0)
+                .or_else(|| {
+                    terminal_size::terminal_size_of(std::io::stdout())
+                        .map(|(w, _)| usize::from(w.0))
+                })
+                .unwrap_or(80),
         })
     }
 

@@ -28,6 +28,58 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Words laid out in lines of at most `width` columns, never broken: the first line opens
+/// with `first`, the others with as many spaces (a hanging indent).
+pub fn wrap(first: &str, words: &[String], width: usize) -> Vec<String> {
+    // Continuation lines start where the first line's words do.
+    let mut indent = " ".repeat(display_width(first));
+    if first.ends_with(' ') {
+        indent.pop();
+    }
+    let mut lines = vec![first.to_string()];
+    for word in words {
+        let Some(line) = lines.last_mut() else { break };
+        let fits = display_width(line) + 1 + display_width(word) <= width;
+        let empty = line.trim().is_empty() || *line == first;
+        if fits || empty {
+            if !line.ends_with(' ') && !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        } else {
+            lines.push(format!("{indent} {word}"));
+        }
+    }
+    lines
+}
+
+/// Prints a sentence or two on stdout, wrapped between words at the terminal's width when
+/// stdout is one (a pipe gets it on one line, for scripts).
+pub fn say(ctx: &crate::context::Context, text: &str) {
+    if !ctx.stdout_terminal {
+        println!("{text}");
+        return;
+    }
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    for line in wrap("", &words, ctx.columns.saturating_sub(1)) {
+        println!("{}", line.trim_start());
+    }
+}
+
+/// Prints `head`, then `text` under it indented and wrapped at the terminal's width; to a
+/// pipe, both on one line.
+pub fn say_under(ctx: &crate::context::Context, head: &str, text: &str) {
+    if !ctx.stdout_terminal {
+        println!("{head}  {text}");
+        return;
+    }
+    println!("{head}");
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    for line in wrap("", &words, ctx.columns.saturating_sub(5)) {
+        println!("    {}", line.trim_start());
+    }
+}
+
 /// How many terminal columns `text` takes.
 pub fn display_width(text: &str) -> usize {
     haven_model::text::display_width(text)

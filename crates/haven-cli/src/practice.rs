@@ -342,13 +342,16 @@ pub fn save_relational(
     };
     let code = report(ctx, &entry)?;
     if !ctx.json && !ctx.quiet {
-        println!("It went to {where_to}.");
+        output::say(ctx, &format!("It went to {where_to}."));
         if let (Some((who, journal)), None) = (&shared, &store) {
-            println!(
-                "{} is in the shared journal `{}`: `--journal {}` writes there.",
-                output::name(who),
-                output::name(journal),
-                output::name(journal)
+            output::say(
+                ctx,
+                &format!(
+                    "{} is in the shared journal `{}`: `--journal {}` writes there.",
+                    output::name(who),
+                    output::name(journal),
+                    output::name(journal)
+                ),
             );
         }
     }

@@ -27,13 +27,9 @@ use jiff::civil::Date;
 pub use page::html;
 pub use text::terminal;
 
+/// `s` cut to at most `max` terminal columns, with `…` when cut.
 fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-    t.push('…');
-    t
+    haven_model::text::fit_width(s, max)
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

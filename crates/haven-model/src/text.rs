@@ -114,6 +114,26 @@ pub fn clean_name(name: &str) -> String {
     clean_capped(name, false, NAME_CHARS)
 }
 
+/// `text` cut to at most `columns` terminal columns, ending in `…` when cut; wide
+/// characters count two, so columns of CJK names and emoji stay aligned.
+pub fn fit_width(text: &str, columns: usize) -> String {
+    if display_width(text) <= columns {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > columns {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 /// How many terminal columns `text` takes: wide (East Asian) characters two, combining
 /// marks none.
 pub fn display_width(text: &str) -> usize {
@@ -156,5 +176,18 @@ mod tests {
         );
         assert_eq!(clean_name("Sam"), "Sam");
         assert!(clean_name(&"y".repeat(70)).ends_with('…'));
+    }
+
+    #[test]
+    fn fit_width_counts_columns_not_characters() {
+        assert_eq!(super::fit_width("hello", 10), "hello");
+        assert_eq!(super::fit_width("hello world", 8), "hello w…");
+        assert_eq!(super::fit_width("日本語のタイトル", 7), "日本語…");
+        assert_eq!(super::display_width("日本語"), 6);
+        assert_eq!(
+            super::display_width("e\u{301}"),
+            1,
+            "a combining mark takes none"
+        );
     }
 }

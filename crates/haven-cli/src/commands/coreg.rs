@@ -134,7 +134,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                         "--need presence|a hug|space|to talk",
                     ));
                 }
-                needs = vec![prompt::choice(
+                needs = vec![prompt::suggest(
                     "What would help right now?",
                     &practice::suggestions_of(EntryKind::Coreg, key::NEEDS),
                 )?];

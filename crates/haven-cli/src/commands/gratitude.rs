@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         eprintln!("Gratitude. Who showed up for you today?");
         args.people = vec![prompt::text("Who?", true)?];
         if args.ways.is_empty() {
-            args.ways = vec![prompt::choice(
+            args.ways = vec![prompt::suggest(
                 "How did they show up?",
                 &practice::suggestions_of(EntryKind::Gratitude, key::WAYS),
             )?];

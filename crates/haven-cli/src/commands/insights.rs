@@ -32,10 +32,6 @@ pub struct Args {
     html: Option<PathBuf>,
 }
 
-/// Columns the terminal charts are laid out for (the environment is read only in
-/// `context.rs`, which does not know the width yet).
-const TERMINAL_WIDTH: usize = 80;
-
 /// Runs `haven insights`.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let today = ctx.today();
@@ -86,7 +82,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 
     let mut out = std::io::stdout().lock();
     if written.is_none() || !ctx.quiet {
-        out.write_all(report::terminal(&ins, ctx.color, TERMINAL_WIDTH).as_bytes())?;
+        out.write_all(report::terminal(&ins, ctx.color, ctx.columns).as_bytes())?;
     }
     if let Some(path) = written
         && !ctx.quiet

@@ -107,13 +107,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .map(|z| z.strftime("%H:%M").to_string())
             .unwrap_or_default();
         let star = if e.starred { "*" } else { " " };
+        // On a terminal a line fits its width: the summary is cut, never wrapped.
+        let summary = clean(&output::summary(e), false);
+        let summary = if ctx.stdout_terminal {
+            let used = 2 + time.len() + 1 + width + 3 + 11 + 1;
+            haven_model::text::fit_width(&summary, ctx.columns.saturating_sub(used).max(10))
+        } else {
+            summary
+        };
         writeln!(
             out,
-            "  {} {} {star} {:<11} {}",
+            "  {} {} {star} {:<11} {summary}",
             paint(&time, "2", ctx.color),
             paint(&id[..width], "33", ctx.color),
             e.kind.as_str(),
-            clean(&output::summary(e), false),
         )?;
     }
     if !ctx.quiet {

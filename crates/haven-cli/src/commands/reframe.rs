@@ -54,8 +54,9 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     if !ctx.json && !ctx.quiet {
         if analysis.findings.is_empty() {
             if analysis.is_need_statement {
-                println!(
-                    "This is already a need statement: it speaks of you and asks for something. Nothing to reframe."
+                output::say(
+                    ctx,
+                    "This is already a need statement: it speaks of you and asks for something. Nothing to reframe.",
                 );
             } else {
                 println!("No blame or absolutes found in it.");
@@ -63,14 +64,17 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         } else {
             println!("What I noticed:");
             for f in &analysis.findings {
-                println!(
-                    "  {}  {}",
-                    paint(
-                        &format!("\"{}\"", clean(&f.matched, false)),
-                        "33",
-                        ctx.color
+                output::say_under(
+                    ctx,
+                    &format!(
+                        "  {}",
+                        paint(
+                            &format!("\"{}\"", clean(&f.matched, false)),
+                            "33",
+                            ctx.color
+                        )
                     ),
-                    f.pattern.explanation()
+                    f.pattern.explanation(),
                 );
             }
         }
@@ -140,7 +144,8 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
             &json!({"original": sentence, "findings": findings, "is_need_statement": analysis.is_need_statement, "saved": output::entry_json(&entry)}),
         )?;
     } else if !ctx.quiet {
-        println!("\n  {}", clean(&statement, false));
+        println!();
+        output::say_under(ctx, "Your need statement:", &clean(&statement, false));
         println!("\nSaved {} (reframe)", entry.id);
     }
     Ok(ExitCode::SUCCESS)

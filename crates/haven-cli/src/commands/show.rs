@@ -84,7 +84,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         writeln!(out, "{label}{:pad$}  {value}", "")?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", clean(&e.text, true))?;
+    // On a terminal the text wraps between words at its width; paragraphs stay.
+    let text = clean(&e.text, true);
+    if ctx.stdout_terminal {
+        for paragraph in text.split('\n') {
+            let words: Vec<String> = paragraph.split_whitespace().map(str::to_string).collect();
+            let lines = output::wrap("", &words, ctx.columns.saturating_sub(1));
+            for line in lines {
+                writeln!(out, "{}", line.trim_start())?;
+            }
+        }
+    } else {
+        writeln!(out, "{text}")?;
+    }
     for (device, text) in &e.conflicts {
         writeln!(out)?;
         writeln!(

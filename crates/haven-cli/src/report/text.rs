@@ -14,7 +14,7 @@ const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'
 
 /// The insights as text for a terminal `width` columns wide, coloured when `color`.
 pub fn terminal(ins: &Insights, color: bool, width: usize) -> String {
-    let width = width.clamp(40, 120);
+    let width = width.clamp(40, 200);
     let mut out = String::new();
     let t = Term { color, width };
 
@@ -143,7 +143,7 @@ pub fn terminal(ins: &Insights, color: bool, width: usize) -> String {
             .people
             .iter()
             .take(10)
-            .map(|p| label(&p.name, 18).chars().count())
+            .map(|p| output::display_width(&label(&p.name, 18)))
             .max()
             .unwrap_or(6)
             .max(6);
@@ -171,8 +171,8 @@ pub fn terminal(ins: &Insights, color: bool, width: usize) -> String {
             let room = t.width.saturating_sub(name_w + 4);
             let _ = writeln!(
                 out,
-                "  {:<name_w$}  {}",
-                label(&p.name, 18),
+                "  {}  {}",
+                pad(&label(&p.name, 18), name_w),
                 truncate(&ways, room)
             );
         }
@@ -190,7 +190,7 @@ pub fn terminal(ins: &Insights, color: bool, width: usize) -> String {
             .boundaries
             .iter()
             .take(10)
-            .map(|b| label(&b.person, 18).chars().count())
+            .map(|b| output::display_width(&label(&b.person, 18)))
             .max()
             .unwrap_or(6)
             .max(6);
@@ -216,8 +216,8 @@ pub fn terminal(ins: &Insights, color: bool, width: usize) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "  {:<name_w$} {} {:>5} {:>9} {:>11}  {}",
-                label(&b.person, 18),
+                "  {} {} {:>5} {:>9} {:>11}  {}",
+                pad(&label(&b.person, 18), name_w),
                 if c.crossed > 0 {
                     paint(&crossed, "31", color)
                 } else {
@@ -325,7 +325,10 @@ impl Term {
     }
 
     fn nothing(&self, out: &mut String, text: &str) {
-        let _ = writeln!(out, "  {}", paint(text, "2", self.color));
+        let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+        for line in output::wrap("", &words, self.width.saturating_sub(3)) {
+            let _ = writeln!(out, "  {}", paint(line.trim_start(), "2", self.color));
+        }
     }
 
     /// Horizontal bars for the first `max` rows, scaled to the widest.
@@ -333,7 +336,7 @@ impl Term {
         let rows = &rows[..rows.len().min(max)];
         let label_w = rows
             .iter()
-            .map(|r| label(&r.name, 18).chars().count())
+            .map(|r| output::display_width(&label(&r.name, 18)))
             .max()
             .unwrap_or(0);
         let top = rows.iter().map(|r| r.count).max().unwrap_or(0).max(1);
@@ -343,8 +346,8 @@ impl Term {
             let bar = bar(r.count as f64 / top as f64, bar_w);
             let _ = writeln!(
                 out,
-                "  {:<label_w$} {} {:>num_w$}",
-                label(&r.name, 18),
+                "  {} {} {:>num_w$}",
+                pad(&label(&r.name, 18), label_w),
                 paint(&bar, style, self.color),
                 r.count
             );
@@ -384,6 +387,12 @@ pub(super) fn sparkline(values: &[Option<f64>], max: Option<f64>) -> String {
 }
 
 /// A user-supplied name made safe and cut to `max` characters.
+/// `text` followed by spaces to `width` terminal columns (wide characters count two).
+fn pad(text: &str, width: usize) -> String {
+    let room = width.saturating_sub(output::display_width(text));
+    format!("{text}{}", " ".repeat(room))
+}
+
 fn label(name: &str, max: usize) -> String {
     truncate(&output::clean(name, false), max)
 }

@@ -1,0 +1,271 @@
+//! The interactive flows, as a person sees them on a real pseudo-terminal 60, 80 and 140
+//! columns wide, snapshotted with a fixed clock: every practice's questions, and `show`,
+//! `list` and `insights`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::process::Stdio;
+
+use common::Haven;
+
+/// Friday 27 November 2026, 18:30 UTC (the tests run with `TZ=UTC`).
+const NOW: &str = "2026-11-27T18:30:00Z";
+
+const WIDTHS: [u16; 3] = [60, 80, 140];
+
+/// Whether `script` (util-linux) is here to give commands a pseudo-terminal.
+fn have_script() -> bool {
+    let ok = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !ok {
+        println!("skipped: the `script` command (util-linux) is not installed");
+    }
+    ok
+}
+
+/// Runs `haven ARGS` on a pseudo-terminal `columns` wide and answers its questions as a
+/// person would: each line of `input` is typed only once a question waits for it (the
+/// screen ends in a prompt), so the screen reads as a real session. Returns the screen
+/// with `\n` line ends.
+fn on_terminal(h: &Haven, args: &str, input: &str, columns: u16) -> String {
+    let exe = env!("CARGO_BIN_EXE_haven");
+    let mut child = h
+        .cmd(&[])
+        .arg("-qec")
+        .arg(format!("stty cols {columns} rows 60; exec {exe} {args}"))
+        .arg("/dev/null")
+        .env("HAVEN_NOW", NOW)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen: Vec<u8> = Vec::new();
+    let mut lines = input.lines();
+    let started = std::time::Instant::now();
+    loop {
+        match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+            Ok(chunk) => screen.extend_from_slice(&chunk),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                panic!(
+                    "haven {args} waited with no answer to give:\n{}",
+                    String::from_utf8_lossy(&screen)
+                );
+            }
+        }
+        let text = String::from_utf8_lossy(&screen);
+        // Only a question leaves the screen on a space, waiting for its answer.
+        let waiting = text.ends_with(' ');
+        if waiting && let Some(line) = lines.next() {
+            stdin
+                .write_all(format!("{line}\n").as_bytes())
+                .expect("type");
+            stdin.flush().expect("flush");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "haven {args} ran too long"
+        );
+    }
+    drop(stdin);
+    let _ = child.wait();
+    let _ = reader.join();
+    let screen = String::from_utf8_lossy(&screen).replace("\r\n", "\n");
+    redact(&screen)
+}
+
+/// Entry ids (random beyond their time) and device ids, replaced.
+fn redact(screen: &str) -> String {
+    let mut out = String::with_capacity(screen.len());
+    for line in screen.lines() {
+        let mut words: Vec<String> = Vec::new();
+        for word in line.split(' ') {
+            let bare = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            let ulid = bare.len() == 26
+                && bare
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+            let hex = bare.len() >= 10
+                && bare.len() <= 64
+                && bare
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+                && bare.chars().any(|c| c.is_ascii_alphabetic());
+            words.push(match (ulid, hex) {
+                (true, _) => word.replace(bare, "<id>"),
+                (_, true) => word.replace(bare, "<device>"),
+                _ => word.to_string(),
+            });
+        }
+        out.push_str(&words.join(" "));
+        out.push('\n');
+    }
+    out
+}
+
+/// A vault at the fixed clock.
+fn vault() -> Haven {
+    Haven::init().at_clock(NOW)
+}
+
+#[test]
+fn every_practice_asks_its_questions_at_every_width() {
+    if !have_script() {
+        return;
+    }
+    let flows: [(&str, &str, &str); 6] = [
+        (
+            "checkin",
+            "checkin",
+            "1, my own word\n7\n2\nbe gentle with yourself\n",
+        ),
+        ("gratitude", "gratitude", "Sam\n1\nStayed on the phone\n"),
+        ("coreg", "coreg", "1\n2\n6\n"),
+        (
+            "reframe",
+            "reframe",
+            "You never listen to me\nunheard\nto be heard\nput the phones away at dinner\n",
+        ),
+        ("boundary", "boundary", "Alex\n2\n1\nsay it kindly\n"),
+        (
+            "repair",
+            "repair open",
+            "Sam\nI snapped\nYou felt dismissed\npause before answering\n",
+        ),
+    ];
+    for (name, args, input) in flows {
+        for columns in WIDTHS {
+            let h = vault();
+            let screen = on_terminal(&h, args, input, columns);
+            assert!(
+                screen.contains("Saved <id>"),
+                "{name} at {columns}:\n{screen}"
+            );
+            // What the program wrote fits; what the person typed after a question may not.
+            for line in screen.lines() {
+                let shown = input
+                    .lines()
+                    .filter(|typed| !typed.is_empty())
+                    .find_map(|typed| line.strip_suffix(typed))
+                    .unwrap_or(line);
+                assert!(
+                    haven_model::text::display_width(shown.trim_end()) <= usize::from(columns),
+                    "{name} at {columns}: a line wider than the terminal:\n{line}"
+                );
+            }
+            insta::assert_snapshot!(format!("{name}_{columns}"), screen);
+        }
+    }
+}
+
+/// A few entries of every kind, written through the CLI at the fixed clock.
+fn seeded() -> Haven {
+    let h = vault();
+    for args in [
+        vec![
+            "write",
+            "--at",
+            "2026-11-20 21:00",
+            "Walked with @Sam by the river, and the evening felt lighter than it has in weeks #walk",
+        ],
+        vec![
+            "checkin",
+            "--at",
+            "2026-11-23 09:00",
+            "-f",
+            "anxious,hopeful",
+            "-i",
+            "6",
+            "--need",
+            "reassurance",
+        ],
+        vec![
+            "gratitude",
+            "--at",
+            "2026-11-24 21:00",
+            "--person",
+            "Sam",
+            "--way",
+            "listened",
+            "Stayed on the phone until I felt calmer",
+        ],
+        vec![
+            "gratitude",
+            "--at",
+            "2026-11-25 21:00",
+            "--person",
+            "山田",
+            "--way",
+            "showed up",
+        ],
+        vec![
+            "boundary",
+            "--at",
+            "2026-11-26 12:00",
+            "--person",
+            "Alex",
+            "--crossed",
+            "--respected",
+            "no",
+            "--honouring",
+            "yes",
+        ],
+        vec![
+            "checkin",
+            "--at",
+            "2026-11-27 08:00",
+            "-f",
+            "calm",
+            "-i",
+            "3",
+        ],
+    ] {
+        h.ok(&args);
+    }
+    h
+}
+
+#[test]
+fn show_list_and_insights_fit_every_width() {
+    if !have_script() {
+        return;
+    }
+    let h = seeded();
+    let first = h.entries_oldest_first()[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    for columns in WIDTHS {
+        for (name, args) in [
+            ("list", "list".to_string()),
+            ("show", format!("show {first}")),
+            ("insights", "insights".to_string()),
+        ] {
+            let screen = on_terminal(&h, &args, "", columns);
+            assert!(!screen.trim().is_empty(), "{name} at {columns}");
+            for line in screen.lines() {
+                assert!(
+                    haven_model::text::display_width(line) <= usize::from(columns),
+                    "{name} at {columns}: a line wider than the terminal:\n{line}"
+                );
+            }
+            insta::assert_snapshot!(format!("{name}_{columns}"), screen);
+        }
+    }
+}
