@@ -213,3 +213,42 @@ fn a_weak_passphrase_is_warned_about_and_a_home_that_is_a_file_named() {
         );
     }
 }
+
+#[test]
+fn answering_a_repair_shows_it_and_closing_thanks_both_only_when_both_took_part() {
+    let h = Haven::init();
+    let r: Value = serde_json::from_str(&h.ok(&[
+        "repair",
+        "open",
+        "--with",
+        "Sam",
+        "--my-part",
+        "I snapped",
+        "--their-experience",
+        "You felt dismissed",
+        "--path-forward",
+        "pause first",
+        "--json",
+    ]))
+    .expect("JSON");
+    let id = r["id"].as_str().expect("id").to_string();
+    let out = h
+        .cmd(&["repair", "answer", &id[..16], "--received"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let shown = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        shown.contains("Answering the repair") && shown.contains("Their part: I snapped"),
+        "{shown}"
+    );
+    // Only this person answered: closing is theirs, and nobody else is thanked.
+    let closed = h.ok(&["repair", "close", &id[..16]]);
+    assert!(
+        closed.contains("Closing it is yours") && !closed.contains("both of you"),
+        "{closed}"
+    );
+    let list: Value =
+        serde_json::from_str(&h.ok(&["repair", "list", "--all", "--json"])).expect("JSON");
+    assert_eq!(list[0]["state"], "repaired");
+}

@@ -462,8 +462,25 @@ fn html_report_renders_in_headless_chromium() {
     );
     let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
     assert!(size > 8 * 1024, "screenshot is only {size} bytes");
+    // On a phone, 420 pixels wide: the page lays itself out narrow, and the charts keep
+    // their size (their sections scroll sideways) instead of shrinking their text.
+    let narrow = h.scratch().join("report-420.png");
+    let mut cmd = chromium(profile.path());
+    cmd.arg(format!("--screenshot={}", narrow.display()))
+        .arg("--window-size=420,2400")
+        .arg(&url);
+    assert!(
+        run_with_limit(cmd, Duration::from_secs(120)),
+        "chromium --screenshot at 420 px failed"
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.contains("@media (max-width:640px)") && html.contains("overflow-x:auto"),
+        "the narrow layout"
+    );
     if let Some(dir) = std::env::var_os("HAVEN_KEEP_SCREENSHOT") {
         let _ = std::fs::copy(&png, Path::new(&dir).join("insights-report.png"));
+        let _ = std::fs::copy(&narrow, Path::new(&dir).join("insights-report-420.png"));
         let _ = std::fs::copy(&report, Path::new(&dir).join("insights-report.html"));
     }
     println!("screenshot: {size} bytes");

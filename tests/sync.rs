@@ -215,6 +215,28 @@ fn three_devices_pair_share_converge_and_revoke() {
             .contains(&"desktop to the phone, directly".to_string())
     );
 
+    // Gratitude for Sam, written to the personal journal: where it went is said, and the
+    // shared journal Sam is in is named.
+    let thanks = laptop.ok(&["gratitude", "--person", "sam", "--way", "listened"]);
+    assert!(
+        thanks.contains("It went to your personal journal; only your devices can read it.")
+            && thanks.contains("Sam is in the shared journal `us`: `--journal us` writes there."),
+        "{thanks}"
+    );
+    let shared = laptop.ok(&[
+        "--journal",
+        "us",
+        "gratitude",
+        "--person",
+        "Sam",
+        "--way",
+        "showed up",
+    ]);
+    assert!(
+        shared.contains("It went to the journal `us`; you and Sam can read it."),
+        "{shared}"
+    );
+
     // Revocation: the laptop revokes the partner's device; its new writes no longer arrive.
     let members: Value =
         serde_json::from_str(&laptop.ok(&["--journal", "us", "members", "--json"])).unwrap();

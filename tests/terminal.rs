@@ -31,9 +31,22 @@ fn have_script() -> bool {
 /// screen ends in a prompt), so the screen reads as a real session. Returns the screen
 /// with `\n` line ends.
 fn on_terminal(h: &Haven, args: &str, input: &str, columns: u16) -> String {
+    run_on_terminal(h.cmd(&[]), args, input, columns)
+}
+
+/// [`on_terminal`] with the vault locked: no passphrase in the environment.
+fn on_terminal_locked(h: &Haven, args: &str, input: &str, columns: u16) -> String {
+    run_on_terminal(h.locked_cmd(&[]), args, input, columns)
+}
+
+fn run_on_terminal(
+    mut script: std::process::Command,
+    args: &str,
+    input: &str,
+    columns: u16,
+) -> String {
     let exe = env!("CARGO_BIN_EXE_haven");
-    let mut child = h
-        .cmd(&[])
+    let mut child = script
         .arg("-qec")
         .arg(format!("stty cols {columns} rows 60; exec {exe} {args}"))
         .arg("/dev/null")
@@ -57,7 +70,8 @@ fn on_terminal(h: &Haven, args: &str, input: &str, columns: u16) -> String {
     let mut screen: Vec<u8> = Vec::new();
     let mut lines = input.lines();
     let started = std::time::Instant::now();
-    loop {
+    let mut ended = false;
+    while !ended {
         match rx.recv_timeout(std::time::Duration::from_secs(20)) {
             Ok(chunk) => screen.extend_from_slice(&chunk),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
@@ -69,10 +83,26 @@ fn on_terminal(h: &Haven, args: &str, input: &str, columns: u16) -> String {
                 );
             }
         }
+        // Read on until the program has been quiet a moment: a line is never cut short.
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(chunk) => screen.extend_from_slice(&chunk),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        // A question leaves the screen on punctuation and a space, waiting for its answer.
         let text = String::from_utf8_lossy(&screen);
-        // Only a question leaves the screen on a space, waiting for its answer.
-        let waiting = text.ends_with(' ');
-        if waiting && let Some(line) = lines.next() {
+        let waiting = [": ", "? ", ") ", "] ", ". "]
+            .iter()
+            .any(|end| text.ends_with(end));
+        if waiting
+            && !ended
+            && let Some(line) = lines.next()
+        {
             stdin
                 .write_all(format!("{line}\n").as_bytes())
                 .expect("type");
@@ -268,4 +298,31 @@ fn show_list_and_insights_fit_every_width() {
             insta::assert_snapshot!(format!("{name}_{columns}"), screen);
         }
     }
+}
+
+#[test]
+fn a_locked_vault_says_why_before_it_asks_for_the_passphrase() {
+    if !have_script() {
+        return;
+    }
+    let h = vault();
+    h.ok(&["journal", "new", "us"]);
+    let passphrase = common::PASSPHRASE;
+    let screen = on_terminal_locked(
+        &h,
+        "--journal us checkin -f calm -i 2",
+        &format!("{passphrase}\n"),
+        80,
+    );
+    let why = screen
+        .find("The vault is locked, and writing to the journal `us` needs the key")
+        .unwrap_or_else(|| panic!("no reason given:\n{screen}"));
+    let asked = screen.find("Passphrase:").expect("the prompt");
+    assert!(why < asked, "the reason comes first:\n{screen}");
+    assert!(screen.contains("Saved <id> (checkin)"), "{screen}");
+    assert!(!screen.contains(passphrase), "the passphrase is not shown");
+    // Writing to the personal journal while locked asks nothing.
+    let screen = on_terminal_locked(&h, "checkin -f calm -i 2", "", 80);
+    assert!(!screen.contains("Passphrase"), "{screen}");
+    assert!(screen.contains("Saved <id> (checkin)"), "{screen}");
 }

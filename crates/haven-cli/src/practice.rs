@@ -244,7 +244,8 @@ impl Target {
 
     /// A shared journal whose members include `person`, to offer when the entry names
     /// someone but would go to the personal journal.
-    fn shared_with(&self, person: &str) -> Option<String> {
+    /// The journal's name, and the person's name as the journal has it.
+    fn shared_with(&self, person: &str) -> Option<(String, String)> {
         if self.name.is_some() {
             return None;
         }
@@ -256,11 +257,14 @@ impl Target {
             .into_iter()
             .find_map(|info| {
                 let view = info.view.ok()?;
-                let named = view
+                if info.personal {
+                    return None;
+                }
+                let member = view
                     .members
                     .iter()
-                    .any(|m| m.is_active() && m.person.trim().to_lowercase() == wanted);
-                (!info.personal && named).then_some(info.alias).flatten()
+                    .find(|m| m.is_active() && m.person.trim().to_lowercase() == wanted)?;
+                Some((info.alias?, member.person.clone()))
             })
     }
 }
@@ -310,7 +314,9 @@ pub fn save_relational(
     entry: Entry,
     person: Option<&str>,
 ) -> Result<ExitCode> {
-    let shared = person.and_then(|p| target.shared_with(p).map(|j| (p, j)));
+    let shared = person
+        .and_then(|p| target.shared_with(p))
+        .map(|(journal, who)| (who, journal));
     let store = match &shared {
         Some((who, journal)) if ctx.can_ask && !ctx.json => {
             let question = format!(

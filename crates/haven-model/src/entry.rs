@@ -150,6 +150,21 @@ impl EntryKind {
             EntryKind::Coreg => "coreg",
         }
     }
+
+    /// How people count entries of this kind: "1 check-in", "2 check-ins".
+    pub fn count(&self, n: usize) -> String {
+        let (one, many) = match self {
+            EntryKind::Note => ("note", "notes"),
+            EntryKind::Checkin => ("check-in", "check-ins"),
+            EntryKind::Gratitude => ("gratitude entry", "gratitude entries"),
+            EntryKind::Affirmation => ("affirmation", "affirmations"),
+            EntryKind::Reframe => ("reframe", "reframes"),
+            EntryKind::Boundary => ("boundary entry", "boundary entries"),
+            EntryKind::Repair => ("repair entry", "repair entries"),
+            EntryKind::Coreg => ("co-regulation entry", "co-regulation entries"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
 }
 
 impl fmt::Display for EntryKind {

@@ -8,8 +8,8 @@
 //!   its `words` (lowercase single words or short phrases; a word belongs to one group only,
 //!   and a group's own name is one of its words);
 //! - `affirmations.toml`: one `affirmations` array of first-person sentences;
-//! - `prompts.toml`: one array of short questions per practice, keyed by entry kind
-//!   (`checkin`, `gratitude`, `reframe`, `boundary`, `repair`, `coreg`, `note`).
+//! - `prompts.toml`: what each practice says and asks on a terminal, a table per entry
+//!   kind with one sentence per question ([`question`]).
 //!
 //! Users extend the vocabularies with their own words. The store keeps those in the journal
 //! document's `meta` map, one key per word built by [`custom_key`] (`vocab/feelings/<word>`
@@ -43,17 +43,6 @@ pub const NEEDS: &str = "needs";
 pub const CUSTOM_KEY_PREFIX: &str = "vocab/";
 /// The group a custom word lands in when it is added without a group.
 pub const DEFAULT_CUSTOM_GROUP: &str = "my words";
-
-/// The practices that have prompt questions, in the order of the product brief.
-pub const PROMPT_KINDS: [&str; 7] = [
-    "checkin",
-    "gratitude",
-    "reframe",
-    "boundary",
-    "repair",
-    "coreg",
-    "note",
-];
 
 /// A vocabulary data file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -301,20 +290,19 @@ pub fn affirmation_of_the_day_from(
     affirmation_of_the_day(date, &earlier)
 }
 
-/// The parsed prompts data file: one list of questions per practice.
-static BUILTIN_PROMPTS: LazyLock<std::collections::BTreeMap<String, Vec<String>>> =
-    LazyLock::new(|| toml::from_str(PROMPTS_TOML).unwrap_or_default());
+/// The parsed prompts data file: per practice, its questions by name.
+static BUILTIN_PROMPTS: LazyLock<
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+> = LazyLock::new(|| toml::from_str(PROMPTS_TOML).unwrap_or_default());
 
-/// The prompt questions of a practice, by entry kind (`checkin`, `gratitude`, `reframe`,
-/// `boundary`, `repair`, `coreg`, `note`; `write` is accepted for `note`).
-///
-/// The kind is matched case-insensitively; an unknown kind gives an empty list.
-pub fn prompts(kind: &str) -> Vec<String> {
-    let mut kind = normalize(kind);
-    if kind == "write" {
-        kind = "note".to_owned();
-    }
-    BUILTIN_PROMPTS.get(&kind).cloned().unwrap_or_default()
+/// What practice `kind` says or asks as `name` (`question("checkin", "feelings")` is "What
+/// are you feeling?"). A name the file lacks comes back as itself, so that a gap shows
+/// rather than hides; a unit test checks every name the CLI asks.
+pub fn question(kind: &str, name: &'static str) -> &'static str {
+    BUILTIN_PROMPTS
+        .get(kind)
+        .and_then(|q| q.get(name))
+        .map_or(name, String::as_str)
 }
 
 /// The `meta` key under which a custom word of `list` (`"feelings"` or `"needs"`) is kept:
@@ -419,17 +407,43 @@ mod tests {
     }
 
     #[test]
-    fn prompts_file_parses_and_covers_every_kind() {
-        let raw: std::collections::BTreeMap<String, Vec<String>> =
+    fn prompts_file_holds_every_question_the_practices_ask() {
+        let raw: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> =
             toml::from_str(PROMPTS_TOML).unwrap();
-        assert_eq!(raw.len(), PROMPT_KINDS.len());
-        for kind in PROMPT_KINDS {
-            let list = prompts(kind);
-            assert!((3..=6).contains(&list.len()), "{kind}: {}", list.len());
-            assert!(list.iter().all(|p| !p.trim().is_empty()));
+        let asked: &[(&str, &[&str])] = &[
+            (
+                "checkin",
+                &["intro", "feelings", "intensity", "needs", "response"],
+            ),
+            ("gratitude", &["intro", "person", "ways", "meaning"]),
+            ("reframe", &["sentence", "intro", "feel", "need", "request"]),
+            ("boundary", &["person", "respected", "honouring", "action"]),
+            (
+                "repair",
+                &[
+                    "with",
+                    "intro",
+                    "my_part",
+                    "their_experience",
+                    "path_forward",
+                ],
+            ),
+            ("coreg", &["mode", "need", "overwhelm", "break", "here"]),
+        ];
+        assert_eq!(raw.len(), asked.len());
+        for (kind, names) in asked {
+            let questions = &raw[*kind];
+            assert_eq!(questions.len(), names.len(), "{kind}: no question unused");
+            for name in *names {
+                let q = question(kind, name);
+                assert!(q != *name && !q.trim().is_empty(), "{kind}.{name}");
+            }
         }
-        assert_eq!(prompts("Write"), prompts("note"));
-        assert!(prompts("nonsense").is_empty());
+        assert_eq!(question("checkin", "nonsense"), "nonsense");
+        assert_eq!(
+            question("reframe", "feel"),
+            "I feel ... (perhaps: {feelings})"
+        );
     }
 
     #[test]

@@ -40,7 +40,7 @@ mod sync;
 mod view;
 
 pub use sync::SyncCopy;
-pub use view::{JournalView, RECENT};
+pub use view::{JournalView, MERGE_ON_READ_UP_TO, RECENT};
 
 /// Chunks beyond which a change also compacts the journal into one snapshot.
 pub const COMPACT_AFTER: usize = 16;

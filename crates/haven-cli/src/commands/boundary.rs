@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use haven_model::EntryKind;
 use haven_model::fields::key;
 
+use haven_model::vocab::question;
+
 use crate::context::Context;
 use crate::error::Result;
 use crate::practice::{self, missing};
@@ -60,20 +62,17 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         if !ctx.can_ask {
             return Err(missing("a person", "--person NAME"));
         }
-        args.person = Some(prompt::text(
-            "Who (or what situation) is this about?",
-            true,
-        )?);
+        args.person = Some(prompt::text(question("boundary", "person"), true)?);
         if event == "reflection" {
             args.respected = Some(prompt::choice(
-                "Are your needs respected?",
+                question("boundary", "respected"),
                 &practice::choices_of(EntryKind::Boundary, key::NEEDS_RESPECTED),
             )?);
             args.honouring = Some(prompt::choice(
-                "Are you honouring theirs?",
+                question("boundary", "honouring"),
                 &practice::choices_of(EntryKind::Boundary, key::HONOURING_THEIRS),
             )?);
-            args.action = Some(prompt::text("What will you do? (Enter to skip)", false)?);
+            args.action = Some(prompt::text(question("boundary", "action"), false)?);
         }
     }
     let mut entry = practice::new_entry(

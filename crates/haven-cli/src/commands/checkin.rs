@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use haven_model::EntryKind;
 use haven_model::fields::key;
 
+use haven_model::vocab::question;
+
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::practice::{self, missing};
@@ -50,30 +52,27 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
                 "--feeling WORD --intensity 0-10",
             ));
         }
-        eprintln!("Check-in. Take a breath; there are no wrong answers.");
+        eprintln!("{}", question("checkin", "intro"));
         if args.feelings.is_empty() {
             args.feelings = prompt::words(
-                "What are you feeling?",
+                question("checkin", "feelings"),
                 &super::words::with_custom(ctx, true),
                 true,
             )?;
         }
         if args.intensity.is_none() {
             let (min, max) = practice::range_of(EntryKind::Checkin, key::INTENSITY);
-            args.intensity = prompt::number("How strong is it?", min, max, true)?;
+            args.intensity = prompt::number(question("checkin", "intensity"), min, max, true)?;
         }
         if args.needs.is_empty() {
             args.needs = prompt::words(
-                "What do you need right now?",
+                question("checkin", "needs"),
                 &super::words::with_custom(ctx, false),
                 false,
             )?;
         }
         if args.response.is_none() {
-            args.response = Some(prompt::text(
-                "What would you say to a friend feeling this? (Enter to skip)",
-                false,
-            )?);
+            args.response = Some(prompt::text(question("checkin", "response"), false)?);
         }
     }
     let mut entry = practice::new_entry(

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use haven_model::EntryKind;
 use haven_model::fields::key;
 
+use haven_model::vocab::question;
+
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::practice::{self, missing};
@@ -86,7 +88,7 @@ fn choose_mode(ctx: &Context) -> Result<Action> {
         "break: I need a pause, and I will come back",
         "here: answer someone's entry, \"I'm here\"",
     ];
-    let picked = prompt::choice("What do you want to do?", &modes)?;
+    let picked = prompt::choice(question("coreg", "mode"), &modes)?;
     // A number picks one of the three; typed words are matched by their first word.
     let first = picked
         .split([':', ' '])
@@ -100,10 +102,7 @@ fn choose_mode(ctx: &Context) -> Result<Action> {
             text: Vec::new(),
         },
         "here" => Action::Here {
-            id: prompt::text(
-                "Which entry are you answering? (its id, or the start of it)",
-                true,
-            )?,
+            id: prompt::text(question("coreg", "here"), true)?,
             text: Vec::new(),
         },
         _ => Action::Need {
@@ -135,11 +134,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                     ));
                 }
                 needs = vec![prompt::suggest(
-                    "What would help right now?",
+                    question("coreg", "need"),
                     &practice::suggestions_of(EntryKind::Coreg, key::NEEDS),
                 )?];
                 let (min, max) = practice::range_of(EntryKind::Coreg, key::OVERWHELM);
-                overwhelm = prompt::number("How overwhelmed are you?", min, max, false)?;
+                overwhelm = prompt::number(question("coreg", "overwhelm"), min, max, false)?;
             }
             let mut entry =
                 practice::new_entry(ctx, &target, &args.when, EntryKind::Coreg, text.join(" "))?;
@@ -151,10 +150,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Action::Break { duration, text } => {
             let duration = match duration {
                 Some(d) => d,
-                None if ctx.can_ask => prompt::text(
-                    "How long a break? (at least 20m, at most 24h; e.g. 30m or 1h)",
-                    true,
-                )?,
+                None if ctx.can_ask => prompt::text(question("coreg", "break"), true)?,
                 None => return Err(missing("how long the break is", "--for 30m")),
             };
             let minutes = break_minutes(&duration)?;

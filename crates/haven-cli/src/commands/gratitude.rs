@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use haven_model::EntryKind;
 use haven_model::fields::key;
 
+use haven_model::vocab::question;
+
 use crate::context::Context;
 use crate::error::Result;
 use crate::practice::{self, missing};
@@ -33,16 +35,16 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
         if !ctx.can_ask {
             return Err(missing("at least one person", "--person NAME"));
         }
-        eprintln!("Gratitude. Who showed up for you today?");
-        args.people = vec![prompt::text("Who?", true)?];
+        eprintln!("{}", question("gratitude", "intro"));
+        args.people = vec![prompt::text(question("gratitude", "person"), true)?];
         if args.ways.is_empty() {
             args.ways = vec![prompt::suggest(
-                "How did they show up?",
+                question("gratitude", "ways"),
                 &practice::suggestions_of(EntryKind::Gratitude, key::WAYS),
             )?];
         }
         if text.is_empty() {
-            text = prompt::text("What did it mean to you? (Enter to skip)", false)?;
+            text = prompt::text(question("gratitude", "meaning"), false)?;
         }
     }
     let mut entry = practice::new_entry(ctx, &target, &args.when, EntryKind::Gratitude, text)?;

@@ -136,7 +136,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             };
             writeln!(
                 out,
-                "({} {noun} sealed while locked and could not be merged yet; the next change merges them)",
+                "({} {noun} written since the last change and not merged yet; the next change or `haven unlock` merges them)",
                 view.pending
             )?;
         }

@@ -7,6 +7,8 @@ use haven_model::fields::key;
 use haven_model::reframe;
 use serde_json::json;
 
+use haven_model::vocab::question;
+
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::output::{self, clean, paint};
@@ -43,10 +45,7 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
                     .hint("haven reframe \"You never listen to me\""),
             );
         }
-        sentence = prompt::text(
-            "What would you have said? (the sentence as it came to you)",
-            true,
-        )?;
+        sentence = prompt::text(question("reframe", "sentence"), true)?;
     }
     // Settled before any question, so that a key needed for --journal is asked first.
     let target = practice::begin(ctx)?;
@@ -83,21 +82,21 @@ pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
     if !complete && !analysis.findings.is_empty() && ctx.can_ask {
         let feelings = reframe::suggest_feelings(&analysis).join(", ");
         let needs = reframe::suggest_needs(&analysis).join(", ");
-        eprintln!("Let's turn it into a need statement.");
+        eprintln!("{}", question("reframe", "intro"));
         if args.feel.is_none() {
             args.feel = Some(prompt::text(
-                &format!("I feel ... (perhaps: {feelings})"),
+                &question("reframe", "feel").replace("{feelings}", &feelings),
                 true,
             )?);
         }
         if args.need.is_none() {
             args.need = Some(prompt::text(
-                &format!("I need ... (perhaps: {needs})"),
+                &question("reframe", "need").replace("{needs}", &needs),
                 true,
             )?);
         }
         if args.request.is_none() {
-            args.request = Some(prompt::text("Could we ...", true)?);
+            args.request = Some(prompt::text(question("reframe", "request"), true)?);
         }
     }
     let findings: Vec<_> = analysis

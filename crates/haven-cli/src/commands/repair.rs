@@ -8,6 +8,8 @@ use haven_model::repair::{self, RepairState};
 use haven_model::{Entry, EntryKind, FieldValue, schema};
 use serde_json::json;
 
+use haven_model::vocab::question;
+
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::output::{self, clean};
@@ -84,18 +86,15 @@ fn ask_steps(ctx: &Context, steps: &mut Steps) -> Result<()> {
             "--my-part, --their-experience and --path-forward",
         ));
     }
-    eprintln!("Repair, in three steps. Take your time.");
+    eprintln!("{}", question("repair", "intro"));
     if steps.my_part.is_none() {
-        steps.my_part = Some(prompt::text("1. What was my part in it?", true)?);
+        steps.my_part = Some(prompt::text(question("repair", "my_part"), true)?);
     }
     if steps.their_experience.is_none() {
-        steps.their_experience = Some(prompt::text("2. How might it have felt for them?", true)?);
+        steps.their_experience = Some(prompt::text(question("repair", "their_experience"), true)?);
     }
     if steps.path_forward.is_none() {
-        steps.path_forward = Some(prompt::text(
-            "3. What could we do differently next time?",
-            true,
-        )?);
+        steps.path_forward = Some(prompt::text(question("repair", "path_forward"), true)?);
     }
     Ok(())
 }
@@ -127,7 +126,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             let target = practice::begin(ctx)?;
             let with = match with {
                 Some(w) => w,
-                None if ctx.can_ask => prompt::text("Who is the repair with?", true)?,
+                None if ctx.can_ask => prompt::text(question("repair", "with"), true)?,
                 None => return Err(missing("who the repair is with", "--with NAME")),
             };
             ask_steps(ctx, &mut steps)?;

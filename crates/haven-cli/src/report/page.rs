@@ -66,6 +66,9 @@ table{border-collapse:collapse;width:100%;margin-top:8px;font-size:15px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line)}
 th{color:var(--muted);font-weight:600}th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}
 footer{color:var(--muted);font-size:13px;text-align:center;margin-top:28px}
+@media (max-width:640px){main{padding:16px 10px 32px}header h1{font-size:22px}
+section{padding:14px 12px;overflow-x:auto}.stat{min-width:0;flex:1 1 40%}
+svg{max-width:none}table{font-size:14px}th,td{padding:5px 4px}}
 "#;
 
 /// The insights as one self-contained HTML5 page titled `title`.

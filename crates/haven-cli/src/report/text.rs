@@ -38,18 +38,17 @@ pub fn terminal(ins: &Insights, color: bool, width: usize) -> String {
         );
         return out;
     }
-    let kinds: Vec<String> = ins
-        .kinds
-        .iter()
-        .map(|k| format!("{} {}", k.count, k.kind.as_str()))
-        .collect();
-    let _ = writeln!(
-        out,
+    let kinds: Vec<String> = ins.kinds.iter().map(|k| k.kind.count(k.count)).collect();
+    let summary = format!(
         "{} {}: {}",
         ins.entries,
         plural(ins.entries, "entry", "entries"),
         kinds.join(", ")
     );
+    let words: Vec<String> = summary.split_whitespace().map(str::to_string).collect();
+    for line in output::wrap("", &words, t.width) {
+        let _ = writeln!(out, "{}", line.trim_start());
+    }
 
     // Feelings.
     t.heading(&mut out, "Feelings over time");

@@ -98,6 +98,9 @@ fn haven_json_entry(obj: &Map<String, Value>, opts: &ImportOptions) -> Result<En
 // jrnl plain text
 // ---------------------------------------------------------------------------------------
 
+/// How many date lines the time format is told from.
+const DETECT_FROM: usize = 500;
+
 /// A jrnl plain-text journal, read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JrnlText {
@@ -159,10 +162,12 @@ pub fn import_jrnl_text(
     let format = match time_format {
         Some(format) => format.clone(),
         None => {
+            // The first date lines tell the format; a long journal is not read 13 times.
             let dated: Vec<&str> = candidates
                 .iter()
                 .map(|c| c.blob)
                 .filter(|b| b.starts_with(|c: char| c.is_ascii_alphanumeric()))
+                .take(DETECT_FROM)
                 .collect();
             match TimeFormat::detect(&dated) {
                 Some(format) => format,

@@ -35,7 +35,13 @@ pub fn import_jrnl_legacy_text(
         (None, None) => TimeFormat::new(super::JRNL_TIME_FORMAT)?,
         (None, Some(first)) => TimeFormat::detect_by(|format| {
             reads(format, lines[first])?;
-            Some(lines.iter().filter(|l| reads(format, l).is_some()).count())
+            Some(
+                lines
+                    .iter()
+                    .take(2000)
+                    .filter(|l| reads(format, l).is_some())
+                    .count(),
+            )
         })
         .ok_or_else(|| ImportError::UnknownTimeFormat {
             line: first + 1,
