@@ -70,21 +70,7 @@ fn set_is_checked_against_the_schema_and_a_refusal_changes_nothing() {
         "the schema's spelling"
     );
 
-    let r = saved(
-        &h,
-        &[
-            "repair",
-            "open",
-            "--with",
-            "Sam",
-            "--my-part",
-            "I snapped",
-            "--their-experience",
-            "hurt",
-            "--path-forward",
-            "pause",
-        ],
-    );
+    let r = saved(&h, &[&common::REPAIR_WITH_SAM[..]].concat());
     let ans = saved(
         &h,
         &[

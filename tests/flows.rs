@@ -76,20 +76,7 @@ fn relational_practices_say_which_journal_and_who_can_read_it() {
         "{out}"
     );
     h.ok(&["journal", "new", "us"]);
-    let out = h.ok(&[
-        "--journal",
-        "us",
-        "repair",
-        "open",
-        "--with",
-        "Sam",
-        "--my-part",
-        "I snapped",
-        "--their-experience",
-        "hurt",
-        "--path-forward",
-        "pause",
-    ]);
+    let out = h.ok(&[&["--journal", "us"][..], &common::REPAIR_WITH_SAM[..]].concat());
     assert!(
         out.contains("It went to the journal `us`; only you can read it so far."),
         "{out}"
@@ -217,20 +204,9 @@ fn a_weak_passphrase_is_warned_about_and_a_home_that_is_a_file_named() {
 #[test]
 fn answering_a_repair_shows_it_and_closing_thanks_both_only_when_both_took_part() {
     let h = Haven::init();
-    let r: Value = serde_json::from_str(&h.ok(&[
-        "repair",
-        "open",
-        "--with",
-        "Sam",
-        "--my-part",
-        "I snapped",
-        "--their-experience",
-        "You felt dismissed",
-        "--path-forward",
-        "pause first",
-        "--json",
-    ]))
-    .expect("JSON");
+    let r: Value =
+        serde_json::from_str(&h.ok(&[&common::REPAIR_WITH_SAM[..], &["--json"][..]].concat()))
+            .expect("JSON");
     let id = r["id"].as_str().expect("id").to_string();
     let out = h
         .cmd(&["repair", "answer", &id[..16], "--received"])

@@ -33,19 +33,10 @@ fn every_writing_command_takes_at_in_natural_or_iso_form() {
     let repair = saved_at_now(
         &h,
         &[
-            "repair",
-            "open",
-            "--with",
-            "Sam",
-            "--my-part",
-            "I snapped",
-            "--their-experience",
-            "You felt dismissed",
-            "--path-forward",
-            "pause first",
-            "--at",
-            "yesterday 21:00",
-        ],
+            &common::REPAIR_WITH_SAM[..],
+            &["--at", "yesterday 21:00"][..],
+        ]
+        .concat(),
     );
     let repair_id = repair["id"].as_str().expect("id").to_string();
     let cases: Vec<(Vec<&str>, &str)> = vec![

@@ -49,6 +49,20 @@ impl XorShift {
 /// The passphrase every test vault uses.
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
+/// `repair open` with Sam and its three steps, for tests that need a repair.
+pub const REPAIR_WITH_SAM: [&str; 10] = [
+    "repair",
+    "open",
+    "--with",
+    "Sam",
+    "--my-part",
+    "I snapped",
+    "--their-experience",
+    "You felt dismissed",
+    "--path-forward",
+    "pause first",
+];
+
 /// A temporary vault and a way to run `haven` against it.
 pub struct Haven {
     pub home: PathBuf,
