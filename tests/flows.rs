@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
+
 use common::Haven;
 use serde_json::Value;
 
@@ -227,4 +229,122 @@ fn answering_a_repair_shows_it_and_closing_thanks_both_only_when_both_took_part(
     let list: Value =
         serde_json::from_str(&h.ok(&["repair", "list", "--all", "--json"])).expect("JSON");
     assert_eq!(list[0]["state"], "repaired");
+}
+
+#[test]
+fn the_error_messages_say_what_happened_and_name_the_fix() {
+    let h = Haven::init().at_clock("2026-11-27T18:30:00Z");
+    let c: Value =
+        serde_json::from_str(&h.ok(&["checkin", "-f", "calm", "-i", "2", "--json"])).expect("JSON");
+    let id = c["id"].as_str().expect("id").to_string();
+    let dir = h.scratch().to_path_buf();
+    std::fs::write(dir.join("odd.txt"), "[1 Oct 26 at 23:59] Odd\n").expect("write");
+    std::fs::write(
+        dir.join("jrnl.txt"),
+        "[2026-10-01 11:59:07 PM] Late walk.\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("not-a-dir"), "x").expect("write");
+    let shared_pass = dir.join("pass.txt");
+    std::fs::write(&shared_pass, "correct horse battery staple\n").expect("write");
+    std::fs::set_permissions(&shared_pass, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let p = |name: &str| dir.join(name).display().to_string();
+    let cases: Vec<(Vec<String>, Vec<(&str, String)>)> = vec![
+        (
+            vec!["write".into(), "--at".into(), "whenever".into(), "x".into()],
+            vec![],
+        ),
+        (
+            vec![
+                "checkin".into(),
+                "-f".into(),
+                "calm".into(),
+                "-i".into(),
+                "2".into(),
+                "--at".into(),
+                "tomorrow 9am".into(),
+            ],
+            vec![],
+        ),
+        (
+            vec![
+                "edit".into(),
+                id[..16].into(),
+                "--set".into(),
+                "mood=3".into(),
+            ],
+            vec![],
+        ),
+        (
+            vec![
+                "edit".into(),
+                id[..16].into(),
+                "--set".into(),
+                "intensity=11".into(),
+            ],
+            vec![],
+        ),
+        (
+            vec![
+                "import".into(),
+                "--from".into(),
+                "jrnl".into(),
+                p("odd.txt"),
+            ],
+            vec![],
+        ),
+        (
+            vec![
+                "import".into(),
+                "--from".into(),
+                "jrnl".into(),
+                p("jrnl.txt"),
+                "--time-format".into(),
+                "%Y-%m-%d %H:%M".into(),
+            ],
+            vec![],
+        ),
+        (vec!["unlock".into(), "--for".into(), "soon".into()], vec![]),
+        (
+            vec!["coreg".into(), "break".into(), "--for".into(), "5m".into()],
+            vec![],
+        ),
+        (vec!["coreg".into()], vec![]),
+        (vec!["list".into()], vec![("HAVEN_HOME", p("not-a-dir"))]),
+        (
+            vec!["--passphrase-file".into(), p("pass.txt"), "list".into()],
+            vec![],
+        ),
+        (
+            vec!["list".into()],
+            vec![("HAVEN_NOW", "last tuesday".into())],
+        ),
+    ];
+    let mut all = String::new();
+    for (args, env) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut cmd = h.cmd(&args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run");
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = String::from_utf8_lossy(&out.stderr)
+            .replace(&dir.display().to_string(), "<tmp>")
+            .replace(&id[..16], "<id>");
+        let shown: Vec<String> = args
+            .iter()
+            .map(|a| {
+                a.replace(&dir.display().to_string(), "<tmp>")
+                    .replace(&id[..16], "<id>")
+            })
+            .collect();
+        all.push_str(&format!(
+            "$ haven {}\n[exit {}]\n{}\n",
+            shown.join(" "),
+            out.status.code().unwrap_or(-1),
+            err.trim_end()
+        ));
+    }
+    insta::assert_snapshot!("error_messages", all);
 }

@@ -326,3 +326,54 @@ fn a_locked_vault_says_why_before_it_asks_for_the_passphrase() {
     assert!(!screen.contains("Passphrase"), "{screen}");
     assert!(screen.contains("Saved <id> (checkin)"), "{screen}");
 }
+
+/// A jrnl 4.6 journal in its v3 format, password "correct horse": one entry,
+/// "[2024-01-02 09:15:00 PM] Tief durchatmen. Über #Ruhe" (written by jrnl's own v3 code).
+const JRNL_V3: &str = "SlJOTHYzADBleUp6WVd4MElqb2lZVk51Ukhwc1dHaFBhMGc1WTJoSlpHMHdNekJzZHowOUluMD1nQUFBQUFCckZnQ01IR3JSWGpoekNDVjcxTDl1Smt2Sm4zU3ZCdXBnTVU0NnZyS3I1SVFCSW8xcGFaOXdSYXVxVkVhdUt1MURrRkFrNTJIS08ybzctQlVEQzllZkw3ZWJCdFQ2aDNGRGtoWmVaZDJtUV9HTVpkTE1PRG1IWjUzRDVkOUtBX0pIQ2lzNWRyWXl5OGxjSkhtelNTUkJ0bHY5eFE9PQ==";
+
+/// Standard base64, for the sample above.
+fn base64_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let v = ALPHABET.iter().position(|a| *a == c).expect("base64") as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_encrypted_jrnl_journal_asks_for_its_password_and_allows_another_try() {
+    if !have_script() {
+        return;
+    }
+    let h = vault();
+    let file = h.scratch().join("journal.txt");
+    std::fs::write(&file, base64_decode(JRNL_V3)).expect("write");
+    let screen = on_terminal(
+        &h,
+        &format!("import --from jrnl {}", file.display()),
+        "correct horse battery\ncorrect horse\n",
+        80,
+    );
+    let tmp = h.scratch().display().to_string();
+    let screen = screen.replace(&tmp, "<tmp>");
+    assert!(
+        screen.contains("That password does not open it; try again.")
+            && screen.contains("Imported 1 entry (0 already present)"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("correct horse"),
+        "the password is not shown"
+    );
+    insta::assert_snapshot!("import_encrypted_jrnl", screen);
+    assert_eq!(h.texts(), vec!["Tief durchatmen. Über #Ruhe"]);
+}

@@ -318,9 +318,14 @@ impl Context {
         if self.interactive && !self.has_given_passphrase() {
             eprintln!("The vault is locked, and {why}.");
         }
-        let pass = self
-            .passphrase("Passphrase: ")
-            .map_err(|e| self.locked_hint(vault, e))?;
+        let pass = self.passphrase("Passphrase: ").map_err(|e| {
+            // A passphrase that was given but could not be used keeps its own error.
+            if self.has_given_passphrase() {
+                e
+            } else {
+                self.locked_hint(vault, e)
+            }
+        })?;
         Ok((vault.unlock(&pass)?, KeySource::Passphrase))
     }
 
