@@ -231,6 +231,9 @@ fn answering_a_repair_shows_it_and_closing_thanks_both_only_when_both_took_part(
     assert_eq!(list[0]["state"], "repaired");
 }
 
+/// A command line, and the environment it adds.
+type Case = (Vec<String>, Vec<(&'static str, String)>);
+
 #[test]
 fn the_error_messages_say_what_happened_and_name_the_fix() {
     let h = Haven::init().at_clock("2026-11-27T18:30:00Z");
@@ -249,7 +252,7 @@ fn the_error_messages_say_what_happened_and_name_the_fix() {
     std::fs::write(&shared_pass, "correct horse battery staple\n").expect("write");
     std::fs::set_permissions(&shared_pass, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let p = |name: &str| dir.join(name).display().to_string();
-    let cases: Vec<(Vec<String>, Vec<(&str, String)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             vec!["write".into(), "--at".into(), "whenever".into(), "x".into()],
             vec![],
