@@ -130,7 +130,7 @@ pub fn entry_json(e: &Entry) -> serde_json::Value {
     })
 }
 
-/// "last synced <time>" or "never synced", for peer listings.
+/// "last synced TIME" or "never synced", for peer listings.
 pub fn last_sync(ms: Option<i64>, tz: &jiff::tz::TimeZone) -> String {
     match ms {
         Some(unix_ms) => format!(

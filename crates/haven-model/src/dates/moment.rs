@@ -47,8 +47,9 @@ pub enum MomentError {
     },
 }
 
-/// Reads `text` as a moment relative to `now` (in `now`'s zone); see the
-/// [module documentation](self).
+/// Reads `text` as a moment relative to `now` (in `now`'s zone): now, a day (at 09:00), a
+/// time (today), both, `N hours ago` or an ISO form ([`MOMENT_FORMS`]); one in the future
+/// is refused.
 pub fn parse_moment(text: &str, now: &Zoned) -> Result<Zoned, MomentError> {
     let trimmed = text.trim();
     let unrecognized = || MomentError::Unrecognized {

@@ -27,7 +27,7 @@ pub use time_format::{COMMON_TIME_FORMATS, JRNL_TIME_FORMAT, TimeFormat, TimeFor
 ///
 /// A jrnl entry's `date` and `time` are read in `opts.tz`; its text is the title, a
 /// newline and the body (as jrnl writes them to its journal file). An entry that carries
-/// Haven's `id` (from [`export_json`]) is restored as it was: id, kind, times, author,
+/// Haven's `id` (from [`export_json`](super::export_json)) is restored as it was: id, kind, times, author,
 /// device, text, tags, people and fields.
 pub fn import_jrnl_json(text: &str, opts: &ImportOptions) -> Result<Vec<Entry>, ImportError> {
     let root = parse_json(text)?;

@@ -20,7 +20,8 @@ fn cut(line: &str, n: usize) -> (&str, &str) {
     (&line[..end], rest)
 }
 
-/// Reads jrnl 1's journal text; see the [module documentation](self).
+/// Reads jrnl 1's journal text: dates without brackets, in the `timeformat`; a date line
+/// ending in `*` is starred.
 pub fn import_jrnl_legacy_text(
     text: &str,
     time_format: Option<&TimeFormat>,
