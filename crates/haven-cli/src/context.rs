@@ -245,23 +245,24 @@ impl Context {
         )
     }
 
-    /// A warning when a passphrase was given (environment or file) that does not open the
-    /// vault: writing needs none and seals anyway, but a wrong one must not pass unsaid.
-    pub fn given_passphrase_warning(&self, vault: &Vault) -> Option<String> {
-        if !self.has_given_passphrase() {
-            return None;
-        }
+    /// The keys if they can be had without asking; a passphrase given (environment or
+    /// file) that does not open the vault is said on stderr, never passed over, for commands
+    /// that go on without the key (writing seals anyway). One unlock at most.
+    pub fn keys_or_warn(&self, vault: &Vault) -> Option<Keys> {
         match self.keys_unasked(vault) {
-            Err(e) => Some(format!(
-                "warning: the passphrase given ({}) was not used: {}",
-                if self.passphrase_file.is_some() {
-                    "--passphrase-file"
-                } else {
-                    "HAVEN_PASSPHRASE"
-                },
-                e.message()
-            )),
-            Ok(_) => None,
+            Ok(keys) => keys,
+            Err(e) => {
+                eprintln!(
+                    "warning: the passphrase given ({}) was not used: {}",
+                    if self.passphrase_file.is_some() {
+                        "--passphrase-file"
+                    } else {
+                        "HAVEN_PASSPHRASE"
+                    },
+                    e.message()
+                );
+                None
+            }
         }
     }
 

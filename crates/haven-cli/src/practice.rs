@@ -163,9 +163,6 @@ pub struct Target {
 /// The personal journal, whatever `--journal` says (for what lives only there).
 pub fn personal(ctx: &Context) -> Result<Target> {
     let vault = ctx.vault()?;
-    if let Some(warning) = ctx.given_passphrase_warning(&vault) {
-        eprintln!("{warning}");
-    }
     Ok(Target {
         store: vault.personal(),
         vault,
@@ -179,10 +176,8 @@ pub fn begin(ctx: &Context) -> Result<Target> {
     let vault = ctx.vault()?;
     match &ctx.journal {
         None => {
-            if let Some(warning) = ctx.given_passphrase_warning(&vault) {
-                eprintln!("{warning}");
-            }
-            let keys = ctx.keys_unasked(&vault).ok().flatten();
+            // One unlock at most: the keys serve the audience line and the offer.
+            let keys = ctx.keys_or_warn(&vault);
             Ok(Target {
                 store: vault.personal(),
                 vault,

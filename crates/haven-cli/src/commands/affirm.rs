@@ -47,6 +47,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         let mut entry =
             practice::new_entry(ctx, &target, &args.when, EntryKind::Affirmation, text)?;
         practice::set_text(&mut entry, key::SOURCE, Some("own".into()));
+        // Adding needs no key; a wrong passphrase given is still said.
+        ctx.keys_or_warn(vault);
         // Affirmations live in the personal journal.
         vault.personal().seal(&entry)?;
         return practice::report(ctx, &entry);
